@@ -1,0 +1,57 @@
+"""The ``estimator`` command: argument parsing and one place where errors become one line on stderr."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from estimator import __version__
+from estimator.cli import pricing_commands
+from estimator.cli.common import Context, Parser
+from estimator.core.errors import EstimatorError
+
+MODULES = (pricing_commands,)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="estimator", description="Reimbursement estimator for premalignant lesion destruction "
+                    "(CPT 17000/17003/17004) and the services billed beside it.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--db", help="practice database file (default: $ESTIMATOR_DB or the user data folder)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+    for module in MODULES:
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a user error prints one line to stderr and exits 1, never a traceback."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = Context(db=args.db)
+    try:
+        return int(args.run(args, ctx))
+    except EstimatorError as exc:
+        sys.stderr.write(f"estimator: error: {exc}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("estimator: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        sys.stderr.write(f"estimator: error: {exc.filename or ''}: {exc.strerror or exc}\n")
+        return 1
+    except Exception as exc:  # a bug: still one line, unless debugging
+        if os.environ.get("ESTIMATOR_DEBUG"):
+            raise
+        sys.stderr.write(f"estimator: internal error: {type(exc).__name__}: {exc} "
+                         "(set ESTIMATOR_DEBUG=1 for details and please report it)\n")
+        return 70
+    finally:
+        ctx.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""Shared pieces of the command line: the argument parser type, option groups and value parsers."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from typing import NoReturn
+
+from estimator.core.errors import InputError
+from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting, TableSet
+from estimator.tables.shipped import TableCatalog, default_catalog
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one clear line (no usage dump), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(2)
+
+
+class Context:
+    """What commands share: the table catalog (loaded on first use) and the database path."""
+
+    def __init__(self, db: str | None = None) -> None:
+        self.db = db
+        self._catalog: TableCatalog | None = None
+
+    @property
+    def catalog(self) -> TableCatalog:
+        if self._catalog is None:
+            self._catalog = default_catalog()
+        return self._catalog
+
+    def close(self) -> None:
+        """Release what commands opened (the practice store, once there is one)."""
+
+    def tables(self, year: int | None = None, on: dt.date | None = None) -> TableSet:
+        """Tables for a date of service, else a year, else the newest year available."""
+        if on is not None:
+            if year is not None and year != on.year:
+                raise InputError(f"--year {year} does not match the date of service {on.isoformat()}")
+            return self.catalog.for_date(on)
+        return self.catalog.for_year(year if year is not None else self.catalog.years()[-1])
+
+
+def parse_date(text: str) -> dt.date:
+    """A YYYY-MM-DD date.
+
+    Raises:
+        InputError: not a real calendar date in that form.
+    """
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"{text!r} is not a valid date: use YYYY-MM-DD, e.g. 2026-03-02") from None
+
+
+def parse_year(text: str) -> int:
+    if not text.strip().isdigit() or len(text.strip()) != 4:
+        raise InputError(f"year must be 4 digits, e.g. 2026, got {text!r}")
+    return int(text)
+
+
+def add_format(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("table", "json")) -> None:
+    parser.add_argument("--format", choices=choices, default="table", help="output format (default: table)")
+
+
+def add_pricing_options(parser: argparse.ArgumentParser, *, settings_both: bool, locality_all: bool = False) -> None:
+    """--year, --locality, --pos/--setting, --cf, --no-floor."""
+    parser.add_argument("--year", help="payment year (default: the newest tables)")
+    where = "7-digit MAC+locality key (e.g. 0441299)" + (", 'national' or 'all'" if locality_all else " or 'national'")
+    parser.add_argument("--locality", default=None, help=f"{where}; default: national")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--pos", help="place of service code (e.g. 11 office, 22 outpatient hospital)")
+    choices = ["facility", "nonfacility", "both"] if settings_both else ["facility", "nonfacility"]
+    group.add_argument("--setting", choices=choices, help="rate setting instead of a POS")
+    parser.add_argument("--cf", choices=[v.value for v in CFVariant], default=CFVariant.NONQP.value,
+                        help="conversion factor: nonqp (default) or qp (qualifying APM participant)")
+    parser.add_argument("--no-floor", action="store_true", help="use the work GPCI without the 1.0 floor")
+
+
+def settings_from(args: argparse.Namespace, tables: TableSet, default_both: bool) -> list[Setting]:
+    """The settings asked for: from --pos (its mapped setting), --setting, or the default."""
+    if args.pos is not None:
+        return [tables.places.get(args.pos).setting]
+    if args.setting in (None, "both"):
+        return list(Setting) if (default_both or args.setting == "both") else [Setting.NONFACILITY]
+    return [Setting(args.setting)]
+
+
+def locality_from(args: argparse.Namespace, tables: TableSet, default: str = NATIONAL_KEY) -> str:
+    """The locality key asked for, validated (``national`` when none)."""
+    key = (args.locality or default).strip()
+    if key.lower() == NATIONAL_KEY:
+        return NATIONAL_KEY
+    tables.localities.index(key)
+    return key

@@ -1,0 +1,57 @@
+"""Rendering command results as an aligned table, JSON or CSV (money already as two-decimal strings)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+FORMATS = ("table", "json", "csv")
+
+
+def table_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], headers: Sequence[str] | None = None) -> str:
+    """Rows as a plain aligned text table; numbers (money) right-aligned."""
+    heads = list(headers or columns)
+    cells = [["" if r.get(c) is None else str(r.get(c)) for c in columns] for r in rows]
+    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(heads)]
+
+    def numeric(text: str) -> bool:
+        return text.replace(".", "", 1).replace("-", "", 1).replace("%", "").isdigit()
+
+    lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    for row in cells:
+        lines.append("  ".join(c.rjust(w) if numeric(c) else c.ljust(w)
+                               for c, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({c: "" if r.get(c) is None else r.get(c) for c in columns})
+    return buffer.getvalue()
+
+
+def write(text: str) -> None:
+    """Write a command's rendered result to stdout, ending with one newline."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def json_text(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: str,
+           headers: Sequence[str] | None = None) -> str:
+    """Rows in the chosen format: ``table``, ``json`` (the rows as they are) or ``csv``."""
+    if fmt == "json":
+        return json_text(list(rows))
+    if fmt == "csv":
+        return csv_text(rows, columns)
+    return table_text(rows, columns, headers)

@@ -1,0 +1,253 @@
+"""``estimator price | lesions | localities | tables``: the fee schedule from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from estimator import paths
+from estimator.cli.common import (
+    Context,
+    Parser,
+    add_format,
+    add_pricing_options,
+    locality_from,
+    parse_year,
+    settings_from,
+)
+from estimator.cli.output import json_text, render, table_text, write
+from estimator.core.errors import InputError
+from estimator.core.lesions import parse_lesion_count, price_lesions
+from estimator.core.money import format_money, from_scaled
+from estimator.core.pricing import locality_gpcis, price_grid, unpriced_reason
+from estimator.core.schedule import CFVariant
+from estimator.tables.shipped import build_tables
+
+PRICE_COLUMNS = ("code", "modifier", "year", "locality", "locality_name", "setting", "work_rvu", "pe_rvu",
+                 "mp_rvu", "work_gpci", "pe_gpci", "mp_gpci", "conversion_factor", "amount", "nonpar_amount",
+                 "limiting_charge", "status", "reason")
+
+
+def register(commands: Any) -> None:
+    p: Parser = commands.add_parser("price", help="fee-schedule amounts for codes",
+                                    description="Medicare fee-schedule amounts (par, non-par, limiting charge).")
+    p.add_argument("codes", nargs="+", metavar="CODE", help="HCPCS/CPT code, optionally with a modifier: 88305-26")
+    add_pricing_options(p, settings_both=True, locality_all=True)
+    add_format(p, ("table", "json", "csv"))
+    p.set_defaults(run=run_price)
+
+    p = commands.add_parser("lesions", help="claim lines for a count of premalignant lesions",
+                            description="Lesion count -> 17000/17003/17004 lines with amounts.")
+    p.add_argument("count", metavar="N", help="number of lesions destroyed (1 or more)")
+    add_pricing_options(p, settings_both=False)
+    add_format(p)
+    p.set_defaults(run=run_lesions)
+
+    p = commands.add_parser("localities", help="find Medicare payment localities",
+                            description="List or search the 109 Medicare payment localities.")
+    p.add_argument("--search", help="text in the key, name, state or counties")
+    p.add_argument("--state", help="two-letter state code")
+    p.add_argument("--zip", help="5-digit ZIP code where the service is performed")
+    p.add_argument("--year", help="payment year (default: newest)")
+    add_format(p, ("table", "json", "csv"))
+    p.set_defaults(run=run_localities)
+
+    p = commands.add_parser("tables", help="build, import or list fee-schedule tables")
+    sub = p.add_subparsers(dest="tables_command", required=True, parser_class=Parser)
+    b = sub.add_parser("build", help="build a year's tables from raw CMS files (developers)")
+    b.add_argument("--from", dest="source", required=True, help="folder with the raw CMS files")
+    b.add_argument("--year", required=True)
+    b.add_argument("--out", required=True, help="table folder to write, e.g. rvu_tables/2026")
+    b.add_argument("--release", help="a specific release, e.g. RVU26B (default: the newest found)")
+    b.set_defaults(run=run_tables_build)
+    i = sub.add_parser("import", help="load a newer quarterly CMS release into your data folder")
+    i.add_argument("path", help="a folder or .zip of a CMS RVU release (PPRRVU + GPCI files)")
+    i.set_defaults(run=run_tables_import)
+    ls = sub.add_parser("list", help="the releases available and which one is in force")
+    add_format(ls)
+    ls.set_defaults(run=run_tables_list)
+
+
+def _split_code(text: str) -> tuple[str, str]:
+    match = re.fullmatch(r"\s*([0-9A-Za-z]{5})(?:[-:]([0-9A-Za-z]{2}))?\s*", text)
+    if not match:
+        raise InputError(f"{text!r} is not a code: use 5 characters, optionally with a modifier (88305-26)")
+    return match.group(1).upper(), (match.group(2) or "").upper()
+
+
+def run_price(args: argparse.Namespace, ctx: Context) -> int:
+    tables = ctx.tables(parse_year(args.year) if args.year else None)
+    rows = np.array([tables.schedule.row(*_split_code(c)) for c in args.codes], dtype=np.int64)
+    settings = settings_from(args, tables, default_both=True)
+    if (args.locality or "").strip().lower() == "all":
+        keys = tables.localities.keys.tolist()
+    else:
+        keys = [locality_from(args, tables)]
+    cf = CFVariant(args.cf)
+    floor = not args.no_floor
+    grid = price_grid(tables, rows, keys, settings, cf, floor=floor)
+    records = []
+    for r_i, row in enumerate(rows.tolist()):
+        for l_i, key in enumerate(keys):
+            locality = tables.localities.locality(key)
+            g = [from_scaled(v, 1000) for v in locality_gpcis(tables, key, floor)[0].tolist()]
+            for s_i, setting in enumerate(settings):
+                priced = bool(grid.priced[r_i, s_i])
+                sch = tables.schedule
+                records.append({
+                    "code": str(sch.codes[row]), "modifier": str(sch.modifiers[row]), "year": tables.year,
+                    "release": tables.release, "locality": key, "locality_name": locality.name,
+                    "setting": setting.value,
+                    "work_rvu": str(from_scaled(int(sch.work[row]), 100)),
+                    "pe_rvu": str(from_scaled(int(sch.pe(setting)[row]), 100)),
+                    "mp_rvu": str(from_scaled(int(sch.mp[row]), 100)),
+                    "work_gpci": str(g[0]), "pe_gpci": str(g[1]), "mp_gpci": str(g[2]),
+                    "conversion_factor": str(tables.policy.conversion_factor(cf)), "cf_variant": cf.value,
+                    "work_gpci_floor": floor,
+                    "amount": format_money(int(grid.cents[r_i, l_i, s_i])) if priced else None,
+                    "nonpar_amount": format_money(int(grid.nonpar_cents[r_i, l_i, s_i])) if priced else None,
+                    "limiting_charge": format_money(int(grid.limiting_charge_cents[r_i, l_i, s_i])) if priced else None,
+                    "status": str(sch.status[row]),
+                    "reason": None if priced else unpriced_reason(sch, row, setting),
+                })
+    if args.format == "table":
+        columns = ("code", "modifier", "locality", "setting", "amount", "nonpar_amount", "limiting_charge", "reason")
+        heads = ("code", "mod", "locality", "setting", "par", "non-par", "limiting", "note")
+        write(f"{tables.year} fee schedule ({tables.release}), CF {tables.policy.conversion_factor(cf)} ({cf.value})"
+              f"{'' if floor else ', work GPCI without floor'}\n" + table_text(records, columns, heads))
+    else:
+        write(render(records, PRICE_COLUMNS, args.format))
+    return 0
+
+
+def run_lesions(args: argparse.Namespace, ctx: Context) -> int:
+    count = parse_lesion_count(args.count)
+    tables = ctx.tables(parse_year(args.year) if args.year else None)
+    key = locality_from(args, tables)
+    setting = settings_from(args, tables, default_both=False)[0]
+    lines = price_lesions(tables, count, locality_key=key, setting=setting, cf_variant=CFVariant(args.cf),
+                          floor=not args.no_floor)
+    total = sum(line.cents for line in lines)
+    result = {
+        "lesions": count, "year": tables.year, "release": tables.release, "locality": key,
+        "locality_name": tables.localities.locality(key).name, "setting": setting.value, "cf_variant": args.cf,
+        "lines": [{"code": ln.code, "units": ln.units, "unit_amount": format_money(ln.unit_cents),
+                   "amount": format_money(ln.cents), "label": tables.label(ln.code)} for ln in lines],
+        "total": format_money(total),
+    }
+    if args.format == "json":
+        write(json_text(result))
+    else:
+        rows = [*result["lines"], {"code": "total", "amount": result["total"]}]
+        write(f"{count} lesion(s), {result['locality_name']}, {setting.label}, {tables.year} ({tables.release})\n"
+              + table_text(rows, ("code", "units", "unit_amount", "amount", "label"),
+                           ("code", "units", "each", "amount", "service")))
+    return 0
+
+
+def run_localities(args: argparse.Namespace, ctx: Context) -> int:
+    tables = ctx.tables(parse_year(args.year) if args.year else None)
+    loc = tables.localities
+    indices = list(range(len(loc)))
+    notes: list[str] = []
+    if args.zip is not None:
+        z = args.zip.strip()
+        if not (z.isdigit() and len(z) == 5):
+            raise InputError(f"ZIP code must be 5 digits, got {args.zip!r}")
+        entry = ctx.catalog.zip_codes(tables.year).get(z)
+        if entry is None:
+            raise InputError(f"ZIP code {z} is not in the CMS ZIP code file; check it, or choose the locality by name")
+        indices = [loc.index(entry.locality_key)]
+        rural = {"": "urban", "R": "rural", "B": "super rural"}[entry.rural]
+        notes.append(f"ZIP {z} ({entry.state}, {rural}) is priced in locality {entry.locality_key}.")
+        if entry.plus_four:
+            notes.append(f"Note: CMS flags that some ZIP+4 codes of {z} are priced in another locality; "
+                         "check the full 9-digit ZIP of the place of service.")
+    if args.state:
+        state = args.state.strip().upper()
+        if state not in set(loc.states.tolist()):
+            raise InputError(f"no locality in state {args.state!r}: use a two-letter code such as TX")
+        indices = [i for i in indices if loc.states[i] == state]
+    if args.search:
+        needle = args.search.strip().upper()
+        indices = [i for i in indices if any(needle in str(a[i]).upper()
+                                             for a in (loc.keys, loc.names, loc.states, loc.counties))]
+    rows = []
+    for i in indices:
+        one = loc.locality(str(loc.keys[i]))
+        rows.append({"key": one.key, "mac": one.mac, "locality": one.number, "state": one.state, "name": one.name,
+                     "counties": one.counties, "work_gpci": str(one.work_gpci),
+                     "work_gpci_unfloored": str(one.work_gpci_unfloored), "pe_gpci": str(one.pe_gpci),
+                     "mp_gpci": str(one.mp_gpci)})
+    if args.zip is not None and rows:
+        entry = ctx.catalog.zip_codes(tables.year)[args.zip.strip()]
+        rows[0].update({"zip": entry.zip, "rural": entry.rural, "plus_four": entry.plus_four})
+    if args.format == "table":
+        write("\n".join([*notes, table_text(rows, ("key", "state", "name", "work_gpci", "pe_gpci", "mp_gpci"))]))
+    else:
+        columns = ("key", "mac", "locality", "state", "name", "counties", "work_gpci", "work_gpci_unfloored",
+                   "pe_gpci", "mp_gpci")
+        write(render(rows, columns, args.format))
+    return 0
+
+
+def run_tables_build(args: argparse.Namespace, ctx: Context) -> int:
+    manifest = build_tables(Path(args.source), parse_year(args.year), Path(args.out), release=args.release)
+    write(f"wrote {args.out}: {manifest['release']} effective {manifest['effective']}, "
+          + ", ".join(f"{n} {t['rows']} rows" for n, t in manifest["tables"].items()))
+    return 0
+
+
+def run_tables_import(args: argparse.Namespace, ctx: Context) -> int:
+    source = Path(args.path)
+    if not source.exists():
+        raise InputError(f"{source} does not exist: give the folder or .zip of a CMS RVU release")
+    with tempfile.TemporaryDirectory() as unpacked:
+        if source.is_file():
+            if not zipfile.is_zipfile(source):
+                raise InputError(f"{source} is neither a folder nor a .zip file")
+            with zipfile.ZipFile(source) as archive:
+                archive.extractall(unpacked)
+            source = Path(unpacked)
+        manifest = import_release(source, ctx)
+    write(f"imported {manifest['release']} ({manifest['year']}), effective {manifest['effective']}; "
+          "it is used for dates of service from then on")
+    return 0
+
+
+def import_release(source: Path, ctx: Context) -> dict[str, Any]:
+    """Build a user copy of the newest release found under ``source``, reusing shipped ZIP/county tables."""
+    years = sorted({int(m.group(1)) for p in source.rglob("*") if (m := re.search(r"PPRRVU(20\d\d)", p.name.upper()))})
+    if not years:
+        raise InputError(f"no PPRRVU file found under {source}: a CMS release has e.g. PPRRVU2026_Oct_nonQPP.csv")
+    year = years[-1]
+    fallback = None
+    if year in ctx.catalog.years():
+        fallback = ctx.catalog.release_for(year).folder
+    staging = paths.user_tables_root() / f".import-{year}"
+    manifest = build_tables(source, year, staging, fallback=fallback)
+    final = paths.user_tables_root() / f"{year}-{manifest['release']}"
+    if final.exists():
+        import shutil  # noqa: PLC0415 - only this rare path replaces an earlier import
+
+        shutil.rmtree(final)
+    staging.rename(final)
+    return manifest
+
+
+def run_tables_list(args: argparse.Namespace, ctx: Context) -> int:
+    today = dt.date.today()
+    rows = []
+    for r in ctx.catalog.releases():
+        in_force = ctx.catalog.release_for(r.year, today if r.year == today.year else None) == r
+        rows.append({"year": r.year, "release": r.release, "effective": r.effective.isoformat(), "origin": r.origin,
+                     "newest_for_year": in_force, "folder": str(r.folder)})
+    write(render(rows, ("year", "release", "effective", "origin", "newest_for_year", "folder"), args.format))
+    return 0

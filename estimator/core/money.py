@@ -1,0 +1,78 @@
+"""Exact money: scaled integers inside, ``Decimal`` at the edges, one half-up rounding at a named boundary.
+
+RVUs carry 2 decimals, GPCIs 3 and conversion factors 4, so holding them as integers scaled by 10**2,
+10**3 and 10**4 makes the whole fee-schedule formula exact int64 arithmetic.  Binary floats never touch an
+amount that is billed or quoted.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+RVU_SCALE: Final = 100
+GPCI_SCALE: Final = 1_000
+CF_SCALE: Final = 10_000
+#: (RVU x GPCI x CF) is in units of 1e-9 dollars = 1e-7 cents.
+_FORMULA_PER_CENT: Final = RVU_SCALE * GPCI_SCALE * CF_SCALE // 100
+
+CENT: Final = Decimal("0.01")
+IntArray = npt.NDArray[np.int64]
+
+
+def to_scaled(text: str | Decimal, scale: int) -> int:
+    """Parse a decimal number into an integer scaled by ``scale``, refusing anything that would lose digits.
+
+    Raises:
+        ValueError: not a number, or more decimal places than ``scale`` holds.
+    """
+    try:
+        value = Decimal(text) if isinstance(text, Decimal) else Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not value.is_finite():
+        raise ValueError(f"{text!r} is not a finite number")
+    scaled = value * scale
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{text!r} has more decimal places than {len(str(scale)) - 1}")
+    return int(scaled)
+
+
+def from_scaled(value: int, scale: int) -> Decimal:
+    """The exact ``Decimal`` a scaled integer stands for."""
+    places = len(str(scale)) - 1
+    return (Decimal(int(value)) / scale).quantize(Decimal(1).scaleb(-places))
+
+
+def cents_to_decimal(cents: int) -> Decimal:
+    """Integer cents as a two-place ``Decimal``."""
+    return (Decimal(int(cents)) / 100).quantize(CENT)
+
+
+def decimal_to_cents(amount: Decimal) -> int:
+    """A ``Decimal`` dollar amount as integer cents, half-up (the one rounding rule used everywhere)."""
+    return int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def format_money(cents: int) -> str:
+    """Cents as a two-decimal string (``"66.47"``), the form used in JSON and CSV output."""
+    return f"{cents_to_decimal(cents):.2f}"
+
+
+def round_formula_to_cents(scaled: IntArray) -> IntArray:
+    """Round sum(RVU x GPCI) x CF, held in 1e-7 cents, half-up to whole cents (DOMAIN section 1).
+
+    Amounts are never negative, so floor division after adding half is half-up.
+    """
+    half = _FORMULA_PER_CENT // 2
+    return (scaled + half) // _FORMULA_PER_CENT
+
+
+def scale_cents(cents: IntArray | int, rate: Decimal) -> IntArray:
+    """``cents x rate`` rounded half-up to whole cents, exactly (rates such as 0.95 or 1.0925)."""
+    numerator, denominator = rate.as_integer_ratio()
+    values = np.asarray(cents, dtype=np.int64)
+    return (2 * values * numerator + denominator) // (2 * denominator)

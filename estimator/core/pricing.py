@@ -1,0 +1,274 @@
+"""The CMS fee-schedule formula, vectorized and exact (DOMAIN section 1).
+
+    amount = round_half_up((W x GPCI_work + PE x GPCI_pe + MP x GPCI_mp) x CF)
+
+All factors are scaled integers (RVU x100, GPCI x1000, CF x10^4) so numpy computes the unrounded product
+exactly in int64 and rounds once, at ``money.round_formula_to_cents``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from estimator.core.errors import InputError
+from estimator.core.money import (
+    CF_SCALE,
+    IntArray,
+    cents_to_decimal,
+    decimal_to_cents,
+    from_scaled,
+    round_formula_to_cents,
+    scale_cents,
+    to_scaled,
+)
+from estimator.core.schedule import (
+    NATIONAL_KEY,
+    PAYABLE_STATUSES,
+    STATUS_REASONS,
+    BoolArray,
+    CFVariant,
+    FeeSchedule,
+    Localities,
+    Policy,
+    Setting,
+    TableSet,
+)
+
+#: int64 holds 9.2e18; the largest RVU x GPCI x CF product is ~1e14, but refuse anything near the edge.
+_MAX_SAFE = 2**62
+
+
+def national_gpcis(count: int = 1) -> IntArray:
+    """GPCIs of 1.000 for all three components (the ``national`` pseudo-locality)."""
+    return np.full((count, 3), 1000, dtype=np.int64)
+
+
+def fee_schedule_cents(
+    schedule: FeeSchedule,
+    rows: IntArray,
+    gpcis: IntArray,
+    settings: Sequence[Setting],
+    conversion_factor: int,
+) -> IntArray:
+    """Fee-schedule amounts in cents for every row x locality x setting, in one call.
+
+    Args:
+        schedule: the RVU table.
+        rows: row indices into ``schedule``.
+        gpcis: (localities, 3) int64 GPCI thousandths of (work, pe, mp).
+        settings: the settings to price, giving the last axis.
+        conversion_factor: CF x 10^4.
+
+    Returns:
+        int64 cents of shape (rows, localities, settings). Rows that have no price in a setting
+        (non-payable status or NA) still get the formula's value; mask them with ``priced_mask``.
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    out = np.empty((len(rows), len(gpcis), len(settings)), dtype=np.int64)
+    work = schedule.work[rows]
+    mp = schedule.mp[rows]
+    gpci_t = np.ascontiguousarray(gpcis.T)
+    for s, setting in enumerate(settings):
+        rvus = np.stack([work, schedule.pe(setting)[rows], mp], axis=1)
+        weighted = rvus @ gpci_t  # exact int64: (rows, 3) @ (3, localities)
+        weighted *= conversion_factor
+        out[:, :, s] = round_formula_to_cents(weighted)
+    return out
+
+
+def priced_mask(schedule: FeeSchedule, rows: IntArray, settings: Sequence[Setting]) -> BoolArray:
+    """(rows, settings): True where the row has a fee-schedule amount in that setting."""
+    payable = schedule.payable()[rows]
+    return np.stack([payable & ~schedule.na(s)[rows] for s in settings], axis=1)
+
+
+def unpriced_reason(schedule: FeeSchedule, row: int, setting: Setting) -> str | None:
+    """Why a row has no fee-schedule amount in ``setting``, or ``None`` when it has one."""
+    status = str(schedule.status[row])
+    if status not in PAYABLE_STATUSES:
+        return STATUS_REASONS.get(status, f"status {status}: not paid under the physician fee schedule")
+    if schedule.na(setting)[row]:
+        other = Setting.FACILITY if setting is Setting.NONFACILITY else Setting.NONFACILITY
+        return (
+            f"not priced in the {setting.label} setting (PE marked NA by CMS); "
+            f"it is paid only in the {other.label} setting"
+        )
+    return None
+
+
+def cf_scaled(policy: Policy, variant: CFVariant) -> int:
+    return to_scaled(policy.conversion_factor(variant), CF_SCALE)
+
+
+def check_exact(schedule: FeeSchedule, localities: Localities, policy: Policy) -> None:
+    """Prove once, per table set, that no product can overflow int64 (so the formula stays exact).
+
+    Raises:
+        InputError: a table holds values so large that int64 could overflow.
+    """
+    biggest_rvu = int(max(schedule.work.max(), schedule.pe_nonfacility.max(), schedule.pe_facility.max(),
+                          schedule.mp.max(), 0))
+    biggest_gpci = int(max(localities.work.max(), localities.work_unfloored.max(), localities.pe.max(),
+                           localities.mp.max(), 1000))
+    cf = max(cf_scaled(policy, v) for v in CFVariant)
+    if 3 * biggest_rvu * biggest_gpci * cf >= _MAX_SAFE:
+        raise InputError("fee-schedule values too large for exact integer pricing")
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTrace:
+    """Every input of one amount, so a user can redo it by hand ("explain this number")."""
+
+    release: str
+    code: str
+    modifier: str
+    locality_key: str
+    locality_name: str
+    setting: Setting
+    work_rvu: Decimal
+    pe_rvu: Decimal
+    mp_rvu: Decimal
+    work_gpci: Decimal
+    pe_gpci: Decimal
+    mp_gpci: Decimal
+    work_floor: bool
+    conversion_factor: Decimal
+    cf_variant: CFVariant
+    unrounded: Decimal
+
+    def lines(self) -> list[str]:
+        """The computation written out, one step per line."""
+        gpci_note = "" if self.work_floor else " (work GPCI without the 1.0 floor)"
+        return [
+            f"RVUs ({self.release}): work {self.work_rvu} + PE {self.pe_rvu} ({self.setting.label}) + MP {self.mp_rvu}",
+            f"GPCIs ({self.locality_name}, {self.locality_key}): work {self.work_gpci}, PE {self.pe_gpci}, "
+            f"MP {self.mp_gpci}{gpci_note}",
+            f"({self.work_rvu} x {self.work_gpci} + {self.pe_rvu} x {self.pe_gpci} + {self.mp_rvu} x {self.mp_gpci})"
+            f" x CF {self.conversion_factor} ({self.cf_variant.value}) = {self.unrounded}",
+            f"rounded once, half-up, to {cents_to_decimal(int(self.rounded_cents))}",
+        ]
+
+    @property
+    def rounded_cents(self) -> int:
+        return decimal_to_cents(self.unrounded)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPrice:
+    """The fee-schedule amount of one unit of one code in one locality and setting, or why there is none."""
+
+    code: str
+    modifier: str
+    setting: Setting
+    cents: int | None
+    nonpar_cents: int | None
+    limiting_charge_cents: int | None
+    reason: str | None
+    trace: PriceTrace
+
+
+def locality_gpcis(tables: TableSet, locality_key: str, floor: bool) -> IntArray:
+    """(1, 3) GPCI thousandths of one locality key (or ``national``)."""
+    if locality_key == NATIONAL_KEY:
+        return national_gpcis()
+    index = tables.localities.index(locality_key)
+    return tables.localities.gpcis(np.array([index]), floor=floor)
+
+
+def price_unit(
+    tables: TableSet,
+    code: str,
+    modifier: str = "",
+    *,
+    locality_key: str = NATIONAL_KEY,
+    setting: Setting = Setting.NONFACILITY,
+    cf_variant: CFVariant = CFVariant.NONQP,
+    floor: bool = True,
+) -> UnitPrice:
+    """Price one unit of one code, through the same vectorized formula as the whole schedule.
+
+    Raises:
+        UnknownCodeError: no such code/modifier row.
+        UnknownLocalityError: no such locality.
+    """
+    schedule = tables.schedule
+    row = schedule.row(code, modifier)
+    gpcis = locality_gpcis(tables, locality_key, floor)
+    cf = cf_scaled(tables.policy, cf_variant)
+    cents = int(fee_schedule_cents(schedule, np.array([row]), gpcis, [setting], cf)[0, 0, 0])
+    reason = unpriced_reason(schedule, row, setting)
+    locality = tables.localities.locality(locality_key)
+    rvus = [from_scaled(int(a[row]), 100) for a in (schedule.work, schedule.pe(setting), schedule.mp)]
+    g = [from_scaled(int(v), 1000) for v in gpcis[0]]
+    conversion_factor = tables.policy.conversion_factor(cf_variant)
+    unrounded = (rvus[0] * g[0] + rvus[1] * g[1] + rvus[2] * g[2]) * conversion_factor
+    trace = PriceTrace(
+        schedule.release, str(schedule.codes[row]), str(schedule.modifiers[row]), locality.key, locality.name,
+        setting, rvus[0], rvus[1], rvus[2], g[0], g[1], g[2], floor, conversion_factor, cf_variant, unrounded,
+    )
+    if reason is not None:
+        return UnitPrice(trace.code, trace.modifier, setting, None, None, None, reason, trace)
+    policy = tables.policy
+    nonpar = int(scale_cents(cents, policy.nonpar_rate))
+    limiting = int(scale_cents(cents, policy.nonpar_rate * policy.limiting_charge_rate))
+    return UnitPrice(trace.code, trace.modifier, setting, cents, nonpar, limiting, None, trace)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PriceGrid:
+    """Amounts for rows x localities x settings, with the mask of cells that have a price."""
+
+    rows: IntArray
+    locality_keys: list[str]
+    settings: list[Setting]
+    cents: IntArray
+    nonpar_cents: IntArray
+    limiting_charge_cents: IntArray
+    priced: BoolArray  # (rows, settings)
+
+
+def price_grid(
+    tables: TableSet,
+    rows: IntArray,
+    locality_keys: Sequence[str],
+    settings: Sequence[Setting],
+    cf_variant: CFVariant = CFVariant.NONQP,
+    *,
+    floor: bool = True,
+) -> PriceGrid:
+    """Price many rows in many localities and settings at once (``national`` allowed as a key).
+
+    Raises:
+        UnknownLocalityError: a key is not a locality.
+    """
+    gpcis = np.concatenate([locality_gpcis(tables, k, floor) for k in locality_keys]) if locality_keys else \
+        np.empty((0, 3), dtype=np.int64)
+    return _grid(tables, np.asarray(rows, dtype=np.int64), list(locality_keys), gpcis, list(settings),
+                 cf_variant)
+
+
+def price_all_localities(
+    tables: TableSet,
+    rows: IntArray,
+    settings: Sequence[Setting],
+    cf_variant: CFVariant = CFVariant.NONQP,
+    *,
+    floor: bool = True,
+) -> PriceGrid:
+    """The whole fee schedule in every locality: one vectorized call."""
+    keys = tables.localities.keys.tolist()
+    gpcis = tables.localities.gpcis(floor=floor)
+    return _grid(tables, np.asarray(rows, dtype=np.int64), keys, gpcis, list(settings), cf_variant)
+
+
+def _grid(tables: TableSet, rows: IntArray, keys: list[str], gpcis: IntArray, settings: list[Setting],
+          cf_variant: CFVariant) -> PriceGrid:
+    cents = fee_schedule_cents(tables.schedule, rows, gpcis, settings, cf_scaled(tables.policy, cf_variant))
+    policy = tables.policy
+    nonpar = scale_cents(cents, policy.nonpar_rate)
+    limiting = scale_cents(cents, policy.nonpar_rate * policy.limiting_charge_rate)
+    return PriceGrid(rows, keys, settings, cents, nonpar, limiting, priced_mask(tables.schedule, rows, settings))

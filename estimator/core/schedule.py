@@ -1,0 +1,284 @@
+"""Fee-schedule tables as immutable values: RVU rows, localities with GPCIs, places of service, policy.
+
+These are plain data handed to the pricing functions; ``estimator.tables`` builds them from files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from estimator.core.errors import InputError, UnknownCodeError, UnknownLocalityError
+
+StrArray = npt.NDArray[np.str_]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+#: STATUS codes that carry national RVUs and are paid under the fee schedule (DOMAIN section 1).
+PAYABLE_STATUSES: Final = frozenset({"A", "R", "T"})
+
+#: Why a status has no fee-schedule amount, in a biller's words (RVU26B.pdf, Attachment A).
+STATUS_REASONS: Final[dict[str, str]] = {
+    "B": "bundled: payment is included in another service (status B)",
+    "C": "carrier priced: no national RVUs; your MAC sets the amount (status C) - enter it by hand",
+    "D": "deleted code (status D)",
+    "E": "excluded from the fee schedule by regulation (status E)",
+    "F": "deleted/discontinued code, no grace period (status F)",
+    "G": "not valid for Medicare; another code is used (status G)",
+    "H": "deleted modifier row (status H)",
+    "I": "not valid for Medicare; Medicare uses another code (status I)",
+    "J": "anesthesia service: paid by anesthesia base units, not RVUs (status J)",
+    "M": "measurement code, used for reporting only (status M)",
+    "N": "non-covered service (status N)",
+    "P": "bundled or excluded (status P)",
+    "X": "statutory exclusion: not a Medicare physician service (status X)",
+}
+
+
+class Setting(enum.StrEnum):
+    """Where the practice expense is incurred: the office's (non-facility) or a facility's."""
+
+    NONFACILITY = "nonfacility"
+    FACILITY = "facility"
+
+    @property
+    def label(self) -> str:
+        return "non-facility" if self is Setting.NONFACILITY else "facility"
+
+
+class CFVariant(enum.StrEnum):
+    """Which 2026 conversion factor applies: non-qualifying or qualifying APM participant."""
+
+    NONQP = "nonqp"
+    QP = "qp"
+
+
+def _freeze_arrays(value: object) -> None:
+    """Make every numpy field of a table read-only, so a shared table cannot be changed by accident."""
+    for f in dataclasses.fields(value):  # type: ignore[arg-type]
+        array = getattr(value, f.name, None) if f.init else None
+        if isinstance(array, np.ndarray):
+            array.flags.writeable = False
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FeeSchedule:
+    """Every PPRRVU row of one release, column-wise; RVUs are int64 hundredths.
+
+    Rows are unique on (code, modifier); ``row_of`` maps that pair to a row index.
+    """
+
+    release: str
+    year: int
+    codes: StrArray
+    modifiers: StrArray
+    descriptions: StrArray
+    status: StrArray
+    work: IntArray
+    pe_nonfacility: IntArray
+    pe_facility: IntArray
+    mp: IntArray
+    nonfacility_na: BoolArray
+    facility_na: BoolArray
+    pctc: StrArray
+    global_days: StrArray
+    mult_proc: StrArray
+    bilateral: StrArray
+    assistant: StrArray
+    co_surgeons: StrArray
+    team_surgery: StrArray
+    conversion_factor: int
+    row_of: dict[tuple[str, str], int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _freeze_arrays(self)
+        pairs = zip(self.codes.tolist(), self.modifiers.tolist(), strict=True)
+        rows = {pair: i for i, pair in enumerate(pairs)}
+        object.__setattr__(self, "row_of", rows)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def row(self, code: str, modifier: str = "") -> int:
+        """The row index of ``code`` (+ ``modifier``).
+
+        Raises:
+            UnknownCodeError: no such row in this release.
+        """
+        key = (code.strip().upper(), modifier.strip().upper())
+        try:
+            return self.row_of[key]
+        except KeyError:
+            raise UnknownCodeError(key[0], key[1], self.release) from None
+
+    def has(self, code: str, modifier: str = "") -> bool:
+        return (code.strip().upper(), modifier.strip().upper()) in self.row_of
+
+    def pe(self, setting: Setting) -> IntArray:
+        return self.pe_facility if setting is Setting.FACILITY else self.pe_nonfacility
+
+    def na(self, setting: Setting) -> BoolArray:
+        return self.facility_na if setting is Setting.FACILITY else self.nonfacility_na
+
+    def payable(self) -> BoolArray:
+        """Rows whose status carries national RVUs (A, R, T)."""
+        return np.isin(self.status, list(PAYABLE_STATUSES))
+
+
+@dataclass(frozen=True, slots=True)
+class Locality:
+    """One Medicare payment locality: its 7-digit key and its three GPCIs (as exact decimals)."""
+
+    key: str
+    mac: str
+    number: str
+    state: str
+    name: str
+    counties: str
+    work_gpci: Decimal
+    work_gpci_unfloored: Decimal
+    pe_gpci: Decimal
+    mp_gpci: Decimal
+
+
+NATIONAL_KEY: Final = "national"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Localities:
+    """All localities of a year, column-wise; GPCIs are int64 thousandths.
+
+    ``gpci_matrix`` stacks (work, pe, mp) per locality for the vectorized formula.
+    """
+
+    keys: StrArray
+    macs: StrArray
+    numbers: StrArray
+    states: StrArray
+    names: StrArray
+    counties: StrArray
+    work: IntArray
+    work_unfloored: IntArray
+    pe: IntArray
+    mp: IntArray
+    index_of: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _freeze_arrays(self)
+        object.__setattr__(self, "index_of", {k: i for i, k in enumerate(self.keys.tolist())})
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def index(self, key: str) -> int:
+        """Row of a 7-digit MAC+locality key.
+
+        Raises:
+            UnknownLocalityError: not one of this year's localities.
+        """
+        try:
+            return self.index_of[key.strip()]
+        except KeyError:
+            raise UnknownLocalityError(key) from None
+
+    def locality(self, key: str) -> Locality:
+        """One locality as a value (``national`` gives all GPCIs 1.000)."""
+        if key == NATIONAL_KEY:
+            one = Decimal("1.000")
+            return Locality(NATIONAL_KEY, "", "", "US", "National (all GPCIs 1.000)", "", one, one, one, one)
+        i = self.index(key)
+
+        def d(a: IntArray) -> Decimal:
+            return (Decimal(int(a[i])) / 1000).quantize(Decimal("0.001"))
+
+        return Locality(
+            str(self.keys[i]), str(self.macs[i]), str(self.numbers[i]), str(self.states[i]), str(self.names[i]),
+            str(self.counties[i]), d(self.work), d(self.work_unfloored), d(self.pe), d(self.mp),
+        )
+
+    def gpcis(self, indices: IntArray | None = None, *, floor: bool = True) -> IntArray:
+        """(n, 3) int64 thousandths of (work, pe, mp) for the chosen rows (all rows when ``None``)."""
+        work = self.work if floor else self.work_unfloored
+        matrix = np.stack([work, self.pe, self.mp], axis=1)
+        return matrix if indices is None else matrix[indices]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceOfService:
+    """A CMS place-of-service code, its name and the rate setting it takes."""
+
+    code: str
+    name: str
+    setting: Setting
+
+
+@dataclass(frozen=True, slots=True)
+class PlacesOfService:
+    """The POS code set and its facility / non-facility mapping (Claims Processing Manual ch. 12 s20.4.2)."""
+
+    by_code: dict[str, PlaceOfService]
+
+    def get(self, code: str) -> PlaceOfService:
+        """Look up a 2-digit POS code.
+
+        Raises:
+            InputError: not a valid POS code.
+        """
+        text = code.strip()
+        if len(text) == 1 and text.isdigit():
+            text = "0" + text
+        try:
+            return self.by_code[text]
+        except KeyError:
+            raise InputError(
+                f"unknown place of service {code!r}: use a 2-digit CMS POS code such as 11 (office) "
+                "or 22 (outpatient hospital)"
+            ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Constants of one payment year, each with its source, as carried in the tables' manifest."""
+
+    year: int
+    cf_nonqp: Decimal
+    cf_qp: Decimal
+    part_b_deductible: Decimal
+    coinsurance: Decimal
+    nonpar_rate: Decimal
+    limiting_charge_rate: Decimal
+    sequestration: Decimal
+    work_gpci_floor: bool
+    sources: dict[str, str]
+
+    def conversion_factor(self, variant: CFVariant) -> Decimal:
+        return self.cf_qp if variant is CFVariant.QP else self.cf_nonqp
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TableSet:
+    """One release of the fee-schedule tables, everything pricing needs for a date of service."""
+
+    year: int
+    release: str
+    effective: dt.date
+    schedule: FeeSchedule
+    localities: Localities
+    places: PlacesOfService
+    policy: Policy
+    labels: dict[str, str]
+
+    def label(self, code: str) -> str:
+        """A plain-language label for a featured code, else the public HCPCS II text, else ''."""
+        if code in self.labels:
+            return self.labels[code]
+        if self.schedule.has(code):
+            return str(self.schedule.descriptions[self.schedule.row(code)])
+        return ""

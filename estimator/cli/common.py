@@ -36,6 +36,10 @@ class Context:
     def close(self) -> None:
         """Release what commands opened (the practice store, once there is one)."""
 
+    def practice_defaults(self) -> dict[str, str]:
+        """The practice profile's default locality, POS and CF (empty until a practice is set)."""
+        return {}
+
     def tables(self, year: int | None = None, on: dt.date | None = None) -> TableSet:
         """Tables for a date of service, else a year, else the newest year available."""
         if on is not None:

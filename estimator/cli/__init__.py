@@ -7,11 +7,11 @@ import sys
 from collections.abc import Sequence
 
 from estimator import __version__
-from estimator.cli import encounter_commands, pricing_commands
+from estimator.cli import encounter_commands, pricing_commands, store_commands
 from estimator.cli.common import Context, Parser
 from estimator.core.errors import EstimatorError
 
-MODULES = (pricing_commands, encounter_commands)
+MODULES = (pricing_commands, encounter_commands, store_commands)
 
 
 def build_parser() -> Parser:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from pathlib import Path
 from typing import NoReturn
 
+from estimator import paths
 from estimator.core.errors import InputError
+from estimator.core.payers import Practice
 from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting, TableSet
+from estimator.store.sqlite_store import SqliteStore
 from estimator.tables.shipped import TableCatalog, default_catalog
 
 
@@ -26,6 +30,24 @@ class Context:
     def __init__(self, db: str | None = None) -> None:
         self.db = db
         self._catalog: TableCatalog | None = None
+        self._store: SqliteStore | None = None
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.db) if self.db else paths.default_db_path()
+
+    @property
+    def store(self) -> SqliteStore:
+        """The practice database, opened (and created or migrated) on first use."""
+        if self._store is None:
+            self._store = SqliteStore(self.db_path)
+        return self._store
+
+    def practice(self) -> Practice:
+        """The practice profile, or an empty one where no database exists yet (nothing is created)."""
+        if self._store is None and not self.db_path.exists():
+            return Practice()
+        return self.store.practice()
 
     @property
     def catalog(self) -> TableCatalog:
@@ -34,11 +56,15 @@ class Context:
         return self._catalog
 
     def close(self) -> None:
-        """Release what commands opened (the practice store, once there is one)."""
+        """Release what commands opened."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     def practice_defaults(self) -> dict[str, str]:
-        """The practice profile's default locality, POS and CF (empty until a practice is set)."""
-        return {}
+        """The practice profile's default locality, POS and CF for encounter options."""
+        practice = self.practice()
+        return {"locality": practice.locality_key, "pos": practice.place_of_service, "cf": practice.cf_variant.value}
 
     def tables(self, year: int | None = None, on: dt.date | None = None) -> TableSet:
         """Tables for a date of service, else a year, else the newest year available."""

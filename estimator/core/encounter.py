@@ -82,6 +82,7 @@ class Encounter:
     diagnoses: tuple[str, ...] = ()
     prior_services: tuple[PriorService, ...] = ()
     documented: frozenset[str] | None = None  # checklist elements recorded; None = not assessed
+    own_conversion_factor: Decimal | None = None  # a payer's own CF instead of the year's
 
     def __post_init__(self) -> None:
         if self.lesions < 0:
@@ -203,7 +204,8 @@ def price_lines(encounter: Encounter, tables: TableSet) -> Claim:
     for req in requested:
         pricing_mod = next((m for m in req.modifiers if m in cs.PRICING_MODIFIERS), "")
         unit = price_unit(tables, req.code, pricing_mod, locality_key=encounter.locality_key, setting=setting,
-                          cf_variant=encounter.cf_variant, floor=encounter.work_floor)
+                          cf_variant=encounter.cf_variant, floor=encounter.work_floor,
+                          conversion_factor=encounter.own_conversion_factor)
         priced.append((req, unit))
 
     # Rank every indicator-2 unit by its fee-schedule amount (stable for ties: order entered).

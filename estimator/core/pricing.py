@@ -139,6 +139,7 @@ class PriceTrace:
     conversion_factor: Decimal
     cf_variant: CFVariant
     unrounded: Decimal
+    cf_label: str = ""
 
     def lines(self) -> list[str]:
         """The computation written out, one step per line."""
@@ -148,7 +149,7 @@ class PriceTrace:
             f"GPCIs ({self.locality_name}, {self.locality_key}): work {self.work_gpci}, PE {self.pe_gpci}, "
             f"MP {self.mp_gpci}{gpci_note}",
             f"({self.work_rvu} x {self.work_gpci} + {self.pe_rvu} x {self.pe_gpci} + {self.mp_rvu} x {self.mp_gpci})"
-            f" x CF {self.conversion_factor} ({self.cf_variant.value}) = {self.unrounded}",
+            f" x CF {self.conversion_factor} ({self.cf_label or self.cf_variant.value}) = {self.unrounded}",
             f"rounded once, half-up, to {cents_to_decimal(int(self.rounded_cents))}",
         ]
 
@@ -188,8 +189,11 @@ def price_unit(
     setting: Setting = Setting.NONFACILITY,
     cf_variant: CFVariant = CFVariant.NONQP,
     floor: bool = True,
+    conversion_factor: Decimal | None = None,
 ) -> UnitPrice:
     """Price one unit of one code, through the same vectorized formula as the whole schedule.
+
+    ``conversion_factor`` replaces the year's CF (a payer that pays its own CF x the CMS RVUs).
 
     Raises:
         UnknownCodeError: no such code/modifier row.
@@ -198,17 +202,21 @@ def price_unit(
     schedule = tables.schedule
     row = schedule.row(code, modifier)
     gpcis = locality_gpcis(tables, locality_key, floor)
-    cf = cf_scaled(tables.policy, cf_variant)
+    cf = cf_scaled(tables.policy, cf_variant) if conversion_factor is None else \
+        to_scaled(conversion_factor, CF_SCALE)
     cents = int(fee_schedule_cents(schedule, np.array([row]), gpcis, [setting], cf)[0, 0, 0])
     reason = unpriced_reason(schedule, row, setting)
     locality = tables.localities.locality(locality_key)
     rvus = [from_scaled(int(a[row]), 100) for a in (schedule.work, schedule.pe(setting), schedule.mp)]
     g = [from_scaled(int(v), 1000) for v in gpcis[0]]
-    conversion_factor = tables.policy.conversion_factor(cf_variant)
+    cf_label = cf_variant.value if conversion_factor is None else "payer's own"
+    if conversion_factor is None:
+        conversion_factor = tables.policy.conversion_factor(cf_variant)
     unrounded = (rvus[0] * g[0] + rvus[1] * g[1] + rvus[2] * g[2]) * conversion_factor
     trace = PriceTrace(
         schedule.release, str(schedule.codes[row]), str(schedule.modifiers[row]), locality.key, locality.name,
         setting, rvus[0], rvus[1], rvus[2], g[0], g[1], g[2], floor, conversion_factor, cf_variant, unrounded,
+        cf_label,
     )
     if reason is not None:
         return UnitPrice(trace.code, trace.modifier, setting, None, None, None, reason, trace)

@@ -260,8 +260,9 @@ def _pprrvu_csv(path: Path) -> tuple[list[tuple[int, dict[str, str]]], str]:
         if not r or not r[0].strip():
             continue
         if len(r) != width:
-            raise DataFileError(str(path), i, None, f"{len(r)} fields where the header has {width} "
-                                "(truncated or corrupted record)")
+            # Name the first column the record lacks: where a cut-short record stops.
+            raise DataFileError(str(path), i, names[len(r)] if len(r) < width else None,
+                                f"{len(r)} fields where the header has {width} (truncated or corrupted record)")
         records.append((i, {k: r[j] for k, j in index.items()}))
     return records, released
 
@@ -272,8 +273,9 @@ def _pprrvu_txt(path: Path) -> tuple[list[tuple[int, dict[str, str]]], str]:
         if not line.strip() or line.startswith("HDR"):
             continue
         if len(line) < _TXT_MIN_LENGTH:
-            raise DataFileError(str(path), number, None, f"record is {len(line)} characters, the layout needs "
-                                f"at least {_TXT_MIN_LENGTH} (truncated or corrupted record)")
+            cut = next(_CSV_COLUMNS[k] for k, (_, end) in _TXT_FIELDS.items() if end > len(line))
+            raise DataFileError(str(path), number, cut, f"record is {len(line)} characters, the layout "
+                                f"needs at least {_TXT_MIN_LENGTH} (truncated or corrupted record)")
         records.append((number, {k: line[a - 1:b] for k, (a, b) in _TXT_FIELDS.items()}))
     return records, ""
 
@@ -316,7 +318,8 @@ def read_gpci(path: Path) -> list[GpciRow]:
             if not cells or not re.fullmatch(r"\d{5}", cells[0]):
                 continue
             if len(cells) <= max(columns.values()):
-                raise DataFileError(str(path), number, None, "record has too few fields (truncated?)")
+                lacking = min((i, k) for k, i in columns.items() if i >= len(cells))[1]
+                raise DataFileError(str(path), number, _GPCI_LABELS[lacking], "record has too few fields (truncated?)")
             unfloored = cells[columns.get("unfloored", columns["work"])]
             rows.append((number, _gpci_row(path, number, cells[0], cells[columns["number"]],
                                             cells[columns["state"]], cells[columns["name"]], unfloored,
@@ -343,6 +346,13 @@ def read_gpci(path: Path) -> list[GpciRow]:
     if len(rows) < MIN_LOCALITIES:
         raise DataFileError(str(path), None, None, f"only {len(rows)} localities (truncated file?)")
     return [row for _, row in rows]
+
+
+_GPCI_LABELS: Final = {
+    "mac": "Medicare Administrative Contractor", "state": "State", "number": "Locality Number",
+    "name": "Locality Name", "unfloored": "work GPCI (without floor)", "work": "work GPCI", "pe": "PE GPCI",
+    "mp": "MP GPCI",
+}
 
 
 def _gpci_columns(path: Path, line: int, cells: list[str]) -> dict[str, int]:
@@ -438,6 +448,12 @@ def read_locco(txt: Path, csv_copy: Path | None = None) -> list[CountyRow]:
 # --- ZIP code -> carrier locality (ZIP5) ------------------------------------------------------------------
 
 _ZIP_RURAL: Final = {"": "", "R": "R", "B": "B"}
+#: (field, 1-based end position) of every non-filler field of ZIP5lyout.txt, in record order.
+_ZIP_FIELDS: Final = (
+    ("State", 2), ("ZIP code", 7), ("Carrier", 12), ("Pricing Locality", 14), ("Rural Indicator", 15),
+    ("Bene Lab CB Locality", 17), ("Rural Indicator2", 18), ("Plus Four Flag", 21),
+    ("Part B Payment Indicator", 23), ("Year/Quarter", 80),
+)
 
 
 def read_zip5(path: Path) -> list[ZipRow]:
@@ -453,7 +469,8 @@ def read_zip5(path: Path) -> list[ZipRow]:
         if not line.strip():
             continue
         if len(line) < 80:
-            raise DataFileError(str(path), number, None, f"record is {len(line)} characters, not 80 "
+            cut = next(name for name, end in _ZIP_FIELDS if end > len(line))
+            raise DataFileError(str(path), number, cut, f"record is {len(line)} characters, not 80 "
                                 "(truncated or corrupted record)")
         zip5, carrier, locality = line[2:7], line[7:12], line[12:14]
         for field, text, width in (("ZIP code", zip5, 5), ("Carrier", carrier, 5), ("Pricing Locality", locality, 2)):

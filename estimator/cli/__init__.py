@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import sys
 from collections.abc import Sequence
 
 from estimator import __version__
-from estimator.cli import encounter_commands, pricing_commands, store_commands
 from estimator.cli.common import Context, Parser
 from estimator.core.errors import EstimatorError
 
-MODULES = (pricing_commands, encounter_commands, store_commands)
+#: Command groups register in this order; any other ``estimator/cli/*_commands.py`` module follows.
+FIRST = ("pricing_commands", "encounter_commands", "store_commands")
+
+
+def command_modules() -> list[str]:
+    """Every ``*_commands`` module of this package: a new command group is one new file."""
+    found = sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.endswith("_commands"))
+    return [name for name in FIRST if name in found] + [name for name in found if name not in FIRST]
 
 
 def build_parser() -> Parser:
@@ -20,8 +28,8 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--db", help="practice database file (default: $ESTIMATOR_DB or the user data folder)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
-    for module in MODULES:
-        module.register(commands)
+    for name in command_modules():
+        importlib.import_module(f"{__name__}.{name}").register(commands)
     return parser
 
 

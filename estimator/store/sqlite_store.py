@@ -65,6 +65,29 @@ CREATE TABLE payer_fees (
 );
 """
 
+_V2: Final = """
+CREATE TABLE gfe_log (
+    id INTEGER PRIMARY KEY,
+    issued_at TEXT NOT NULL,
+    patient_name TEXT NOT NULL,
+    patient_dob TEXT NOT NULL,
+    scheduled_date TEXT NOT NULL,
+    scheduled_on TEXT NOT NULL,
+    due_date TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    total_cents INTEGER NOT NULL,
+    inputs_json TEXT NOT NULL,
+    pdf BLOB NOT NULL,
+    retain_until TEXT NOT NULL
+);
+CREATE INDEX gfe_log_patient ON gfe_log (patient_name COLLATE NOCASE, scheduled_date);
+CREATE TABLE column_mappings (
+    layout_key TEXT PRIMARY KEY,
+    mapping_json TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)
+"""
+
 #: Forward migrations: index i upgrades schema version i to i + 1. Append, never edit.
 def run_script(db: sqlite3.Connection, script: str) -> None:
     """Run DDL statements one by one inside the caller's transaction (``executescript`` would commit)."""
@@ -73,14 +96,10 @@ def run_script(db: sqlite3.Connection, script: str) -> None:
             db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    lambda db: run_script(db, _V1),
-]
-
-
-def register_migration(step: Callable[[sqlite3.Connection], None]) -> None:
-    """Add the next schema version (other store modules, e.g. the GFE log, call this at import)."""
-    MIGRATIONS.append(step)
+MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
+    lambda db: run_script(db, _V1),  # v1: practice, charge master, payers, payer fees
+    lambda db: run_script(db, _V2),  # v2: Good Faith Estimate log, remembered CSV column mappings
+)
 
 
 def schema_version() -> int:
@@ -115,6 +134,14 @@ class SqliteStore:
                              "restore a backup (practice.sqlite.bak-*) or move the file away") from None
 
     # --- plumbing -----------------------------------------------------------------------------------------
+
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A write transaction for store modules (GFE log, mappings): all of it lands or none of it."""
+        return self._write()
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """Rows of a read-only query."""
+        return list(self._db.execute(sql, params))
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

@@ -28,7 +28,7 @@ from estimator.core.lesions import parse_lesion_count, price_lesions
 from estimator.core.money import format_money, from_scaled
 from estimator.core.pricing import locality_gpcis, price_grid, unpriced_reason
 from estimator.core.schedule import CFVariant
-from estimator.tables.shipped import build_tables
+from estimator.tables.shipped import build_tables, import_release
 
 PRICE_COLUMNS = ("code", "modifier", "year", "locality", "locality_name", "setting", "work_rvu", "pe_rvu",
                  "mp_rvu", "work_gpci", "pe_gpci", "mp_gpci", "conversion_factor", "amount", "nonpar_amount",
@@ -216,30 +216,10 @@ def run_tables_import(args: argparse.Namespace, ctx: Context) -> int:
             with zipfile.ZipFile(source) as archive:
                 archive.extractall(unpacked)
             source = Path(unpacked)
-        manifest = import_release(source, ctx)
+        manifest = import_release(source, paths.user_tables_root(), ctx.catalog)
     write(f"imported {manifest['release']} ({manifest['year']}), effective {manifest['effective']}; "
           "it is used for dates of service from then on")
     return 0
-
-
-def import_release(source: Path, ctx: Context) -> dict[str, Any]:
-    """Build a user copy of the newest release found under ``source``, reusing shipped ZIP/county tables."""
-    years = sorted({int(m.group(1)) for p in source.rglob("*") if (m := re.search(r"PPRRVU(20\d\d)", p.name.upper()))})
-    if not years:
-        raise InputError(f"no PPRRVU file found under {source}: a CMS release has e.g. PPRRVU2026_Oct_nonQPP.csv")
-    year = years[-1]
-    fallback = None
-    if year in ctx.catalog.years():
-        fallback = ctx.catalog.release_for(year).folder
-    staging = paths.user_tables_root() / f".import-{year}"
-    manifest = build_tables(source, year, staging, fallback=fallback)
-    final = paths.user_tables_root() / f"{year}-{manifest['release']}"
-    if final.exists():
-        import shutil  # noqa: PLC0415 - only this rare path replaces an earlier import
-
-        shutil.rmtree(final)
-    staging.rename(final)
-    return manifest
 
 
 def run_tables_list(args: argparse.Namespace, ctx: Context) -> int:

@@ -513,6 +513,35 @@ class TableCatalog:
         return self._loaded[folder]
 
 
+def import_release(
+    source: Path, user_root: Path, catalog: TableCatalog, progress: Progress = _no_progress
+) -> dict[str, Any]:
+    """Build a user copy of the newest release found under ``source`` (a quarterly CMS RVU package).
+
+    ZIP and county tables missing from the package are reused from the catalog's tables of that year.
+    Nothing in ``user_root`` changes unless the whole release is valid.
+
+    Raises:
+        InputError: no PPRRVU file under ``source``.
+        DataFileError: a malformed file (named with its line and field).
+    """
+    import re  # noqa: PLC0415 - only imports need the file-name pattern
+
+    years = sorted({int(m.group(1)) for p in source.rglob("*")
+                    if (m := re.search(r"PPRRVU(20\d\d)", p.name.upper()))})
+    if not years:
+        raise InputError(f"no PPRRVU file found under {source}: a CMS release has e.g. PPRRVU2026_Oct_nonQPP.csv")
+    year = years[-1]
+    fallback = catalog.release_for(year).folder if year in catalog.years() else None
+    staging = user_root / f".import-{year}"
+    manifest = build_tables(source, year, staging, fallback=fallback, progress=progress)
+    final = user_root / f"{year}-{manifest['release']}"
+    if final.exists():
+        shutil.rmtree(final)
+    staging.rename(final)
+    return manifest
+
+
 def default_catalog() -> TableCatalog:
     """Shipped tables plus whatever the user imported."""
     from estimator import paths  # noqa: PLC0415 - keeps paths (env lookups) out of import time

@@ -44,9 +44,9 @@ class ServiceLine:
         """
         rest, _, dx = text.partition("@")
         rest, _, mods = rest.partition(":")
-        code_text, _, units_text = rest.lower().partition("x")
+        code_text, times, units_text = rest.lower().partition("x")
         units = 1
-        if units_text:
+        if times:
             if not units_text.isdigit() or not 1 <= int(units_text) <= MAX_UNITS:
                 raise InputError(f"{text!r}: units after 'x' must be a whole number from 1 to {MAX_UNITS}")
             units = int(units_text)

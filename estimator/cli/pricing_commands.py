@@ -93,6 +93,7 @@ def run_price(args: argparse.Namespace, ctx: Context) -> int:
     cf = CFVariant(args.cf)
     floor = not args.no_floor
     grid = price_grid(tables, rows, keys, settings, cf, floor=floor)
+    nonpar, limiting = grid.nonpar_cents, grid.limiting_charge_cents
     records = []
     for r_i, row in enumerate(rows.tolist()):
         for l_i, key in enumerate(keys):
@@ -112,8 +113,8 @@ def run_price(args: argparse.Namespace, ctx: Context) -> int:
                     "conversion_factor": str(tables.policy.conversion_factor(cf)), "cf_variant": cf.value,
                     "work_gpci_floor": floor,
                     "amount": format_money(int(grid.cents[r_i, l_i, s_i])) if priced else None,
-                    "nonpar_amount": format_money(int(grid.nonpar_cents[r_i, l_i, s_i])) if priced else None,
-                    "limiting_charge": format_money(int(grid.limiting_charge_cents[r_i, l_i, s_i])) if priced else None,
+                    "nonpar_amount": format_money(int(nonpar[r_i, l_i, s_i])) if priced else None,
+                    "limiting_charge": format_money(int(limiting[r_i, l_i, s_i])) if priced else None,
                     "status": str(sch.status[row]),
                     "reason": None if priced else unpriced_reason(sch, row, setting),
                 })
@@ -179,7 +180,7 @@ def run_localities(args: argparse.Namespace, ctx: Context) -> int:
         needle = args.search.strip().upper()
         indices = [i for i in indices if any(needle in str(a[i]).upper()
                                              for a in (loc.keys, loc.names, loc.states, loc.counties))]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for i in indices:
         one = loc.locality(str(loc.keys[i]))
         rows.append({"key": one.key, "mac": one.mac, "locality": one.number, "state": one.state, "name": one.name,

@@ -192,11 +192,13 @@ def estimate(
     if self_pay:
         assumptions.append("Self-pay: the patient owes the whole amount.")
     else:
+        given = benefits.deductible_remaining_cents
+        deductible_text = "standard" if given is None else str(cents_to_decimal(given))
+        oop = benefits.oop_remaining_cents
         assumptions.append(
-            f"Patient benefits: deductible remaining {cents_to_decimal(benefits.deductible_remaining_cents or 0) if benefits.deductible_remaining_cents is not None else 'standard'}, "
-            f"coinsurance {coinsurance.normalize():f}%, copay {cents_to_decimal(benefits.copay_cents)} per "
-            f"{benefits.copay_per.value}, out-of-pocket remaining "
-            f"{'not limited' if benefits.oop_remaining_cents is None else cents_to_decimal(benefits.oop_remaining_cents)}.")
+            f"Patient benefits: deductible remaining {deductible_text}, coinsurance {coinsurance.normalize():f}%, "
+            f"copay {cents_to_decimal(benefits.copay_cents)} per {benefits.copay_per.value}, out-of-pocket "
+            f"remaining {'not limited' if oop is None else cents_to_decimal(oop)}.")
         assumptions.append("Copay is taken first, then the deductible, then coinsurance on the rest of each line.")
     if benefits.secondary_pct:
         assumptions.append(f"A secondary plan pays {benefits.secondary_pct.normalize():f}% of the patient's share.")

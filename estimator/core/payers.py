@@ -245,10 +245,7 @@ def allowed_lines(
                 allowed = _per_units(rate, pcts)
                 notes.append(f"fee schedule {cents_to_decimal(rate)} per unit")
         elif payer.method is Method.OWN_CF:
-            if base.unit_cents is None:
-                allowed = 0
-            else:
-                allowed = _per_units(base.unit_cents, pcts)
+            allowed = 0 if base.unit_cents is None else _per_units(base.unit_cents, pcts)
             notes.append(f"own CF {payer.conversion_factor}: {cents_to_decimal(base.unit_cents or 0)} per unit")
         else:
             medicare = (base.cents if payer.mppr else base.full_cents) or 0

@@ -64,20 +64,41 @@ def fee_schedule_cents(
         conversion_factor: CF x 10^4.
 
     Returns:
-        int64 cents of shape (rows, localities, settings). Rows that have no price in a setting
-        (non-payable status or NA) still get the formula's value; mask them with ``priced_mask``.
+        int64 cents of shape (rows, localities, settings), possibly a non-contiguous view. Rows that have
+        no price in a setting (non-payable status or NA) still get the formula's value; mask them with
+        ``priced_mask``.
     """
     rows = np.asarray(rows, dtype=np.int64)
-    out = np.empty((len(rows), len(gpcis), len(settings)), dtype=np.int64)
-    work = schedule.work[rows]
-    mp = schedule.mp[rows]
-    gpci_t = np.ascontiguousarray(gpcis.T)
-    for s, setting in enumerate(settings):
-        rvus = np.stack([work, schedule.pe(setting)[rows], mp], axis=1)
-        weighted = rvus @ gpci_t  # exact int64: (rows, 3) @ (3, localities)
-        weighted *= conversion_factor
-        out[:, :, s] = round_formula_to_cents(weighted)
-    return out
+    work, mp = schedule.work[rows], schedule.mp[rows]
+    pes = [schedule.pe(setting)[rows] for setting in settings]
+    # GPCI x CF first: the same integer products as (RVU x GPCI) x CF, none larger than the final one.
+    weights = np.asarray(gpcis, dtype=np.int64).reshape(-1, 3) * conversion_factor
+    # Speed (bench/run.py): int64 matmul is not BLAS and temporaries of the whole grid cost page faults, so
+    # loop over the shorter axis and make every numpy call one long, contiguous, cache-sized vector.
+    if len(weights) <= len(rows):
+        by_locality = np.empty((len(settings), len(weights), len(rows)), dtype=np.int64)
+        common = np.empty(len(rows), dtype=np.int64)
+        term = np.empty_like(common)
+        for i, (g_work, g_pe, g_mp) in enumerate(weights.tolist()):
+            np.multiply(work, g_work, out=common)
+            common += np.multiply(mp, g_mp, out=term)
+            for s, pe in enumerate(pes):
+                np.multiply(pe, g_pe, out=term)
+                term += common
+                by_locality[s, i] = round_formula_to_cents(term)
+        return by_locality.transpose(2, 1, 0)
+    by_row = np.empty((len(settings), len(rows), len(weights)), dtype=np.int64)
+    g_works, g_pes, g_mps = (np.ascontiguousarray(weights[:, k]) for k in range(3))
+    common = np.empty(len(weights), dtype=np.int64)
+    term = np.empty_like(common)
+    for r, (w, m) in enumerate(zip(work.tolist(), mp.tolist(), strict=True)):
+        np.multiply(g_works, w, out=common)
+        common += np.multiply(g_mps, m, out=term)
+        for s, pe in enumerate(pes):
+            np.multiply(g_pes, int(pe[r]), out=term)
+            term += common
+            by_row[s, r] = round_formula_to_cents(term)
+    return by_row.transpose(1, 2, 0)
 
 
 def priced_mask(schedule: FeeSchedule, rows: IntArray, settings: Sequence[Setting]) -> BoolArray:
@@ -228,15 +249,27 @@ def price_unit(
 
 @dataclass(frozen=True, slots=True, eq=False)
 class PriceGrid:
-    """Amounts for rows x localities x settings, with the mask of cells that have a price."""
+    """Par amounts for rows x localities x settings, with the mask of cells that have a price.
+
+    Non-par and limiting-charge grids are derived from the par grid when asked for, so pricing the whole
+    schedule computes only what it must.
+    """
 
     rows: IntArray
     locality_keys: list[str]
     settings: list[Setting]
     cents: IntArray
-    nonpar_cents: IntArray
-    limiting_charge_cents: IntArray
     priced: BoolArray  # (rows, settings)
+    nonpar_rate: Decimal
+    limiting_rate: Decimal
+
+    @property
+    def nonpar_cents(self) -> IntArray:
+        return scale_cents(self.cents, self.nonpar_rate)
+
+    @property
+    def limiting_charge_cents(self) -> IntArray:
+        return scale_cents(self.cents, self.limiting_rate)
 
 
 def price_grid(
@@ -277,6 +310,5 @@ def _grid(tables: TableSet, rows: IntArray, keys: list[str], gpcis: IntArray, se
           cf_variant: CFVariant) -> PriceGrid:
     cents = fee_schedule_cents(tables.schedule, rows, gpcis, settings, cf_scaled(tables.policy, cf_variant))
     policy = tables.policy
-    nonpar = scale_cents(cents, policy.nonpar_rate)
-    limiting = scale_cents(cents, policy.nonpar_rate * policy.limiting_charge_rate)
-    return PriceGrid(rows, keys, settings, cents, nonpar, limiting, priced_mask(tables.schedule, rows, settings))
+    return PriceGrid(rows, keys, settings, cents, priced_mask(tables.schedule, rows, settings), policy.nonpar_rate,
+                     policy.nonpar_rate * policy.limiting_charge_rate)

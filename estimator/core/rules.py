@@ -14,7 +14,7 @@ from typing import Final
 
 from estimator.core import codes as cs
 from estimator.core.encounter import Claim, ClaimLine, Encounter, price_lines
-from estimator.core.findings import SEVERITY_ORDER, Finding
+from estimator.core.findings import SEVERITY_ORDER, Finding, Severity
 from estimator.core.money import cents_to_decimal
 from estimator.core.schedule import TableSet
 
@@ -148,7 +148,7 @@ def check_status(claim: Claim, tables: TableSet) -> Iterator[Finding]:
     for line in claim.lines:
         status = str(tables.schedule.status[tables.schedule.row(line.code, _pricing_modifier(line))])
         if line.reason is not None:
-            severity = "warning" if status == "C" else "error"
+            severity: Severity = "warning" if status == "C" else "error"
             yield Finding("not-payable", severity, f"{line.code}: {line.reason}.", SRC_STATUS,
                           "Enter the MAC's price by hand." if status == "C"
                           else "Remove the line or use the code Medicare pays for this service.", line.code)

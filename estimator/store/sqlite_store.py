@@ -227,7 +227,8 @@ class SqliteStore:
 
     def _payer_from(self, row: sqlite3.Row) -> Payer:
         fees: dict[str, dict[CodeKey, int]] = {"fee": {}, "override": {}}
-        for f in self._db.execute("SELECT kind, code, modifier, cents FROM payer_fees WHERE payer_id = ?", (row["id"],)):
+        query = "SELECT kind, code, modifier, cents FROM payer_fees WHERE payer_id = ?"
+        for f in self._db.execute(query, (row["id"],)):
             fees[f["kind"]][(f["code"], f["modifier"])] = int(f["cents"])
         return Payer(
             name=row["name"], method=Method(row["method"]), percent=_dec(row["percent"]), year=row["year"],

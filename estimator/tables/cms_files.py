@@ -262,7 +262,8 @@ def _pprrvu_csv(path: Path) -> tuple[list[tuple[int, dict[str, str]]], str]:
         if len(r) != width:
             # Name the first column the record lacks: where a cut-short record stops.
             raise DataFileError(str(path), i, names[len(r)] if len(r) < width else None,
-                                f"{len(r)} fields where the header has {width} (truncated or corrupted record)")
+                                f"{len(r)} fields where the header has {width} "
+                                "(truncated or corrupted record)")
         records.append((i, {k: r[j] for k, j in index.items()}))
     return records, released
 
@@ -319,7 +320,8 @@ def read_gpci(path: Path) -> list[GpciRow]:
                 continue
             if len(cells) <= max(columns.values()):
                 lacking = min((i, k) for k, i in columns.items() if i >= len(cells))[1]
-                raise DataFileError(str(path), number, _GPCI_LABELS[lacking], "record has too few fields (truncated?)")
+                raise DataFileError(str(path), number, _GPCI_LABELS[lacking],
+                                    "record has too few fields (truncated?)")
             unfloored = cells[columns.get("unfloored", columns["work"])]
             rows.append((number, _gpci_row(path, number, cells[0], cells[columns["number"]],
                                             cells[columns["state"]], cells[columns["name"]], unfloored,
@@ -398,7 +400,9 @@ def _gpci_row(path: Path, line: int, mac: str, number: str, state: str, name: st
 # --- Locality -> county crosswalk (LOCCO) -----------------------------------------------------------------
 
 #: 0-based slices of the fixed-width LOCCO text (MAC, locality, state, fee schedule area, counties).
-_LOCCO_SLICES: Final = {"mac": (4, 9), "number": (16, 18), "state": (22, 45), "area": (45, 143), "counties": (143, None)}
+_LOCCO_SLICES: Final = {
+    "mac": (4, 9), "number": (16, 18), "state": (22, 45), "area": (45, 143), "counties": (143, None),
+}
 
 
 def read_locco(txt: Path, csv_copy: Path | None = None) -> list[CountyRow]:

@@ -24,6 +24,7 @@ from typing import Any, Final
 import numpy as np
 
 from estimator.core.errors import DataFileError, InputError
+from estimator.core.money import to_scaled
 from estimator.core.pricing import check_exact
 from estimator.core.schedule import (
     FeeSchedule,
@@ -233,7 +234,8 @@ def build_tables(
         unknown = sorted({z.key for z in zips} - keys)
         if unknown:
             raise DataFileError(str(zip_path), None, "Carrier/Pricing Locality",
-                                f"ZIP codes point to localities missing from {gpci_path.name}: {', '.join(unknown[:5])}")
+                                f"ZIP codes point to localities missing from {gpci_path.name}: "
+                                f"{', '.join(unknown[:5])}")
         sources.append(_source_entry("zip_codes", zip_path, f"ZIP5 {zips[0].quarter}", len(zips)))
         zip_rows = [[z.zip, z.state, z.key, z.rural, "1" if z.plus_four else "0"] for z in zips]
     elif fallback is not None:
@@ -401,12 +403,12 @@ def load_table_set(folder: Path) -> TableSet:
         pe_facility=rvus(6), mp=rvus(8), nonfacility_na=text(5) == "NA", facility_na=text(7) == "NA",
         pctc=text(9), global_days=text(10), mult_proc=text(11), bilateral=text(12), assistant=text(13),
         co_surgeons=text(14), team_surgery=text(15),
-        conversion_factor=cms_files.to_scaled(manifest["constants"]["cf_nonqp"]["value"], 10_000),
+        conversion_factor=to_scaled(manifest["constants"]["cf_nonqp"]["value"], 10_000),
     )
     loc = list(zip(*_read_columns(folder / LOCALITY_FILE, LOCALITY_COLUMNS, sums.get(LOCALITY_FILE)), strict=True))
 
     def gpci(i: int) -> np.ndarray[Any, Any]:
-        return np.array([cms_files.to_scaled(v, 1000) for v in loc[i]], dtype=np.int64)
+        return np.array([to_scaled(v, 1000) for v in loc[i]], dtype=np.int64)
 
     localities = Localities(
         keys=np.array(loc[0], dtype=str), macs=np.array(loc[1], dtype=str), numbers=np.array(loc[2], dtype=str),

@@ -30,8 +30,8 @@ def eight_lesions(tables: TableSet, **extra) -> object:
     return build_claim(Encounter(DAY, locality_key=MANHATTAN, lesions=8, diagnoses=("L57.0",), **extra), tables)
 
 
-def run(tables_2026, tables_for, payer, benefits=Benefits(), practice=PRACTICE, **extra) -> Estimate:
-    return estimate(eight_lesions(tables_2026, **extra), payer, practice, benefits, tables_for)
+def run(tables_2026, tables_for, payer, benefits=None, practice=PRACTICE, **extra) -> Estimate:
+    return estimate(eight_lesions(tables_2026, **extra), payer, practice, benefits or Benefits(), tables_for)
 
 
 def allowed(est: Estimate) -> list[int]:
@@ -54,7 +54,9 @@ def test_medicare_assumes_the_full_part_b_deductible_when_not_told(tables_2026, 
     assert any("283" in a for a in est.assumptions)
 
 
-def test_medicare_non_participating_pays_95_percent_with_a_109_25_percent_limiting_charge(tables_2026, tables_for) -> None:
+def test_medicare_non_participating_pays_95_percent_with_a_109_25_percent_limiting_charge(
+    tables_2026, tables_for
+) -> None:
     """Non-par: 95% of the fee (76.15 -> 72.34, 50.68 -> 48.15); limiting charge 1.0925 x fee
     (83.19 + 55.37 = 138.56)."""
     est = run(tables_2026, tables_for, MEDICARE_PAYER, Benefits(deductible_remaining_cents=0),

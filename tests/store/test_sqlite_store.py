@@ -63,7 +63,8 @@ def test_practice_profile_and_charge_master_persist(store: SqliteStore) -> None:
                                  "11", True, False))
     store.replace_charges({("17000", ""): 15000, ("88305", "26"): 9000})
     practice = store.practice()
-    assert (practice.name, practice.state, practice.qualifying_apm, practice.participating) == ("Sunrise", "TX", True, False)
+    flags = (practice.name, practice.state, practice.qualifying_apm, practice.participating)
+    assert flags == ("Sunrise", "TX", True, False)
     assert practice.charge("17000") == 15000 and practice.charge("88305", "26") == 9000
 
 

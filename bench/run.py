@@ -1,0 +1,263 @@
+"""Benchmarks: ``python bench/run.py [--only NAME] [--runs N] [--list]`` (also ``./run bench``).
+
+Prints one JSON object per line::
+
+    {"name", "seconds", "baseline_seconds", "speedup", "floor_seconds", "machine", ...}
+
+``seconds`` is the median of at least five timed runs after one warm-up run.  ``baseline_seconds`` is a
+straightforward alternative doing the same work (``speedup`` = baseline / seconds); ``floor_seconds`` is a
+lower bound no implementation can beat (e.g. merely filling the output array).  Either may be ``null``.
+
+Add a benchmark by writing a function that takes ``Options`` and returns a ``Result``, decorated with
+``@benchmark("name")``.  Targets live in the README; nothing here asserts them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from estimator.core.pricing import PriceGrid, price_all_localities
+from estimator.core.schedule import CFVariant, Setting, TableSet
+from estimator.tables.shipped import LOCALITY_FILE, POS_FILE, RVU_FILE, load_table_set
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TABLES_2026 = REPO_ROOT / "rvu_tables" / "2026"
+MIN_RUNS = 5
+
+
+@dataclass(frozen=True)
+class Options:
+    runs: int = 7
+
+
+@dataclass
+class Result:
+    seconds: float
+    baseline_seconds: float | None = None
+    floor_seconds: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Benchmark = Callable[[Options], Result]
+REGISTRY: dict[str, Benchmark] = {}
+
+
+def benchmark(name: str) -> Callable[[Benchmark], Benchmark]:
+    """Register a benchmark function under ``name`` (run in registration order)."""
+    def register(fn: Benchmark) -> Benchmark:
+        if name in REGISTRY:
+            raise ValueError(f"benchmark {name!r} registered twice")
+        REGISTRY[name] = fn
+        return fn
+
+    return register
+
+
+def median_seconds(work: Callable[[], object], runs: int, *, warmup: int = 1) -> float:
+    """Median wall time of ``runs`` calls of ``work`` after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        work()
+    times = []
+    for _ in range(max(runs, MIN_RUNS)):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def machine() -> dict[str, Any]:
+    uname = platform.uname()
+    return {
+        "processor": platform.processor() or uname.machine,
+        "uname": f"{uname.system} {uname.release} {uname.machine}",
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+    }
+
+
+# --- fee_schedule_pricing ---------------------------------------------------------------------------------
+
+BASELINE_SAMPLE = 20_000
+
+
+def _decimal_cells(tables: TableSet, rows: np.ndarray, settings: list[Setting], sample: int
+                   ) -> tuple[list[tuple[int, int, int]], Callable[[], list[tuple[int, int, int]]],
+                              Callable[[], list[Decimal]]]:
+    """The per-cell Decimal baseline over the first ``sample`` cells (row-major order) of the grid.
+
+    Returns the cells and a function computing (par, non-par, limiting) cents for each of them the obvious
+    way: Decimal RVUs x Decimal GPCIs, summed, times the Decimal CF, quantized half-up, one cell at a time.
+    """
+    sch, loc, policy = tables.schedule, tables.localities, tables.policy
+
+    def dec(values: np.ndarray, places: int) -> list[Decimal]:
+        return [Decimal(int(v)).scaleb(-places) for v in values.tolist()]
+
+    work, mp = dec(sch.work, 2), dec(sch.mp, 2)
+    pe = {s: dec(sch.pe(s), 2) for s in settings}
+    g_work, g_pe, g_mp = dec(loc.work, 3), dec(loc.pe, 3), dec(loc.mp, 3)
+    cf = policy.conversion_factor(CFVariant.NONQP)
+    nonpar_rate = policy.nonpar_rate
+    limiting_rate = policy.nonpar_rate * policy.limiting_charge_rate
+    cent = Decimal("0.01")
+    n_loc = len(loc)
+    cells = []
+    for flat in range(sample):
+        r_i, rest = divmod(flat, n_loc * len(settings))
+        l_i, s_i = divmod(rest, len(settings))
+        cells.append((int(rows[r_i]), l_i, s_i))
+
+    def compute_par() -> list[Decimal]:
+        out = []
+        for row, l_i, s_i in cells:
+            amount = (work[row] * g_work[l_i] + pe[settings[s_i]][row] * g_pe[l_i] + mp[row] * g_mp[l_i]) * cf
+            out.append(amount.quantize(cent, rounding=ROUND_HALF_UP))
+        return out
+
+    def compute() -> list[tuple[int, int, int]]:
+        return [(int(par * 100), int((par * nonpar_rate).quantize(cent, rounding=ROUND_HALF_UP) * 100),
+                 int((par * limiting_rate).quantize(cent, rounding=ROUND_HALF_UP) * 100)) for par in compute_par()]
+
+    return cells, compute, compute_par
+
+
+@benchmark("fee_schedule_pricing")
+def fee_schedule_pricing(options: Options) -> Result:
+    """Every payable row (status A/R/T) x 109 localities x both settings, par + non-par + limiting charge."""
+    tables = load_table_set(TABLES_2026)
+    rows = np.flatnonzero(tables.schedule.payable())
+    settings = list(Setting)
+    shape = (len(rows), len(tables.localities), len(settings))
+    cells = int(np.prod(shape))
+
+    def price() -> PriceGrid:
+        return price_all_localities(tables, rows, settings, CFVariant.NONQP)
+
+    grid = price()
+    seconds = median_seconds(price, options.runs)
+
+    sample = min(BASELINE_SAMPLE, cells)
+    sampled, compute, compute_par = _decimal_cells(tables, rows, settings, sample)
+    expected = compute()
+    rows_index = {int(r): i for i, r in enumerate(rows.tolist())}
+    nonpar_grid, limiting_grid = grid.nonpar_cents, grid.limiting_charge_cents
+    derived = median_seconds(lambda: (grid.nonpar_cents, grid.limiting_charge_cents), options.runs)
+    for (row, l_i, s_i), (par, nonpar, limiting) in zip(sampled, expected, strict=True):
+        r_i = rows_index[row]
+        got = (int(grid.cents[r_i, l_i, s_i]), int(nonpar_grid[r_i, l_i, s_i]), int(limiting_grid[r_i, l_i, s_i]))
+        if got != (par, nonpar, limiting):
+            raise AssertionError(f"vectorized and Decimal results differ at row {row}, locality {l_i}: "
+                                 f"{got} != {(par, nonpar, limiting)}")
+    baseline = median_seconds(compute_par, options.runs, warmup=0) * cells / sample
+
+    def fill() -> None:
+        out = np.empty(shape, dtype=np.int64)
+        out.fill(1)
+
+    floor = median_seconds(fill, options.runs)
+    return Result(seconds, baseline, floor, {
+        "shape": list(shape),
+        "cells": cells,
+        "derived_nonpar_and_limiting_seconds": float(f"{derived:.6g}"),
+        "note": f"timed: the par fee-schedule amount of every cell (non-par and limiting charge are derived on "
+                f"demand from it; their time is given separately). baseline: a per-cell Python Decimal loop "
+                f"computing the par amount, timed on the first {sample} cells and scaled linearly to all "
+                f"{cells}; par, non-par and limiting checked equal to Decimal on that sample. floor: numpy "
+                "filling one int64 array of the grid's shape.",
+    })
+
+
+# --- tables_load ------------------------------------------------------------------------------------------
+
+@benchmark("tables_load")
+def tables_load(options: Options) -> Result:
+    """``load_table_set(rvu_tables/2026)`` from disk, checksums verified, a fresh load each run."""
+    seconds = median_seconds(lambda: load_table_set(TABLES_2026), options.runs)
+
+    def read_and_hash() -> None:
+        for name in (RVU_FILE, LOCALITY_FILE, POS_FILE):
+            hashlib.sha256((TABLES_2026 / name).read_bytes()).hexdigest()
+
+    floor = median_seconds(read_and_hash, options.runs)
+    return Result(seconds, None, floor, {
+        "note": "floor: reading and sha256-hashing the three files load_table_set verifies (no parsing)",
+    })
+
+
+# --- running ----------------------------------------------------------------------------------------------
+
+def run(name: str, options: Options) -> dict[str, Any]:
+    result = REGISTRY[name](options)
+    speedup = None if result.baseline_seconds is None else result.baseline_seconds / result.seconds
+
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else float(f"{value:.6g}")
+
+    return {
+        "name": name,
+        "seconds": rounded(result.seconds),
+        "baseline_seconds": rounded(result.baseline_seconds),
+        "speedup": None if speedup is None else round(speedup, 1),
+        "floor_seconds": rounded(result.floor_seconds),
+        "vs_floor": None if not result.floor_seconds else round(result.seconds / result.floor_seconds, 1),
+        "runs": max(options.runs, MIN_RUNS),
+        "machine": machine(),
+        **result.extra,
+    }
+
+
+#: Benchmarks written as ``bench/bench_*.py`` modules with ``BENCHMARKS = {name: fn}``; ``fn()`` returns
+#: the whole result object (name, seconds, baseline_seconds, speedup, floor_seconds, machine, ...).
+EXTERNAL: dict[str, Callable[[], dict[str, Any]]] = {}
+
+
+def discover() -> None:
+    """Register every bench/bench_*.py module's benchmarks after the built-in ones."""
+    import importlib.util  # noqa: PLC0415 - only the runner needs it
+
+    for path in sorted(Path(__file__).parent.glob("bench_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        if spec is None or spec.loader is None:
+            continue
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for name, fn in getattr(module, "BENCHMARKS", {}).items():
+            EXTERNAL[name] = fn
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(REPO_ROOT))
+    discover()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", metavar="NAME", choices=[*REGISTRY, *EXTERNAL],
+                        help="run only this benchmark (repeatable)")
+    parser.add_argument("--runs", type=int, default=Options.runs, help=f"timed runs (at least {MIN_RUNS})")
+    parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    args = parser.parse_args(argv)
+    if args.list:
+        print("\n".join([*REGISTRY, *EXTERNAL]))
+        return 0
+    options = Options(runs=max(args.runs, MIN_RUNS))
+    for name in args.only or [*REGISTRY, *EXTERNAL]:
+        result = run(name, options) if name in REGISTRY else EXTERNAL[name]()
+        print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import re
+import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,13 @@ from estimator.cli.output import json_text, render, table_text, write
 from estimator.core import codes as cs
 from estimator.core.cost_sharing import Benefits, CopayPer, Estimate, estimate
 from estimator.core.errors import InputError
+from estimator.core.gfe import Patient
+from estimator.core.ids import validate_npi, validate_tin
 from estimator.core.money import format_money
 from estimator.core.payers import MEDICARE, PRACTICE_LOCALITY, Method, Payer, Practice
 from estimator.core.rules import build_claim
 from estimator.core.schedule import NATIONAL_KEY, CFVariant
+from estimator.reports import csv_exports
 from estimator.store import csv_io
 from estimator.store.demo import load_demo
 
@@ -81,6 +85,11 @@ def register(commands: Any) -> None:
     add_benefit_options(p)
     add_format(p)
     p.add_argument("--explain", action="store_true", help="show how every number was computed")
+    p.add_argument("--pdf", metavar="FILE", help="also write the patient estimate as a PDF")
+    p.add_argument("--lang", choices=("en", "es"), default="en", help="language of the PDF (default: en)")
+    p.add_argument("--patient-name", help="the patient's name, printed on the PDF")
+    p.add_argument("--dob", metavar="YYYY-MM-DD", help="the patient's date of birth, printed on the PDF")
+    p.add_argument("--csv", metavar="FILE", help="also write the estimate as CSV (one row per line, and a total)")
     p.set_defaults(run=run_estimate)
 
     p = commands.add_parser("demo", help="example data to try every feature")
@@ -171,31 +180,6 @@ def run_practice_show(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def validate_npi(npi: str) -> str:
-    """A 10-digit NPI with a valid Luhn check digit (prefix 80840, CMS NPI standard).
-
-    Raises:
-        InputError: wrong length or check digit.
-    """
-    digits = npi.strip()
-    if not re.fullmatch(r"\d{10}", digits):
-        raise InputError(f"NPI must be 10 digits, got {npi!r}")
-    total = 24  # the constant for the 80840 prefix
-    for i, ch in enumerate(reversed(digits[:-1])):
-        d = int(ch) * (2 if i % 2 == 0 else 1)
-        total += d - 9 if d > 9 else d
-    if (10 - total % 10) % 10 != int(digits[-1]):
-        raise InputError(f"NPI {npi} fails its check digit; check for a typo")
-    return digits
-
-
-def validate_tin(tin: str) -> str:
-    digits = tin.strip().replace("-", "")
-    if not re.fullmatch(r"\d{9}", digits):
-        raise InputError(f"TIN must be 9 digits (EIN 12-3456789 or SSN), got {tin!r}")
-    return tin.strip()
-
-
 def run_practice_set(args: argparse.Namespace, ctx: Context) -> int:
     current = ctx.store.practice()
     changes: dict[str, Any] = {}
@@ -225,8 +209,8 @@ def run_practice_set(args: argparse.Namespace, ctx: Context) -> int:
 def run_charges(args: argparse.Namespace, ctx: Context) -> int:
     if args.action == "show":
         charges = ctx.store.practice().charges
-        write(table_text([{"code": c, "modifier": m, "charge": format_money(v)} for (c, m), v in sorted(charges.items())],
-                         ("code", "modifier", "charge")))
+        rows = [{"code": c, "modifier": m, "charge": format_money(v)} for (c, m), v in sorted(charges.items())]
+        write(table_text(rows, ("code", "modifier", "charge")))
         return 0
     if not args.file:
         raise InputError(f"'practice charges {args.action}' needs a FILE")
@@ -284,12 +268,14 @@ def _contract(args: argparse.Namespace, ctx: Context, base: Payer | None) -> Pay
         try:
             cf = Decimal(args.conversion_factor)
         except InvalidOperation:
-            raise InputError(f"--conversion-factor must be a number, e.g. 38.50, got {args.conversion_factor!r}") from None
+            raise InputError(
+                f"--conversion-factor must be a number, e.g. 38.50, got {args.conversion_factor!r}") from None
         changes.update(method=Method.OWN_CF, conversion_factor=cf)
     elif args.fee_schedule is not None:
         changes.update(method=Method.FEE_SCHEDULE, fees=csv_io.read_amounts(Path(args.fee_schedule), tables.schedule))
     elif base is None:
-        raise InputError("say how the payer pays: --percent-of-medicare PCT, --conversion-factor X or --fee-schedule FILE")
+        raise InputError("say how the payer pays: --percent-of-medicare PCT, --conversion-factor X "
+                         "or --fee-schedule FILE")
     if args.year is not None:
         year = parse_year(args.year)
         ctx.catalog.release_for(year)
@@ -425,7 +411,8 @@ def estimate_dict(est: Estimate) -> dict[str, Any]:
                       "coinsurance": format_money(ln.coinsurance_cents), "copay": format_money(ln.copay_cents),
                       "sequestration": format_money(ln.sequestration_cents),
                       "charge": None if ln.allowed.charge_cents is None else format_money(ln.allowed.charge_cents),
-                      "contractual_adjustment": None if ln.adjustment_cents is None else format_money(ln.adjustment_cents),
+                      "contractual_adjustment": (None if ln.adjustment_cents is None
+                                                 else format_money(ln.adjustment_cents)),
                       "allowed_notes": list(ln.allowed.notes)})
     charge = est.charge_cents
     limiting = est.limiting_charge_cents
@@ -453,6 +440,17 @@ def estimate_dict(est: Estimate) -> dict[str, Any]:
 
 def run_estimate(args: argparse.Namespace, ctx: Context) -> int:
     est = make_estimate(args, ctx)
+    # --csv / --pdf: the estimate as files too; their notices go to stderr so stdout stays as it was.
+    if args.csv:
+        csv_exports.write_csv(args.csv, csv_exports.estimate_rows(est), csv_exports.ESTIMATE_COLUMNS)
+        sys.stderr.write(f"wrote {args.csv}\n")
+    if args.pdf:
+        # Qt loads only when a PDF is asked for, so every other command starts without it.
+        from estimator.reports.documents import html_to_pdf, patient_estimate_html  # noqa: PLC0415
+
+        patient = Patient((args.patient_name or "").strip(), parse_date(args.dob) if args.dob else None)
+        html_to_pdf(patient_estimate_html(est, ctx.practice(), patient, args.lang), args.pdf)
+        sys.stderr.write(f"wrote {args.pdf}\n")
     data = estimate_dict(est)
     if args.format == "json":
         write(json_text(data))
@@ -471,7 +469,8 @@ def run_estimate(args: argparse.Namespace, ctx: Context) -> int:
                f"coinsurance {data['patient_breakdown']['coinsurance']}, copay {data['patient_breakdown']['copay']}")
            + (f", after the secondary plan pays {data['secondary_pays']}" if data["secondary_pays"] != "0.00" else "")]
     if data["limiting_charge"]:
-        out.append(f"Non-participating: limiting charge {data['limiting_charge']} (the most the patient can be billed).")
+        out.append(f"Non-participating: limiting charge {data['limiting_charge']} "
+                   "(the most the patient can be billed).")
     if args.explain:
         for ln in data["lines"]:
             out.append(f"\n{ln['code']}: " + "; ".join(ln["allowed_notes"]))

@@ -1,0 +1,10 @@
+"""Documents and exports: the patient estimate and Good Faith Estimate (HTML -> PDF with Qt), and CSV files.
+
+Modules:
+    i18n: the fixed text of every document in English and Spanish, dates, money, service labels.
+    documents: the documents as HTML for ``QTextDocument``; PDF through ``QPdfWriter``; printing.
+    csv_exports: estimates, comparisons and a locality's fee schedule as CSV (money as two-decimal strings).
+    files: writing a whole file or nothing (temp file, then rename).
+
+This package may use Qt's GUI and print classes, never ``estimator.app``, ``store`` or ``tables``.
+"""

@@ -1,0 +1,171 @@
+"""The Good Faith Estimate log: every issued estimate with its inputs and its PDF, kept six years.
+
+45 CFR 149.610 requires the convening provider to keep a copy of each Good Faith Estimate for 6 years.
+Each entry holds the exact PDF bytes the patient received (a reprint is byte-identical), the inputs that
+produced it (JSON, including the estimate's full content so the app can show and print it again), and the
+date it may be discarded.  Entries are never deleted by this module.
+
+Functions take the ``SqliteStore`` and use its ``transaction()`` / ``query()``; the table is ``gfe_log``
+(schema v2).  Patient names live only in this database and in the documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from estimator.core import gfe as core_gfe
+from estimator.core.errors import InputError
+from estimator.core.gfe import BillComparison, GoodFaithEstimate, gfe_from_dict, gfe_to_dict, retain_until
+from estimator.store.sqlite_store import SqliteStore
+
+_SUMMARY_COLUMNS: Final = ("id, issued_at, patient_name, patient_dob, scheduled_date, scheduled_on, due_date, "
+                           "lang, total_cents, retain_until")
+
+
+@dataclass(frozen=True, slots=True)
+class GfeRecord:
+    """One logged Good Faith Estimate, without its PDF (for lists)."""
+
+    id: int
+    issued_at: str  # ISO date-time, UTC
+    patient_name: str
+    patient_dob: str  # ISO date
+    scheduled_date: str  # ISO date, '' when requested without scheduling
+    scheduled_on: str  # ISO date of scheduling (or of the request)
+    due_date: str  # ISO date, '' when no GFE was required
+    lang: str
+    total_cents: int
+    retain_until: str  # ISO date
+
+
+@dataclass(frozen=True, slots=True)
+class GfeEntry:
+    """One logged Good Faith Estimate in full: the record, its inputs and the PDF bytes."""
+
+    record: GfeRecord
+    inputs: dict[str, Any]
+    pdf: bytes
+
+    @property
+    def gfe(self) -> GoodFaithEstimate:
+        """The estimate's content as issued (for showing or printing it again).
+
+        Raises:
+            InputError: the entry's inputs do not hold the estimate's content.
+        """
+        if "gfe" not in self.inputs:
+            raise InputError(f"Good Faith Estimate #{self.record.id} was logged without its content")
+        return gfe_from_dict(self.inputs["gfe"])
+
+
+def _record(row: sqlite3.Row) -> GfeRecord:
+    return GfeRecord(int(row["id"]), str(row["issued_at"]), str(row["patient_name"]), str(row["patient_dob"]),
+                     str(row["scheduled_date"]), str(row["scheduled_on"]), str(row["due_date"]), str(row["lang"]),
+                     int(row["total_cents"]), str(row["retain_until"]))
+
+
+def save(store: SqliteStore, gfe: GoodFaithEstimate, *, lang: str, inputs: Mapping[str, Any], pdf: bytes,
+         issued_at: dt.datetime | None = None) -> int:
+    """Log an issued estimate with its inputs and PDF in one transaction; returns its id.
+
+    Args:
+        store: the practice database.
+        gfe: the estimate as issued.
+        lang: the language it was issued in.
+        inputs: what produced it (JSON-ready); the estimate's content is added under ``"gfe"`` when absent.
+        pdf: the exact bytes given to the patient.
+        issued_at: when it was issued (default: now, UTC).
+
+    Raises:
+        InputError: the PDF is empty or the inputs cannot be stored as JSON.
+    """
+    if not pdf.startswith(b"%PDF"):
+        raise InputError("the Good Faith Estimate's PDF is empty or not a PDF; nothing was logged")
+    when = (issued_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    data = dict(inputs)
+    data.setdefault("gfe", gfe_to_dict(gfe))
+    try:
+        inputs_json = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"the Good Faith Estimate's inputs cannot be stored: {exc}") from None
+    row = (when.isoformat(), gfe.patient.name, gfe.patient.dob.isoformat() if gfe.patient.dob else "",
+           gfe.service_date.isoformat() if gfe.service_date else "", gfe.due.start.isoformat(),
+           gfe.due.due.isoformat() if gfe.due.due else "", lang, gfe.total_cents, inputs_json, pdf,
+           retain_until(gfe.issued_on).isoformat())
+    with store.transaction() as db:
+        cursor = db.execute(
+            "INSERT INTO gfe_log (issued_at, patient_name, patient_dob, scheduled_date, scheduled_on, due_date, "
+            "lang, total_cents, inputs_json, pdf, retain_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+        return int(cursor.lastrowid or 0)
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents, so "nunez" finds "Núñez"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _matches(record: GfeRecord, needle: str) -> bool:
+    number = needle.lstrip("#")
+    if number.isdigit() and int(number) == record.id:
+        return True
+    fields = (record.patient_name, record.patient_dob, record.scheduled_date, record.issued_at[:10])
+    return any(needle in _folded(f) for f in fields)
+
+
+def list_entries(store: SqliteStore, search: str | None = None, limit: int | None = None) -> list[GfeRecord]:
+    """Logged estimates, newest first.
+
+    Args:
+        store: the practice database.
+        search: part of the patient's name (any case, accents optional), of a date of birth, a scheduled or
+            issued date (``2026-12`` matches December 2026), or an id (``#12`` or ``12``).
+        limit: at most this many.
+    """
+    rows = store.query(f"SELECT {_SUMMARY_COLUMNS} FROM gfe_log ORDER BY issued_at DESC, id DESC")
+    records = [_record(r) for r in rows]
+    needle = _folded((search or "").strip())
+    if needle:
+        records = [r for r in records if _matches(r, needle)]
+    return records if limit is None else records[:limit]
+
+
+def search(store: SqliteStore, text: str) -> list[GfeRecord]:
+    """``list_entries`` filtered by ``text`` (see there)."""
+    return list_entries(store, text)
+
+
+def get(store: SqliteStore, entry_id: int) -> GfeEntry:
+    """One logged estimate with its inputs and PDF.
+
+    Raises:
+        InputError: no estimate with that id.
+    """
+    rows = store.query(f"SELECT {_SUMMARY_COLUMNS}, inputs_json, pdf FROM gfe_log WHERE id = ?", (int(entry_id),))
+    if not rows:
+        raise InputError(f"no Good Faith Estimate #{entry_id} in the log; see 'estimator gfe list'")
+    row = rows[0]
+    return GfeEntry(_record(row), dict(json.loads(row["inputs_json"])), bytes(row["pdf"]))
+
+
+def compare_bill(store: SqliteStore, entry_id: int, billed_cents: int) -> BillComparison:
+    """A later bill against a logged estimate's total (flags $400 or more over it).
+
+    Raises:
+        InputError: no such estimate, or a negative amount.
+    """
+    rows = store.query("SELECT total_cents FROM gfe_log WHERE id = ?", (int(entry_id),))
+    if not rows:
+        raise InputError(f"no Good Faith Estimate #{entry_id} in the log; see 'estimator gfe list'")
+    return core_gfe.compare_bill(int(rows[0]["total_cents"]), billed_cents)
+
+
+def count(store: SqliteStore) -> int:
+    """How many estimates the log holds."""
+    return int(store.query("SELECT COUNT(*) AS n FROM gfe_log")[0]["n"])

@@ -19,7 +19,7 @@ def table_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], header
     widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(heads)]
 
     def numeric(text: str) -> bool:
-        return text.replace(".", "", 1).replace("-", "", 1).replace("%", "").isdigit()
+        return text.replace(".", "", 1).lstrip("+-").replace("%", "").replace(",", "").isdigit()
 
     lines = ["  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip(),
              "  ".join("-" * w for w in widths)]

@@ -130,3 +130,22 @@ def test_demo_load_adds_labelled_payers_once(capsys) -> None:
     assert sum(n.startswith("Demo:") for n in names) == 4
     code, out, _ = run(capsys, "demo", "load")
     assert code == 0 and "already" in out
+
+
+def test_every_command_prints_its_help(capsys) -> None:
+    """Help text is rendered by argparse with %-formatting: a stray '%' in any help string would crash it."""
+    import argparse  # noqa: PLC0415 - only this test walks the parser
+
+    from estimator.cli import build_parser  # noqa: PLC0415
+
+    def walk(parser: argparse.ArgumentParser) -> None:
+        parser.format_help()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    walk(sub)
+
+    walk(build_parser())
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    assert info.value.code == 0 and "estimate" in capsys.readouterr().out

@@ -4,7 +4,11 @@ Pages receive this object in their constructor (no globals) and listen to its si
 
 Signals:
     store_changed: payers, the practice profile or the charge master changed.
+    tables_changed: a new fee-schedule release was imported (the catalog was replaced).
     status_posted(str): a short message for the status bar.
+
+Attributes set by the main window: ``estimate_inputs`` (the shared ``EstimateInputs`` of the estimate page,
+so the Compare, Documents and other pages price the same visit).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ class AppContext(QObject):
     """Shared state of one running app (see module docstring for the signals)."""
 
     store_changed = Signal()
+    tables_changed = Signal()
     status_posted = Signal(str)
 
     def __init__(self, catalog: TableCatalog, store: SqliteStore, parent: QObject | None = None) -> None:
@@ -30,6 +35,7 @@ class AppContext(QObject):
         self.catalog = catalog
         self.store = store
         self.tasks = TaskRunner(self)
+        self.estimate_inputs: QObject | None = None  # the shared EstimateInputs; set by MainWindow
 
     def tables(self, year: int | None = None, on: dt.date | None = None) -> TableSet:
         """Tables for a date of service, else a year, else the newest year."""
@@ -42,3 +48,8 @@ class AppContext(QObject):
 
     def notify_store_changed(self) -> None:
         self.store_changed.emit()
+
+    def replace_catalog(self, catalog: TableCatalog) -> None:
+        """Use a new catalog (after an import) and tell every page to re-price."""
+        self.catalog = catalog
+        self.tables_changed.emit()

@@ -16,7 +16,6 @@ from typing import Any
 
 from estimator.cli.common import Context, Parser, add_format
 from estimator.cli.output import csv_text, json_text, render, table_text, write
-from estimator.cli.store_commands import parse_money
 from estimator.core import contracts as ct
 from estimator.core.errors import InputError
 from estimator.core.forecast import (
@@ -34,6 +33,7 @@ from estimator.core.forecast import (
     run_forecast,
 )
 from estimator.core.money import format_money
+from estimator.core.parsing import parse_money
 from estimator.core.payers import Method, Payer
 from estimator.core.schedule import Setting
 from estimator.store import scenarios as sc

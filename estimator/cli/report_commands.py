@@ -18,7 +18,7 @@ from typing import Any, Final
 from estimator.cli.common import Context, Parser, add_format, parse_date, parse_year
 from estimator.cli.encounter_commands import add_encounter_options, encounter_from
 from estimator.cli.output import FORMATS, json_text, render, table_text, write
-from estimator.cli.store_commands import benefits_from, parse_money
+from estimator.cli.store_commands import benefits_from
 from estimator.core.compare import compare_localities, compare_payers, compare_years
 from estimator.core.cost_sharing import CopayPer, estimate
 from estimator.core.errors import InputError
@@ -33,6 +33,7 @@ from estimator.core.gfe import (
     missing_elements,
 )
 from estimator.core.money import format_money
+from estimator.core.parsing import parse_money
 from estimator.core.payers import SELF_PAY, Method
 from estimator.core.rules import build_claim
 from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting

@@ -19,6 +19,7 @@ from estimator.core.errors import InputError
 from estimator.core.gfe import Patient
 from estimator.core.ids import validate_npi, validate_tin
 from estimator.core.money import format_money
+from estimator.core.parsing import parse_money, parse_percent
 from estimator.core.payers import MEDICARE, PRACTICE_LOCALITY, Method, Payer, Practice
 from estimator.core.rules import build_claim
 from estimator.core.schedule import NATIONAL_KEY, CFVariant
@@ -127,38 +128,6 @@ def _contract_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--frequency", metavar="N/DAYS", help="covers AK destruction at most N times in DAYS days")
     p.add_argument("--prior-auth", metavar="CODE,CODE", help="codes that need prior authorization")
     p.add_argument("--notes")
-
-
-def parse_money(text: str, what: str) -> int:
-    """Dollars typed by a user -> cents.
-
-    Raises:
-        InputError: not a non-negative amount with at most 2 decimals.
-    """
-    try:
-        value = Decimal(text.strip().lstrip("$").replace(",", ""))
-    except InvalidOperation:
-        raise InputError(f"{what} must be an amount in dollars, e.g. 150 or 150.00, got {text!r}") from None
-    if not value.is_finite() or value < 0:
-        raise InputError(f"{what} cannot be negative, got {text!r}")
-    if value != value.quantize(Decimal("0.01")):
-        raise InputError(f"{what} has more than 2 decimal places: {text!r}")
-    return int(value * 100)
-
-
-def parse_percent(text: str, what: str, upper: int = 100) -> Decimal:
-    """A percentage from 0 to ``upper``.
-
-    Raises:
-        InputError: not a number in range.
-    """
-    try:
-        value = Decimal(text.strip().rstrip("%"))
-    except InvalidOperation:
-        raise InputError(f"{what} must be a percentage, e.g. 20, got {text!r}") from None
-    if not value.is_finite() or not 0 <= value <= upper:
-        raise InputError(f"{what} must be between 0 and {upper}%, got {text!r}")
-    return value
 
 
 def _yes(text: str | None, current: bool) -> bool:

@@ -10,8 +10,7 @@ from decimal import Decimal
 import numpy as np
 
 from estimator.core.cost_sharing import Benefits, estimate
-from estimator.core.encounter import Claim, Encounter, price_lines
-from estimator.core.encounter import MPPR_RATES
+from estimator.core.encounter import MPPR_RATES, Claim, Encounter, price_lines
 from estimator.core.payers import Payer, Practice, TablesForYear
 from estimator.core.pricing import price_all_localities
 from estimator.core.schedule import TableSet

@@ -1,0 +1,183 @@
+"""Desktop-app benchmarks, offscreen: ``python bench/bench_gui.py`` prints one JSON object per line.
+
+``BENCHMARKS`` maps a name to a function returning ``{name, seconds, baseline_seconds, speedup,
+floor_seconds, machine, note, ...}`` (``bench/run.py`` wires them in):
+
+- ``gui_update_latency``: median time from a new lesion count in the estimate page's spin box to the
+  claim-lines table, the totals and the chart all updated (the update runs synchronously in the
+  handler, so the read-back right after ``setValue`` sees it).  Baseline: the straightforward version
+  that recomputes the whole 1..40 lesion series on every change.  Floor: the core pricing alone
+  (``build_claim`` + ``estimate``), which any update has to do.
+- ``gui_startup``: wall time of ``estimator-gui --quit-after-show`` (process start to the first shown
+  window, and exit), median of several runs.  Floor: ``python -c "import PySide6.QtWidgets, pyqtgraph"``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+LATENCY_CHANGES = 200
+STARTUP_RUNS = 7
+LESION_CYCLE = (8, 9, 14, 15, 3, 1, 22, 40, 2, 13)
+
+Result = dict[str, Any]
+
+
+def machine() -> str:
+    import PySide6  # noqa: PLC0415 - only for its version string
+
+    uname = platform.uname()
+    return (f"{platform.processor() or uname.machine}, {os.cpu_count()} CPUs, {uname.system} {uname.release}, "
+            f"Python {platform.python_version()}, PySide6 {PySide6.__version__}, QT_QPA_PLATFORM=offscreen")
+
+
+def _isolated_env(folder: Path) -> dict[str, str]:
+    """Environment for a run that touches nothing of the user's: offscreen, temporary data and settings."""
+    return {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ESTIMATOR_DATA_DIR": str(folder / "data"),
+            "ESTIMATOR_DB": str(folder / "data" / "practice.sqlite"), "ESTIMATOR_CONFIG_DIR": str(folder / "config")}
+
+
+def _result(name: str, seconds: float, baseline: float | None, floor: float | None, note: str,
+            **extra: Any) -> Result:
+    return {"name": name, "seconds": float(f"{seconds:.6g}"),
+            "baseline_seconds": None if baseline is None else float(f"{baseline:.6g}"),
+            "speedup": None if baseline is None else round(baseline / seconds, 1),
+            "floor_seconds": None if floor is None else float(f"{floor:.6g}"), "machine": machine(), "note": note,
+            **extra}
+
+
+def gui_update_latency() -> Result:
+    """Lesion count -> table, totals and chart updated, in the real window with every page (offscreen)."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-gui-"))
+    os.environ.update(_isolated_env(folder))
+    # Qt and the app are imported here, after the environment is set (offscreen platform, temp folders).
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+
+    from estimator.app.context import AppContext  # noqa: PLC0415
+    from estimator.app.main_window import MainWindow  # noqa: PLC0415
+    from estimator.app.settings import Settings  # noqa: PLC0415
+    from estimator.core.cost_sharing import estimate  # noqa: PLC0415
+    from estimator.core.rules import build_claim  # noqa: PLC0415
+    from estimator.store.demo import load_demo  # noqa: PLC0415
+    from estimator.store.sqlite_store import SqliteStore  # noqa: PLC0415
+    from estimator.tables.shipped import default_catalog  # noqa: PLC0415
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    catalog = default_catalog()
+    store = SqliteStore(folder / "data" / "practice.sqlite")
+    load_demo(store, catalog.for_year(catalog.years()[-1]))
+    context = AppContext(catalog, store)
+    window = MainWindow(context, Settings(), restore=False)
+    window.resize(1280, 800)
+    window.show()
+    window.show_page("estimate")
+    app.processEvents()
+    page: Any = window.page("estimate")
+    state = window.estimate_inputs
+    state.update(em_code="99213", payer="Demo: Acme PPO (115%)")
+    app.processEvents()
+
+    def change(count: int) -> float:
+        start = time.perf_counter()
+        page.form.lesions.setValue(count)
+        # Read back what the user sees: every part is updated synchronously by the change.
+        rows = page.model.rowCount()
+        total = page.totals.allowed.text()
+        marker = page.chart.marker()
+        elapsed = time.perf_counter() - start
+        assert rows >= 2 and total.startswith("$") and marker is not None and marker[0] == min(count, 40)
+        return elapsed
+
+    def measure(prepare: Callable[[], None] | None = None) -> list[float]:
+        times = []
+        for i in range(LATENCY_CHANGES):
+            if prepare is not None:
+                prepare()
+            times.append(change(LESION_CYCLE[i % len(LESION_CYCLE)]))
+            if i % 10 == 9:
+                app.processEvents()  # paint between bursts, as a user's keystrokes would allow
+        return times
+
+    measure()  # warm-up
+    times = measure()
+    with_paint = []
+    for i in range(40):
+        start = time.perf_counter()
+        page.form.lesions.setValue(LESION_CYCLE[i % len(LESION_CYCLE)])
+        app.processEvents()
+        with_paint.append(time.perf_counter() - start)
+
+    def forget_series() -> None:
+        state._series_key = None  # the naive version: re-price the 1..40 series on every change
+
+    baseline = statistics.median(measure(forget_series))
+
+    practice, payer = state.practice(), state.payer()
+    core = []
+    for _ in range(LATENCY_CHANGES):
+        inputs = state.inputs
+        start = time.perf_counter()
+        claim = build_claim(inputs.encounter(practice), state.tables())
+        estimate(claim, payer, practice, inputs.benefits, context.tables_for_year)
+        core.append(time.perf_counter() - start)
+    window.close()
+    store.close()
+    seconds = statistics.median(times)
+    p95 = sorted(times)[int(len(times) * 0.95)]
+    return _result(
+        "gui_update_latency", seconds, baseline, statistics.median(core),
+        f"median of {LATENCY_CHANGES} lesion-count changes (E/M 99213 + lesions, demo payer), all pages built; "
+        f"p95 {p95 * 1000:.2f} ms; with the offscreen repaint included {statistics.median(with_paint) * 1000:.2f} ms. "
+        "baseline: recomputing the 1..40 lesion series on every change; floor: build_claim + estimate alone.",
+        target_seconds=0.016, p95_seconds=float(f"{p95:.6g}"),
+        with_repaint_seconds=float(f"{statistics.median(with_paint):.6g}"))
+
+
+def _timed_run(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
+    return elapsed
+
+
+def gui_startup() -> Result:
+    """Process start -> first shown window (and exit), as a user starts the app; all pages discovered."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-gui-start-"))
+    env = _isolated_env(folder)
+    app = [sys.executable, "-m", "estimator.app.main", "--quit-after-show"]
+    floor_cmd = [sys.executable, "-c", "import PySide6.QtWidgets, pyqtgraph"]
+    _timed_run(app, env)  # warm-up: creates the database, fills OS caches
+    _timed_run(floor_cmd, env)
+    runs = [_timed_run(app, env) for _ in range(STARTUP_RUNS)]
+    floor = [_timed_run(floor_cmd, env) for _ in range(STARTUP_RUNS)]
+    return _result(
+        "gui_startup", statistics.median(runs), None, statistics.median(floor),
+        f"median wall time of {STARTUP_RUNS} runs of 'python -m estimator.app.main --quit-after-show' (interpreter "
+        "start, imports, tables catalog, practice database, every page built, window shown, exit); floor: the "
+        "same interpreter importing PySide6.QtWidgets and pyqtgraph only.",
+        target_seconds=1.5, runs_seconds=[round(r, 4) for r in runs])
+
+
+BENCHMARKS: dict[str, Callable[[], Result]] = {
+    "gui_update_latency": gui_update_latency,
+    "gui_startup": gui_startup,
+}
+
+
+if __name__ == "__main__":
+    names = sys.argv[1:] or list(BENCHMARKS)
+    for name in names:
+        print(json.dumps(BENCHMARKS[name]()), flush=True)

@@ -1,0 +1,183 @@
+"""Payment by lesion count: a step chart of the expected allowed amount for 1..40 lesions.
+
+Two step curves (non-facility and facility setting) and the patient's share in the visit's own setting,
+a marker at the current count, and the 14 -> 15 cliff annotated (15 or more lesions bill 17004 alone).
+``set_series`` is called only when something other than the lesion count changes; a new count only
+moves the marker (``set_current``), which keeps a keystroke well under one frame.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from estimator.app.charts import style
+from estimator.app.state import LesionSeries
+from estimator.core.schedule import Setting
+
+ANNOTATION = "15+: 17004 replaces 17000 + 17003"
+_SETTING_NAMES = {Setting.NONFACILITY: "non-facility", Setting.FACILITY: "facility"}
+
+
+def _money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+class LesionChart(QWidget):
+    """Step chart of payment against lesion count.
+
+    Signals:
+        hovered(int): the lesion count under the mouse pointer (0 when it leaves the data).
+    """
+
+    hovered = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None, *, antialias: bool = True) -> None:
+        super().__init__(parent)
+        self._series: LesionSeries | None = None
+        self._current = 0
+        self.readout = QLabel(self)
+        self.readout.setObjectName("chartReadout")
+        self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        # The readout changes with every keystroke and hover: its text must never resize the plot (a resize
+        # re-lays out and repaints both axes, the costliest part of a frame).
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.plot_widget = style.plot_widget(antialias)
+        item = self.plot_widget.getPlotItem()
+        item.setTitle("Expected allowed amount by lesion count", color=style.TEXT, size="11pt")
+        item.setLabel("bottom", "Lesions destroyed")
+        item.setLabel("left", "Allowed ($)")
+        item.setMouseEnabled(x=False, y=False)
+        item.hideButtons()
+        item.addLegend(offset=(-10, -10), labelTextColor=style.TEXT, brush=pg.mkBrush(255, 255, 255, 220))
+        self._curves = {
+            Setting.NONFACILITY: pg.PlotDataItem(stepMode="center", pen=pg.mkPen(style.NONFACILITY, width=2.5),
+                                                 name="Non-facility (office)"),
+            Setting.FACILITY: pg.PlotDataItem(stepMode="center", pen=pg.mkPen(style.FACILITY, width=2.5),
+                                              name="Facility (hospital, ASC)"),
+        }
+        self._patient = pg.PlotDataItem(stepMode="center", name="Patient share (this visit's setting)",
+                                        pen=pg.mkPen(style.PATIENT, width=2, style=Qt.PenStyle.DashLine))
+        for curve in (*self._curves.values(), self._patient):
+            item.addItem(curve)
+        dashed = pg.mkPen(style.TEXT, width=1, style=Qt.PenStyle.DotLine)
+        self._break_line = pg.InfiniteLine(pos=14.5, angle=90, pen=dashed, movable=False)
+        self._annotation = pg.TextItem(ANNOTATION, color=style.TEXT, anchor=(0, 0))
+        self._annotation.setFont(style.label_font(9, bold=True))
+        self._marker_line = pg.InfiniteLine(angle=90, movable=False,
+                                            pen=pg.mkPen(style.HIGHLIGHT, width=1.5, style=Qt.PenStyle.DashLine))
+        self._marker = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(style.HIGHLIGHT), pen=pg.mkPen("w", width=1.5))
+        self._hover_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(150, 150, 150, 120))
+        self._hover_line.hide()
+        for extra in (self._break_line, self._annotation, self._marker_line, self._hover_line, self._marker):
+            item.addItem(extra, ignoreBounds=True)
+        # Rate-limited hover readout (pyqtgraph's SignalProxy), as in its crosshair example.
+        self._proxy = pg.SignalProxy(item.scene().sigMouseMoved, rateLimit=60, slot=self._mouse_moved)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.readout)
+        layout.addWidget(self.plot_widget, 1)
+
+    # --- data ---------------------------------------------------------------------------------------------
+
+    def set_series(self, series: LesionSeries | None) -> None:
+        """Show a new lesion series (``None`` clears the chart)."""
+        self._series = series
+        if series is None:
+            for curve in (*self._curves.values(), self._patient):
+                curve.setData([], [])
+            self._marker.setData([], [])
+            self.readout.setText("No chart: the visit cannot be priced as entered.")
+            return
+        edges = np.arange(0.5, len(series.counts) + 1.0)
+        for setting, curve in self._curves.items():
+            curve.setData(edges, series.allowed[setting])
+        self._patient.setData(edges, series.patient)
+        top = max(float(max(v.max() for v in series.allowed.values())), float(series.patient.max()), 1.0)
+        item = self.plot_widget.getPlotItem()
+        item.setXRange(0.5, len(series.counts) + 0.5, padding=0)
+        item.setYRange(0, top * 1.22, padding=0)
+        self._break_line.setPos(series.tier_break - 0.5)
+        self._break_line.setVisible(series.tier_break <= len(series.counts))
+        self._annotation.setVisible(series.tier_break <= len(series.counts))
+        self._annotation.setPos(series.tier_break - 0.3, top * 1.18)
+        self.set_current(self._current or 1)
+
+    def set_current(self, count: int) -> None:
+        """Mark the current lesion count (counts past the chart sit on its last point)."""
+        self._current = int(count)
+        series = self._series
+        if series is None:
+            return
+        x = min(max(self._current, 1), len(series.counts))
+        y = float(series.allowed[series.setting][x - 1])
+        self._marker.setData([x], [y])
+        self._marker_line.setPos(x)
+        self.readout.setText(self.describe(self._current) + "   (current count)")
+
+    def series(self) -> dict[str, Any]:
+        """The plotted data as numpy arrays (for tests and export)."""
+        if self._series is None:
+            return {}
+        s = self._series
+        return {"counts": s.counts, "nonfacility": s.allowed[Setting.NONFACILITY],
+                "facility": s.allowed[Setting.FACILITY], "patient": s.patient, "setting": s.setting,
+                "tier_break": s.tier_break}
+
+    def curve_data(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``getData()`` of one curve: ``nonfacility``, ``facility`` or ``patient``."""
+        curve = self._patient if name == "patient" else self._curves[Setting(name)]
+        x, y = curve.getData()
+        return np.asarray(x), np.asarray(y)
+
+    def marker(self) -> tuple[float, float] | None:
+        """Where the current-count marker sits, in data coordinates."""
+        x, y = self._marker.getData()
+        return (float(x[0]), float(y[0])) if len(x) else None
+
+    def annotation_text(self) -> str:
+        return str(self._annotation.textItem.toPlainText()) if self._annotation.isVisible() else ""
+
+    def describe(self, count: int) -> str:
+        """One line for ``count`` lesions: both settings and the patient's share."""
+        s = self._series
+        if s is None:
+            return ""
+        i = min(max(count, 1), len(s.counts)) - 1
+        patient = f" · patient {_money(float(s.patient[i]))} ({_SETTING_NAMES[s.setting]})"
+        return (f"{count} lesion{'s' if count != 1 else ''}: non-facility "
+                f"{_money(float(s.allowed[Setting.NONFACILITY][i]))} · facility "
+                f"{_money(float(s.allowed[Setting.FACILITY][i]))}{patient}")
+
+    def hover_at(self, x: float) -> int:
+        """Show the readout for the count at data x (what a mouse move does); returns that count."""
+        s = self._series
+        count = round(x)
+        if s is None or not 1 <= count <= len(s.counts):
+            self._hover_line.hide()
+            self.set_current(self._current)
+            self.hovered.emit(0)
+            return 0
+        self._hover_line.setPos(count)
+        self._hover_line.show()
+        self.readout.setText(self.describe(count))
+        self.hovered.emit(count)
+        return count
+
+    def _mouse_moved(self, event: tuple[QPointF]) -> None:
+        pos = event[0]
+        item = self.plot_widget.getPlotItem()
+        if not item.sceneBoundingRect().contains(pos):
+            self.hover_at(0)
+            return
+        self.hover_at(item.vb.mapSceneToView(pos).x())
+
+    def export_png(self, path: Path) -> bool:
+        """Save the chart (with its readout) as PNG."""
+        return bool(self.grab().save(str(path), "PNG"))

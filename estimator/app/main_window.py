@@ -1,0 +1,321 @@
+"""The main window: the discovered pages as tabs, menus and shortcuts, and remembered layout.
+
+Pages are found, not listed: every ``estimator/app/pages/*_page.py`` module defining ``KEY``, ``TITLE``,
+``ORDER`` and ``create_page(context)`` becomes a tab, in ``ORDER``.  A page that fails to import or to
+build is logged and left out; the rest of the app still starts.
+
+The window builds the shared ``EstimateInputs`` and attaches it to the context as
+``context.estimate_inputs`` before any page is created (see ``estimator.app.state.shared_inputs``).
+
+Optional page protocol (duck-typed, all optional):
+    current_table_view() -> QTableView      File > Export table as CSV uses its model
+    export_csv(path) -> None                 ...or the page writes its own CSV
+    current_chart() -> QWidget               File > Export chart as PNG (``export_png(path)`` or a grab)
+    printable_document() -> QTextDocument    File > Print
+    undo_stack: QUndoStack                   Edit > Undo / Redo while the page is shown
+    save_state(settings) / restore_state(settings)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import pkgutil
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup, QUndoStack
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+
+from estimator.app import pages as pages_package
+from estimator.app import settings as opts
+from estimator.app.context import AppContext
+from estimator.app.dialogs.service import dialogs
+from estimator.app.files import export_model_csv
+from estimator.app.settings import Settings
+from estimator.app.state import EstimateInputs, Inputs
+from estimator.core.errors import EstimatorError
+
+log = logging.getLogger(__name__)
+
+APP_TITLE = "AK Lesion Destruction Estimator (CPT 17000–17004)"
+MAX_PAGE_SHORTCUTS = 9
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    """A discovered page module."""
+
+    key: str
+    title: str
+    order: int
+    module: str
+    create: Callable[[AppContext], QWidget]
+
+
+def discover_pages(package: Any = pages_package) -> tuple[list[PageSpec], dict[str, str]]:
+    """Every ``*_page`` module of ``package`` that imports and declares the contract, in ``ORDER``.
+
+    Returns:
+        The page specs, and for each module left out, why.
+    """
+    specs: list[PageSpec] = []
+    errors: dict[str, str] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.endswith("_page"):
+            continue
+        name = f"{package.__name__}.{info.name}"
+        try:
+            module = importlib.import_module(name)
+            specs.append(PageSpec(str(module.KEY), str(module.TITLE), int(module.ORDER), name, module.create_page))
+        except Exception as exc:  # a broken page must not stop the app; it is logged and skipped
+            log.exception("page module %s left out", name)
+            errors[name] = f"{type(exc).__name__}: {exc}"
+    specs.sort(key=lambda s: (s.order, s.key))
+    return specs, errors
+
+
+class MainWindow(QMainWindow):
+    """The application window.
+
+    Signals:
+        page_changed(str): the key of the page now shown.
+    """
+
+    page_changed = Signal(str)
+
+    def __init__(self, context: AppContext, settings: Settings, *, restore: bool = True,
+                 page_keys: Collection[str] | None = None, parent: QWidget | None = None) -> None:
+        """Build the window; ``page_keys`` limits the discovered pages to those keys (tests, benchmarks)."""
+        super().__init__(parent)
+        self.context = context
+        self.settings = settings
+        self._remember = restore
+        self.setWindowTitle(APP_TITLE)
+        inputs = None
+        if restore and settings.get(opts.RESTORE_INPUTS):
+            inputs = Inputs.from_json(settings.get(opts.ESTIMATE_INPUTS), dt.date.today())
+        # Parented to the context: pages built on this context share it, and it outlives no one.
+        self.estimate_inputs = EstimateInputs(context, inputs, parent=context)
+        context.estimate_inputs = self.estimate_inputs
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        self.undo_group = QUndoGroup(self)
+        self.pages: dict[str, QWidget] = {}
+        self.page_errors: dict[str, str] = {}
+        specs, self.page_errors = discover_pages()
+        for spec in specs:
+            if page_keys is not None and spec.key not in page_keys:
+                continue
+            if spec.key in self.pages:
+                self.page_errors[spec.module] = f"duplicate page key {spec.key!r}"
+                log.error("page module %s left out: duplicate key %r", spec.module, spec.key)
+                continue
+            try:
+                page = spec.create(context)
+            except Exception as exc:  # a page that cannot be built is left out, not fatal
+                log.exception("page %s could not be built", spec.key)
+                self.page_errors[spec.module] = f"{type(exc).__name__}: {exc}"
+                continue
+            page.setObjectName(f"page_{spec.key}")
+            self.pages[spec.key] = page
+            self.tabs.addTab(page, spec.title)
+            stack = getattr(page, "undo_stack", None)
+            if isinstance(stack, QUndoStack):
+                self.undo_group.addStack(stack)
+        self._build_menus()
+        self.release_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.release_label)
+        self._show_release()
+        context.status_posted.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        context.store_changed.connect(self._show_release)
+        self.tabs.currentChanged.connect(self._current_changed)
+        if self.page_errors:
+            self.statusBar().showMessage("Some pages could not be loaded: " + ", ".join(self.page_errors), 15000)
+        self.resize(1280, 800)
+        if restore:
+            self._restore()
+        self._current_changed(self.tabs.currentIndex())
+
+    # --- pages ----------------------------------------------------------------------------------------------
+
+    def page(self, key: str) -> QWidget:
+        """The page widget for ``key``.
+
+        Raises:
+            KeyError: no such page.
+        """
+        return self.pages[key]
+
+    def current_key(self) -> str:
+        current = self.tabs.currentWidget()
+        return next((k for k, w in self.pages.items() if w is current), "")
+
+    def show_page(self, key: str) -> QWidget:
+        """Switch to a page.
+
+        Raises:
+            EstimatorError: no page with that key.
+        """
+        if key not in self.pages:
+            raise EstimatorError(f"no page {key!r}; pages: {', '.join(self.pages)}")
+        self.tabs.setCurrentWidget(self.pages[key])
+        return self.pages[key]
+
+    def _current_changed(self, index: int) -> None:
+        page = self.tabs.widget(index)
+        stack = getattr(page, "undo_stack", None)
+        # Qt accepts no stack (nullptr) here; the stubs do not say so.
+        self.undo_group.setActiveStack(stack if isinstance(stack, QUndoStack) else None)  # type: ignore[arg-type]
+        self.export_table_action.setEnabled(hasattr(page, "current_table_view") or hasattr(page, "export_csv"))
+        self.export_chart_action.setEnabled(hasattr(page, "current_chart"))
+        self.print_action.setEnabled(hasattr(page, "printable_document"))
+        self.page_changed.emit(self.current_key())
+
+    def _show_release(self) -> None:
+        try:
+            tables = self.estimate_inputs.tables()
+            self.release_label.setText(f"Tables {tables.release} ({tables.year})")
+        except EstimatorError:
+            self.release_label.setText("")
+
+    # --- menus -----------------------------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.export_table_action = self._action(file_menu, "Export &table as CSV…", "Ctrl+E",
+                                                lambda: self.export_table_csv())
+        self.export_chart_action = self._action(file_menu, "Export &chart as PNG…", "Ctrl+Shift+E",
+                                                lambda: self.export_chart_png())
+        file_menu.addSeparator()
+        self.print_action = self._action(file_menu, "&Print…", "Ctrl+P", self.print_page)
+        file_menu.addSeparator()
+        # Explicit keys: StandardKey.Quit is empty on some platforms (and offscreen).
+        self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
+
+        edit_menu = self.menuBar().addMenu("&Edit")
+        undo = self.undo_group.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo_group.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit_menu.addAction(undo)
+        edit_menu.addAction(redo)
+        self.undo_action, self.redo_action = undo, redo
+
+        go_menu = self.menuBar().addMenu("&Go")
+        self.page_actions: list[QAction] = []
+        for number, key in enumerate(self.pages, start=1):
+            title = self.tabs.tabText(self.tabs.indexOf(self.pages[key])).replace("&", "")
+            shortcut = f"Ctrl+{number}" if number <= MAX_PAGE_SHORTCUTS else None
+            action = self._action(go_menu, title, shortcut, lambda _=False, k=key: self.show_page(k))
+            self.page_actions.append(action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&About", None, self._about)
+
+    def _action(self, menu: Any, text: str, shortcut: Any, slot: Callable[..., Any]) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _about(self) -> None:
+        dialogs().information(self, "About", f"{APP_TITLE}\nMedicare Physician Fee Schedule tables: "
+                              + ", ".join(f"{r.release} ({r.origin})" for r in self.context.catalog.releases()))
+
+    # --- file actions ------------------------------------------------------------------------------------------
+
+    def export_table_csv(self, path: Path | None = None) -> Path | None:
+        """Write the current page's main table as CSV (asks where when ``path`` is None)."""
+        page: Any = self.tabs.currentWidget()
+        if not (hasattr(page, "export_csv") or hasattr(page, "current_table_view")):
+            self.statusBar().showMessage("This page has no table to export", 5000)
+            return None
+        if path is None:
+            path = dialogs().save_file(self, "Export table as CSV", f"{self.current_key()}.csv")
+            if path is None:
+                return None
+        try:
+            if hasattr(page, "export_csv"):
+                page.export_csv(path)
+            else:
+                export_model_csv(page.current_table_view().model(), path)
+        except EstimatorError as exc:
+            dialogs().error(self, "Export failed", str(exc))
+            return None
+        self.statusBar().showMessage(f"Wrote {path}", 8000)
+        return path
+
+    def export_chart_png(self, path: Path | None = None) -> Path | None:
+        """Save the current page's chart as PNG (asks where when ``path`` is None)."""
+        page: Any = self.tabs.currentWidget()
+        chart = page.current_chart() if hasattr(page, "current_chart") else None
+        if chart is None:
+            self.statusBar().showMessage("This page has no chart to export", 5000)
+            return None
+        if path is None:
+            path = dialogs().save_file(self, "Export chart as PNG", f"{self.current_key()}-chart.png",
+                                       "PNG images (*.png)")
+            if path is None:
+                return None
+        saved = chart.export_png(path) if hasattr(chart, "export_png") else chart.grab().save(str(path), "PNG")
+        if not saved:
+            dialogs().error(self, "Export failed", f"{path}: the image could not be written")
+            return None
+        self.statusBar().showMessage(f"Wrote {path}", 8000)
+        return path
+
+    def print_page(self) -> bool:
+        page: Any = self.tabs.currentWidget()
+        if not hasattr(page, "printable_document"):
+            self.statusBar().showMessage("Nothing to print on this page", 5000)
+            return False
+        return dialogs().print_document(self, page.printable_document())
+
+    # --- remembered layout -------------------------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        geometry = self.settings.get(opts.WINDOW_GEOMETRY)
+        if not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = self.settings.get(opts.WINDOW_STATE)
+        if not state.isEmpty():
+            self.restoreState(state)
+        key = self.settings.get(opts.WINDOW_PAGE)
+        if key in self.pages:
+            self.tabs.setCurrentWidget(self.pages[key])
+        for key, page in self.pages.items():
+            if hasattr(page, "restore_state"):
+                try:
+                    page.restore_state(self.settings)
+                except Exception:  # a bad remembered state must not stop the app
+                    log.exception("page %s: could not restore its layout", key)
+
+    def save_layout(self) -> None:
+        """Remember geometry, the page shown, each page's layout and the last inputs."""
+        s = self.settings
+        s.set(opts.WINDOW_GEOMETRY, self.saveGeometry())
+        s.set(opts.WINDOW_STATE, self.saveState())
+        s.set(opts.WINDOW_PAGE, self.current_key())
+        s.set(opts.ESTIMATE_INPUTS, self.estimate_inputs.inputs.to_json())
+        for key, page in self.pages.items():
+            if hasattr(page, "save_state"):
+                try:
+                    page.save_state(s)
+                except Exception:
+                    log.exception("page %s: could not save its layout", key)
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._remember:
+            self.save_layout()
+        self.context.tasks.wait(10_000)
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Qt item models: adapters that translate core results for views; they never compute."""

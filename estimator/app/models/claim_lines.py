@@ -1,0 +1,122 @@
+"""The claim lines of an estimate as a table: code, units, modifiers, allowed, reduction, payer, patient.
+
+An adapter over the core ``Estimate``: it translates, it never computes.  Each row's tooltip is the
+line's "explain this number" trace (``ClaimLine.trace.lines()`` and the payer's ``AllowedLine.notes``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+
+from estimator.app.text import money
+from estimator.core.cost_sharing import Estimate, EstimateLine
+
+COLUMNS: Final = ("Code", "Units", "Modifiers", "Allowed", "Reduction", "Payer pays", "Patient owes")
+MONEY_COLUMNS: Final = frozenset({3, 5, 6})
+LINE_ROLE: Final = Qt.ItemDataRole.UserRole + 1
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def explain_line(line: EstimateLine) -> list[str]:
+    """Every step behind one line's numbers, in order (what the tooltip and the explain panel show)."""
+    claim_line = line.allowed.line
+    mods = f"-{'-'.join(claim_line.modifiers)}" if claim_line.modifiers else ""
+    out = [f"{claim_line.code}{mods} x{claim_line.units}: {claim_line.label}"]
+    out += claim_line.trace.lines()
+    out += [f"allowed: {note}" for note in line.allowed.notes]
+    out.append(f"allowed {money(line.allowed_cents)} = payer {money(line.payer_cents)}"
+               f" + patient {money(line.patient_cents)}"
+               + (f" + secondary {money(line.secondary_cents)}" if line.secondary_cents else "")
+               + (f" + sequestration {money(line.sequestration_cents)}" if line.sequestration_cents else ""))
+    parts = [(label, cents) for label, cents in (("copay", line.copay_cents), ("deductible", line.deductible_cents),
+                                                  ("coinsurance", line.coinsurance_cents),
+                                                  ("self-pay", line.self_pay_cents)) if cents]
+    if parts:
+        out.append("patient: " + ", ".join(f"{label} {money(cents)}" for label, cents in parts))
+    return out
+
+
+class ClaimLinesModel(QAbstractTableModel):
+    """Rows are the estimate's lines; no signals beyond QAbstractItemModel's."""
+
+    def __init__(self, estimate: Estimate | None = None) -> None:
+        super().__init__()
+        self._lines: tuple[EstimateLine, ...] = ()
+        self.set_estimate(estimate)
+
+    def set_estimate(self, estimate: Estimate | None) -> None:
+        lines = estimate.lines if estimate is not None else ()
+        if len(lines) == len(self._lines) and lines:
+            # Same shape: keep the selection (the explain panel follows the selected line).
+            self._lines = lines
+            self.dataChanged.emit(self.index(0, 0), self.index(len(lines) - 1, len(COLUMNS) - 1))
+            return
+        self.beginResetModel()
+        self._lines = lines
+        self.endResetModel()
+
+    def line(self, row: int) -> EstimateLine:
+        return self._lines[row]
+
+    def explain(self, row: int) -> list[str]:
+        return explain_line(self._lines[row])
+
+    # --- Qt -----------------------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._lines)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole \
+                and section in MONEY_COLUMNS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._lines):
+            return None
+        line = self._lines[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            claim_line = line.allowed.line
+            if column == 0:
+                return claim_line.code
+            if column == 1:
+                return str(claim_line.units)
+            if column == 2:
+                return ", ".join(claim_line.modifiers)
+            if column == 3:
+                return money(line.allowed_cents)
+            if column == 4:
+                pct = claim_line.reduction_pct
+                return f"{pct.normalize():f}%" if pct else ""
+            if column == 5:
+                return money(line.payer_cents)
+            if column == 6:
+                return money(line.patient_cents)
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "\n".join(explain_line(line))
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column in MONEY_COLUMNS or column in (1, 4):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and column == 0:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.StatusTipRole:
+            return line.allowed.line.label
+        if role == LINE_ROLE:
+            return line
+        return None

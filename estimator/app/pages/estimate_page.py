@@ -1,0 +1,632 @@
+"""The front desk's page: enter the visit and the patient's benefits, see the estimate change as you type.
+
+Left, the inputs (lesion count first; every field validates as you type and a refused entry keeps what
+was typed).  Right, the totals in large type, the claim lines (hover or select one to see how its
+numbers were computed), the rule findings (errors first, each with its fix) and the payment-by-lesion
+-count chart.  All of it follows the shared ``EstimateInputs`` (``estimator.app.state``).
+
+Page protocol used by the main window: ``current_table_view()``, ``current_chart()``,
+``printable_document()``, ``save_state(settings)`` / ``restore_state(settings)``; and
+``current_estimate()`` for reports (the core ``Estimate`` with the inputs that produced it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Final
+
+from PySide6.QtCore import QDate, QItemSelection, Qt
+from PySide6.QtGui import QFont, QTextDocument
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QPlainTextEdit,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from estimator.app import settings as opts
+from estimator.app.charts.lesion_chart import LesionChart
+from estimator.app.context import AppContext
+from estimator.app.models.claim_lines import ClaimLinesModel, explain_line
+from estimator.app.models.findings import FindingsModel, finding_text
+from estimator.app.settings import Settings
+from estimator.app.state import MAX_LESIONS, EstimateInputs, Inputs, LesionSeries, service_text, shared_inputs
+from estimator.app.text import money
+from estimator.app.validation import (
+    parse_diagnoses,
+    parse_optional_money,
+    parse_optional_percent,
+    parse_procedures,
+)
+from estimator.app.views.combos import ValueCombo
+from estimator.app.views.fields import LesionSpinBox, ValidatedField
+from estimator.app.views.locality_finder import LocalityFinder
+from estimator.core import codes as cs
+from estimator.core.cost_sharing import Benefits, CopayPer, Estimate
+from estimator.core.encounter import ServiceLine
+from estimator.core.errors import EstimatorError, InputError, UnknownCodeError
+from estimator.core.lesions import lesion_lines
+from estimator.core.parsing import parse_money
+from estimator.core.payers import MEDICARE
+
+KEY = "estimate"
+TITLE = "Estimate"
+ORDER = 10
+
+EM_LABELS: Final = {
+    "99202": "new patient, straightforward", "99203": "new patient, low", "99204": "new patient, moderate",
+    "99205": "new patient, high", "99211": "established, minimal", "99212": "established, straightforward",
+    "99213": "established, low", "99214": "established, moderate", "99215": "established, high",
+}
+BANNER_STYLE = "background: #FDECEA; color: #8B0000; border: 1px solid #B00020; border-radius: 4px; padding: 6px;"
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentEstimate:
+    """What the estimate page shows: the core estimate and the inputs that produced it."""
+
+    estimate: Estimate
+    inputs: Inputs
+
+
+def _cents_text(cents: int | None) -> str:
+    return "" if cents is None else f"{cents // 100}.{cents % 100:02d}"
+
+
+def _pct_text(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+class EstimateForm(QWidget):
+    """The inputs of one estimate, bound to an ``EstimateInputs`` (no signals of its own)."""
+
+    def __init__(self, context: AppContext, state: EstimateInputs, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.state = state
+        inputs = state.inputs
+        tables = state.tables()
+
+        self.lesions = LesionSpinBox(1, MAX_LESIONS, self)
+        self.lesions.setValue(inputs.lesions)
+        self.lesions.setToolTip("Premalignant lesions destroyed (↑/↓ to change; 15 or more bill 17004)")
+        self.lesions_message = QLabel(self)
+        self.lesions_message.setStyleSheet("color: #B00020;")
+        self.lesions_message.setWordWrap(True)
+        self.lesions_message.hide()
+        big = QFont(self.lesions.font())
+        big.setPointSize(big.pointSize() + 4)
+        big.setBold(True)
+        self.lesions.setFont(big)
+        self.tier = QLabel(self)
+        self.tier.setStyleSheet("color: #555555;")
+        self.tier.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+        self.place = ValueCombo(self)
+        for place in sorted(tables.places.by_code.values(), key=lambda p: p.code):
+            self.place.add(f"{place.code} – {place.name}", place.code)
+        self.setting = QLabel(self)
+        self.setting.setStyleSheet("color: #555555;")
+
+        self.locality = LocalityFinder(tables, lambda: context.catalog.zip_codes(state.tables().year),
+                                       state.practice().locality_key, self)
+        self.payer = ValueCombo(self)
+        self.em = ValueCombo(self)
+        self.em.add("No visit", None)
+        for code in sorted(cs.EM_CODES):
+            self.em.add(f"{code} – {EM_LABELS.get(code, 'office visit')}", code)
+        self.em.setToolTip("Office E/M visit on the same day; modifier 25 is added automatically when a minor "
+                           "procedure is billed too")
+        self.g2211 = QCheckBox("G2211 add-on", self)
+        self.g2211.setToolTip("Visit complexity add-on (not paid with a modifier-25 visit)")
+        self.procedures = ValidatedField(self._parse_procedures, ", ".join(service_text(p) for p in inputs.procedures),
+                                         placeholder="e.g. 11102, 17110:59, 11103x2:RT", parent=self)
+        self.diagnoses = ValidatedField(self._parse_diagnoses, ", ".join(inputs.diagnoses),
+                                        placeholder="ICD-10-CM, e.g. L57.0", parent=self)
+        self.date = QDateEdit(self)
+        self.date.setCalendarPopup(True)
+        self.date.setDisplayFormat("yyyy-MM-dd")
+        years = context.catalog.years()
+        self.date.setDateRange(QDate(years[0], 1, 1), QDate(years[-1], 12, 31))
+        self.date.setToolTip(f"Date of service: picks the fee-schedule tables in force ({years[0]}–{years[-1]})")
+
+        b = inputs.benefits
+        self.deductible = ValidatedField(lambda t: parse_optional_money(t, "Deductible remaining"),
+                                         _cents_text(b.deductible_remaining_cents),
+                                         placeholder="blank = plan standard (Medicare: full Part B)", parent=self)
+        self.coinsurance = ValidatedField(lambda t: parse_optional_percent(t, "Coinsurance"),
+                                          _pct_text(b.coinsurance_pct),
+                                          placeholder="% (blank = plan standard, Medicare 20)", parent=self)
+        self.copay = ValidatedField(lambda t: parse_money(t or "0", "Copay"),
+                                    _cents_text(b.copay_cents) if b.copay_cents else "",
+                                    placeholder="$ (blank = none)", parent=self)
+        self.copay_per = ValueCombo(self)
+        self.copay_per.add("per visit", CopayPer.VISIT.value)
+        self.copay_per.add("per procedure", CopayPer.PROCEDURE.value)
+        self.oop = ValidatedField(lambda t: parse_optional_money(t, "Out-of-pocket remaining"),
+                                  _cents_text(b.oop_remaining_cents), placeholder="$ (blank = no limit)", parent=self)
+        self.benefits_message = QLabel(self)
+        self.benefits_message.setStyleSheet("color: #B00020;")
+        self.benefits_message.setWordWrap(True)
+        self.benefits_message.hide()
+
+        visit = QGroupBox("Visit", self)
+        form = QFormLayout(visit)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        lesion_row = QHBoxLayout()
+        lesion_row.addWidget(self.lesions)
+        lesion_row.addWidget(self.tier, 1)
+        self._add_row(form, "&Lesions:", lesion_row, self.lesions)
+        form.addRow("", self.lesions_message)
+        self._add_row(form, "Place of &service:", self.place)
+        form.addRow("", self.setting)
+        self._add_row(form, "Lo&cality:", self.locality)
+        self._add_row(form, "&Payer:", self.payer)
+        em_row = QHBoxLayout()
+        em_row.addWidget(self.em, 1)
+        em_row.addWidget(self.g2211)
+        self._add_row(form, "E/&M visit:", em_row, self.em)
+        self._add_row(form, "&Other procedures:", self.procedures)
+        self._add_row(form, "Dia&gnosis:", self.diagnoses)
+        self._add_row(form, "&Date of service:", self.date)
+
+        patient = QGroupBox("Patient's benefits", self)
+        pform = QFormLayout(patient)
+        pform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._add_row(pform, "Deductible &remaining ($):", self.deductible)
+        self._add_row(pform, "Coinsurance (%):", self.coinsurance, self.coinsurance)
+        copay_row = QHBoxLayout()
+        copay_row.addWidget(self.copay, 1)
+        copay_row.addWidget(self.copay_per)
+        self._add_row(pform, "Copa&y ($):", copay_row, self.copay)
+        self._add_row(pform, "Out-of-pocket remai&ning ($):", self.oop)
+        pform.addRow(self.benefits_message)
+
+        layout = self.column = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(visit)
+        layout.addWidget(patient)
+        layout.addStretch(1)
+        QWidget.setTabOrder(self.lesions, self.place)
+        for first, second in ((self.place, self.locality.combo), (self.locality.combo, self.locality.search),
+                              (self.locality.search, self.payer), (self.payer, self.em), (self.em, self.g2211),
+                              (self.g2211, self.procedures.edit), (self.procedures.edit, self.diagnoses.edit),
+                              (self.diagnoses.edit, self.date), (self.date, self.deductible.edit),
+                              (self.deductible.edit, self.coinsurance.edit), (self.coinsurance.edit, self.copay.edit),
+                              (self.copay.edit, self.copay_per), (self.copay_per, self.oop.edit)):
+            QWidget.setTabOrder(first, second)
+
+        for combo in (self.place, self.payer, self.em, self.copay_per, self.locality.combo):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
+        self.refresh_payers()
+        self.show_inputs(inputs)
+        self.lesions.valueChanged.connect(self._lesions_changed)
+        self.lesions.refused.connect(self._lesions_refused)
+        self.place.activated.connect(lambda _: state.update(place_of_service=self.place.value()))
+        self.locality.locality_chosen.connect(lambda key: state.update(locality_key=key))
+        self.payer.activated.connect(lambda _: state.update(payer=self.payer.value()))
+        self.em.activated.connect(lambda _: state.update(em_code=self.em.value()))
+        self.g2211.toggled.connect(lambda on: state.update(g2211=on))
+        self.procedures.value_changed.connect(lambda value: state.update(procedures=value))
+        self.diagnoses.value_changed.connect(lambda value: state.update(diagnoses=value))
+        self.date.dateChanged.connect(self._date_changed)
+        for field in (self.deductible, self.coinsurance, self.copay, self.oop):
+            field.value_changed.connect(self._benefits_edited)
+            field.validity_changed.connect(self._benefits_validity)
+        self.copay_per.activated.connect(self._benefits_edited)
+        state.inputs_changed.connect(self.show_inputs)
+        context.store_changed.connect(self._store_changed)
+
+    @staticmethod
+    def _add_row(form: QFormLayout, label: str, field: Any, buddy: QWidget | None = None) -> None:
+        text = QLabel(label)
+        text.setBuddy(buddy if buddy is not None else field)
+        form.addRow(text, field)
+
+    # --- parsing that needs the tables ---------------------------------------------------------------------
+
+    def _parse_procedures(self, text: str) -> tuple[ServiceLine, ...]:
+        lines = parse_procedures(text)
+        schedule = self.state.tables().schedule
+        for line in lines:
+            if not schedule.has(line.code):
+                raise UnknownCodeError(line.code, "", schedule.release)
+        return lines
+
+    def _parse_diagnoses(self, text: str) -> tuple[str, ...]:
+        values = parse_diagnoses(text)
+        if not values:
+            raise InputError("Diagnosis: enter at least one ICD-10-CM code (L57.0 for actinic keratosis)")
+        return values
+
+    # --- from the user --------------------------------------------------------------------------------------
+
+    def _lesions_changed(self, value: int) -> None:
+        self.lesions_message.hide()
+        self.state.set_lesions(value)
+
+    def _lesions_refused(self, message: str) -> None:
+        self.lesions_message.setText(message)
+        self.lesions_message.show()
+
+    def _date_changed(self, value: QDate) -> None:
+        self.state.update(date_of_service=dt.date(value.year(), value.month(), value.day()))
+
+    def _benefits_validity(self, _valid: bool) -> None:
+        bad = [f.error() for f in (self.deductible, self.coinsurance, self.copay, self.oop) if not f.valid]
+        if bad:
+            self.benefits_message.setText("Not used until corrected; the estimate shows the last good values.")
+        self.benefits_message.setVisible(bool(bad))
+
+    def _benefits_edited(self, *_: object) -> None:
+        try:
+            benefits = Benefits(
+                deductible_remaining_cents=self.deductible.value(), coinsurance_pct=self.coinsurance.value(),
+                copay_cents=self.copay.value() or 0, copay_per=CopayPer(self.copay_per.value()),
+                oop_remaining_cents=self.oop.value(), secondary_pct=self.state.inputs.benefits.secondary_pct,
+            )
+        except EstimatorError as exc:
+            self.benefits_message.setText(str(exc))
+            self.benefits_message.show()
+            return
+        self.state.update(benefits=benefits)
+
+    # --- to the user ----------------------------------------------------------------------------------------
+
+    def refresh_payers(self) -> None:
+        names = self.context.store.payer_names()
+        current = self.state.inputs.payer
+        self.payer.blockSignals(True)
+        self.payer.clear_items()
+        for name in names:
+            self.payer.add(name, name)
+        if not self.payer.set_value(current):
+            self.payer.set_value(MEDICARE)
+        self.payer.blockSignals(False)
+
+    def _store_changed(self) -> None:
+        self.refresh_payers()
+        self.locality.set_practice_key(self.state.practice().locality_key)
+        years = self.context.catalog.years()  # an imported release may add a year
+        self.date.setDateRange(QDate(years[0], 1, 1), QDate(years[-1], 12, 31))
+
+    def show_inputs(self, inputs: Inputs) -> None:
+        """Make the widgets show ``inputs`` (a programmatic change); text being typed is left alone."""
+        if self.lesions.value() != inputs.lesions:
+            self.lesions.blockSignals(True)
+            self.lesions.setValue(inputs.lesions)
+            self.lesions.blockSignals(False)
+        self.tier.setText("→ " + " + ".join(f"{code} ×{units}" for code, units in lesion_lines(inputs.lesions)))
+        combos = ((self.place, inputs.place_of_service), (self.payer, inputs.payer), (self.em, inputs.em_code))
+        for combo, value in combos:
+            combo.set_value(value)
+        try:
+            place = self.state.tables().places.get(inputs.place_of_service)
+            self.setting.setText(f"{place.setting.label} rate")
+        except EstimatorError:
+            self.setting.setText("")
+        self.locality.set_key(inputs.locality_key)
+        if self.g2211.isChecked() != inputs.g2211:
+            self.g2211.blockSignals(True)
+            self.g2211.setChecked(inputs.g2211)
+            self.g2211.blockSignals(False)
+        self.g2211.setEnabled(inputs.em_code is not None)
+        day = QDate(inputs.date_of_service.year, inputs.date_of_service.month, inputs.date_of_service.day)
+        if self.date.date() != day:
+            self.date.blockSignals(True)
+            self.date.setDate(day)
+            self.date.blockSignals(False)
+        b = inputs.benefits
+        self._sync(self.procedures, inputs.procedures, ", ".join(service_text(p) for p in inputs.procedures))
+        self._sync(self.diagnoses, inputs.diagnoses, ", ".join(inputs.diagnoses))
+        self._sync(self.deductible, b.deductible_remaining_cents, _cents_text(b.deductible_remaining_cents))
+        self._sync(self.coinsurance, b.coinsurance_pct, _pct_text(b.coinsurance_pct))
+        self._sync(self.copay, b.copay_cents, _cents_text(b.copay_cents) if b.copay_cents else "")
+        self._sync(self.oop, b.oop_remaining_cents, _cents_text(b.oop_remaining_cents))
+        self.copay_per.set_value(b.copay_per.value)
+
+    @staticmethod
+    def _sync(field: ValidatedField, value: Any, text: str) -> None:
+        # A field the user is correcting keeps its text; a valid one follows a programmatic change.
+        if field.valid and field.value() != value:
+            field.set_text(text)
+
+
+class TotalsPanel(QFrame):
+    """Allowed, payer pays and patient owes in large type, with the basis on one line below."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.allowed = self._amount()
+        self.payer = self._amount()
+        self.patient = self._amount("#0B5394")
+        self.basis = QLabel(self)
+        self.basis.setStyleSheet("color: #444444;")
+        self.basis.setWordWrap(True)
+        self.basis.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        row = QHBoxLayout()
+        for title, label in (("Allowed", self.allowed), ("Payer pays", self.payer), ("Patient owes", self.patient)):
+            box = QVBoxLayout()
+            caption = QLabel(title)
+            caption.setStyleSheet("color: #555555; font-weight: bold;")
+            box.addWidget(caption)
+            box.addWidget(label)
+            row.addLayout(box, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(2)
+        layout.addLayout(row)
+        layout.addWidget(self.basis)
+
+    def _amount(self, color: str = "#111111") -> QLabel:
+        label = QLabel("—", self)
+        font = QFont(label.font())
+        font.setPointSize(22)
+        font.setBold(True)
+        label.setFont(font)
+        label.setStyleSheet(f"color: {color};")
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # New amounts must not re-lay out the page (and resize the chart) on every keystroke.
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        return label
+
+    def show_estimate(self, est: Estimate) -> None:
+        self.allowed.setText(money(est.allowed_cents))
+        self.payer.setText(money(est.payer_cents))
+        self.patient.setText(money(est.patient_cents))
+        claim = est.claim
+        parts = [f"{est.payer.name}: {est.payer.describe()}",
+                 f"Medicare fee schedule {money(claim.total_cents)}",
+                 f"{claim.release}, {claim.place.code} {claim.place.name} ({claim.setting.label})"]
+        if est.sequestration_cents:
+            parts.append(f"sequestration {money(est.sequestration_cents)}")
+        if est.secondary_cents:
+            parts.append(f"secondary pays {money(est.secondary_cents)}")
+        if est.charge_cents is not None:
+            parts.append(f"billed {money(est.charge_cents)}")
+        self.basis.setText(" · ".join(parts))
+
+    def texts(self) -> dict[str, str]:
+        return {"allowed": self.allowed.text(), "payer": self.payer.text(), "patient": self.patient.text()}
+
+
+class EstimatePage(QWidget):
+    """The estimate page (see the module docstring); no signals of its own."""
+
+    def __init__(self, context: AppContext, state: EstimateInputs, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.state = state
+        self._series: LesionSeries | None = None
+        self._explained_row = 0  # until the user points at a line, explain the first one
+
+        self.form = EstimateForm(context, state, self)
+        scroll = QScrollArea(self)
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setMinimumWidth(self.form.minimumSizeHint().width() + 16)
+        scroll.setMaximumWidth(max(460, self.form.minimumSizeHint().width() + 16))
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.assumptions = QLabel(self)
+        self.assumptions.setWordWrap(True)
+        self.assumptions.setStyleSheet("color: #444444;")
+        self.assumptions.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.assumptions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.form.column.insertWidget(2, self._titled("Assumptions", self.assumptions))
+
+        self.banner = QLabel(self)
+        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        self.totals = TotalsPanel(self)
+
+        self.model = ClaimLinesModel()
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setMouseTracking(True)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(110)
+
+        self.findings_model = FindingsModel()
+        self.findings = QListView(self)
+        self.findings.setModel(self.findings_model)
+        self.findings.setWordWrap(True)
+        self.findings.setSpacing(2)
+        self.findings.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.findings.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+        self.explain = QPlainTextEdit(self)
+        self.explain.setReadOnly(True)
+        self.explain.setPlaceholderText("Hover over or select a claim line to see how its numbers were computed.")
+        mono = QFont("DejaVu Sans Mono")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        mono.setPointSize(8)
+        self.explain.setFont(mono)
+        self.explain.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+
+        self.chart = LesionChart(self)
+        self.chart.setMinimumHeight(240)
+
+        findings_box = self._titled("Rule checks", self.findings)
+        explain_box = self._titled("Explain this number", self.explain)
+        side = QSplitter(Qt.Orientation.Vertical, self)
+        side.addWidget(findings_box)
+        side.addWidget(explain_box)
+        side.setSizes([150, 260])
+        self.bottom = QSplitter(Qt.Orientation.Horizontal, self)
+        self.bottom.addWidget(self.chart)
+        self.bottom.addWidget(side)
+        self.bottom.setSizes([560, 320])
+        self.split = QSplitter(Qt.Orientation.Vertical, self)
+        self.split.addWidget(self._titled("Claim lines", self.table))
+        self.split.addWidget(self.bottom)
+        self.split.setStretchFactor(0, 2)
+        self.split.setStretchFactor(1, 5)
+        self.side = side
+
+        right = QVBoxLayout()
+        right.addWidget(self.banner)
+        right.addWidget(self.totals)
+        right.addWidget(self.split, 1)
+        layout = QHBoxLayout(self)
+        layout.addWidget(scroll)
+        layout.addLayout(right, 1)
+
+        self.table.entered.connect(lambda index: self.show_explanation(index.row()))
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        state.estimate_changed.connect(self.show_estimate)
+        state.estimate_failed.connect(self.show_error)
+        if state.estimate is not None:
+            self.show_estimate(state.estimate)
+        if state.error is not None:
+            self.show_error(state.error)
+
+    @staticmethod
+    def _titled(title: str, widget: QWidget) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        label = QLabel(f"<b>{html.escape(title)}</b>")
+        layout.addWidget(label)
+        layout.addWidget(widget, 1)
+        return box
+
+    # --- updates ----------------------------------------------------------------------------------------------
+
+    def show_estimate(self, est: Estimate) -> None:
+        """Table, totals, findings and chart for a new estimate (synchronous: a few milliseconds)."""
+        self.banner.hide()
+        self.model.set_estimate(est)
+        self.totals.show_estimate(est)
+        self.findings_model.set_findings(est.findings)
+        series = self.state.lesion_series()
+        if series is not self._series:
+            self._series = series
+            self.chart.set_series(series)
+        self.chart.set_current(self.state.inputs.lesions)
+        self.assumptions.setText("\n".join(f"• {a}" for a in est.assumptions))
+        if self.model.rowCount():
+            self.show_explanation(min(self._explained_row, self.model.rowCount() - 1))
+        else:
+            self.explain.clear()
+
+    def show_error(self, message: str) -> None:
+        self.banner.setText(f"Not updated: {message}. The figures below are for the last inputs that could be "
+                            "priced.")
+        self.banner.show()
+
+    def show_explanation(self, row: int) -> None:
+        if not 0 <= row < self.model.rowCount():
+            return
+        self._explained_row = row
+        self.explain.setPlainText("\n".join(self.model.explain(row)))
+
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = [index.row() for index in selected.indexes()]
+        if rows:
+            self.show_explanation(rows[0])
+
+    # --- page protocol ----------------------------------------------------------------------------------------
+
+    def current_estimate(self) -> CurrentEstimate | None:
+        """The estimate on screen and the inputs that produced it (``None`` before any could be priced)."""
+        est = self.state.estimate
+        if est is None:
+            return None
+        return CurrentEstimate(est, self.state.priced_inputs or self.state.inputs)
+
+    def current_table_view(self) -> QTableView:
+        return self.table
+
+    def current_chart(self) -> LesionChart:
+        return self.chart
+
+    def printable_document(self) -> QTextDocument:
+        """An HTML summary of the estimate (the official patient estimate PDF lives in reports)."""
+        document = QTextDocument(self)
+        document.setHtml(estimate_html(self.current_estimate(), self.state.practice().name))
+        return document
+
+    def select_line(self, code: str) -> bool:
+        """Select the claim line of ``code`` (shows its explanation)."""
+        for row in range(self.model.rowCount()):
+            if self.model.line(row).allowed.line.code == code:
+                self.table.selectRow(row)
+                return True
+        return False
+
+    def save_state(self, settings: Settings) -> None:
+        settings.set(opts.ESTIMATE_SPLITTER, self.split.saveState())
+        settings.set(opts.ESTIMATE_HEADER, self.table.horizontalHeader().saveState())
+
+    def restore_state(self, settings: Settings) -> None:
+        state = settings.get(opts.ESTIMATE_SPLITTER)
+        if not state.isEmpty():
+            self.split.restoreState(state)
+        header = settings.get(opts.ESTIMATE_HEADER)
+        if not header.isEmpty():
+            self.table.horizontalHeader().restoreState(header)
+
+
+def estimate_html(current: CurrentEstimate | None, practice_name: str = "") -> str:
+    """The estimate as a one-page HTML summary for printing."""
+    if current is None:
+        return "<h2>No estimate</h2><p>The visit could not be priced.</p>"
+    est, inputs = current.estimate, current.inputs
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{e(ln.allowed.line.code)}</td><td>{e(ln.allowed.line.label)}</td>"
+        f"<td align='right'>{ln.allowed.line.units}</td><td>{e(', '.join(ln.allowed.line.modifiers))}</td>"
+        f"<td align='right'>{money(ln.allowed_cents)}</td><td align='right'>{money(ln.payer_cents)}</td>"
+        f"<td align='right'>{money(ln.patient_cents)}</td></tr>" for ln in est.lines)
+    findings = "".join(f"<li>{e(finding_text(f))}</li>" for f in est.findings if f.severity != "info")
+    assumptions = "".join(f"<li>{e(a)}</li>" for a in est.assumptions)
+    traces = "".join(f"<p><small>{'<br>'.join(e(t) for t in explain_line(ln))}</small></p>" for ln in est.lines)
+    return (
+        f"<h2>Estimate{' — ' + e(practice_name) if practice_name else ''}</h2>"
+        f"<p>Date of service {inputs.date_of_service.isoformat()} · {inputs.lesions} lesion(s) · "
+        f"{e(est.claim.place.code)} {e(est.claim.place.name)} · locality {e(est.claim.encounter.locality_key)} · "
+        f"payer {e(est.payer.name)} ({e(est.payer.describe())}) · tables {e(est.claim.release)}</p>"
+        "<table border='1' cellspacing='0' cellpadding='4' width='100%'>"
+        "<tr><th>Code</th><th>Service</th><th>Units</th><th>Modifiers</th><th>Allowed</th><th>Payer pays</th>"
+        f"<th>Patient owes</th></tr>{rows}"
+        f"<tr><td colspan='4'><b>Total</b></td><td align='right'><b>{money(est.allowed_cents)}</b></td>"
+        f"<td align='right'><b>{money(est.payer_cents)}</b></td>"
+        f"<td align='right'><b>{money(est.patient_cents)}</b></td></tr></table>"
+        + (f"<h3>Check before billing</h3><ul>{findings}</ul>" if findings else "")
+        + f"<h3>Assumptions</h3><ul>{assumptions}</ul><h3>How the numbers were computed</h3>{traces}"
+        "<p><i>This is an estimate, not a guarantee of payment.</i></p>"
+    )
+
+
+def create_page(context: AppContext) -> EstimatePage:
+    return EstimatePage(context, shared_inputs(context))
+
+
+__all__ = ["KEY", "ORDER", "TITLE", "CurrentEstimate", "EstimatePage", "create_page", "estimate_html"]

@@ -1,0 +1,317 @@
+"""The estimate the user is building, shared by every page that shows it.
+
+``Inputs`` is the value (frozen): the visit, the payer and the patient's benefits.  ``EstimateInputs``
+is the one QObject holding the current ``Inputs`` and their priced ``Estimate``; widgets receive it in
+their constructor and listen to its signals.  The main window builds one and attaches it to the
+``AppContext`` as ``context.estimate_inputs`` (pages keep the ``create_page(context)`` contract and
+call ``shared_inputs(context)`` to find it).
+
+Pricing is the core's: ``build_claim`` then ``cost_sharing.estimate`` (~0.3 ms), so every change is
+recomputed synchronously.  An input the core refuses leaves the last good estimate in place and reports
+the problem through ``estimate_failed``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QObject, Signal
+
+from estimator.app.context import AppContext
+from estimator.core.codes import ACTINIC_KERATOSIS
+from estimator.core.cost_sharing import Benefits, CopayPer, Estimate, estimate
+from estimator.core.encounter import Encounter, ServiceLine, price_lines
+from estimator.core.errors import EstimatorError
+from estimator.core.lesions import lesion_lines
+from estimator.core.payers import MEDICARE, Payer, Practice, TablesForYear
+from estimator.core.rules import build_claim
+from estimator.core.schedule import NATIONAL_KEY, Setting, TableSet
+
+log = logging.getLogger(__name__)
+
+MAX_LESIONS: Final = 200  # the spin box's range; the core accepts more
+CHART_LESIONS: Final = 40  # the lesion chart's x range
+#: The place of service used for the other setting's curve when the visit's own POS is of one setting.
+REPRESENTATIVE_POS: Final = {Setting.NONFACILITY: "11", Setting.FACILITY: "22"}
+FloatArray = npt.NDArray[np.float64]
+PLAN_STANDARD: Final = Benefits()  # nothing entered: the plan's standard deductible and coinsurance
+
+
+def service_text(line: ServiceLine) -> str:
+    """A procedure in the form ``ServiceLine.parse`` reads (``11103x2:RT@D48.5``)."""
+    text = line.code + (f"x{line.units}" if line.units != 1 else "")
+    if line.modifiers:
+        text += ":" + ",".join(line.modifiers)
+    if line.diagnoses:
+        text += "@" + ",".join(line.diagnoses)
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """Everything the estimate page asks for; the date defaults to today's."""
+
+    date_of_service: dt.date
+    lesions: int = 8
+    place_of_service: str = "11"
+    locality_key: str = NATIONAL_KEY
+    payer: str = MEDICARE
+    em_code: str | None = None
+    g2211: bool = False
+    procedures: tuple[ServiceLine, ...] = ()
+    diagnoses: tuple[str, ...] = (ACTINIC_KERATOSIS,)
+    benefits: Benefits = PLAN_STANDARD
+
+    def encounter(self, practice: Practice) -> Encounter:
+        """The visit as the core's ``Encounter`` (CF variant from the practice profile).
+
+        Raises:
+            InputError: an unacceptable combination (e.g. G2211 without a visit).
+        """
+        return Encounter(
+            date_of_service=self.date_of_service, place_of_service=self.place_of_service,
+            locality_key=self.locality_key, cf_variant=practice.cf_variant, lesions=self.lesions,
+            em_code=self.em_code, g2211=self.g2211 and self.em_code is not None, procedures=self.procedures,
+            diagnoses=self.diagnoses,
+        )
+
+    def to_json(self) -> str:
+        """The inputs worth remembering between runs (not the date: a new day is a new visit)."""
+        b = self.benefits
+        return json.dumps({
+            "lesions": self.lesions, "pos": self.place_of_service, "locality": self.locality_key,
+            "payer": self.payer, "em": self.em_code, "g2211": self.g2211,
+            "procedures": [service_text(p) for p in self.procedures], "diagnoses": list(self.diagnoses),
+            "benefits": {
+                "deductible": b.deductible_remaining_cents,
+                "coinsurance": None if b.coinsurance_pct is None else str(b.coinsurance_pct),
+                "copay": b.copay_cents, "copay_per": b.copay_per.value, "oop": b.oop_remaining_cents,
+                "secondary": str(b.secondary_pct),
+            },
+        }, sort_keys=True)
+
+    @staticmethod
+    def from_json(text: str, date_of_service: dt.date) -> Inputs | None:
+        """Inputs saved by ``to_json``, or ``None`` when the text is not readable (logged)."""
+        if not text:
+            return None
+        try:
+            data: dict[str, Any] = json.loads(text)
+            b = data.get("benefits") or {}
+            benefits = Benefits(
+                deductible_remaining_cents=b.get("deductible"),
+                coinsurance_pct=None if b.get("coinsurance") is None else Decimal(b["coinsurance"]),
+                copay_cents=int(b.get("copay") or 0), copay_per=CopayPer(b.get("copay_per", "visit")),
+                oop_remaining_cents=b.get("oop"), secondary_pct=Decimal(b.get("secondary") or 0),
+            )
+            return Inputs(
+                date_of_service=date_of_service,
+                lesions=min(max(int(data["lesions"]), 1), MAX_LESIONS), place_of_service=str(data["pos"]),
+                locality_key=str(data["locality"]), payer=str(data["payer"]), em_code=data.get("em"),
+                g2211=bool(data.get("g2211")),
+                procedures=tuple(ServiceLine.parse(p) for p in data.get("procedures", [])),
+                diagnoses=tuple(data.get("diagnoses", [ACTINIC_KERATOSIS])), benefits=benefits,
+            )
+        except (EstimatorError, ValueError, KeyError, TypeError, ArithmeticError) as exc:
+            log.warning("ignoring the saved estimate inputs: %s", exc)
+            return None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LesionSeries:
+    """Expected payment for 1..N lesions with everything else as entered (floats: for charts only)."""
+
+    counts: npt.NDArray[np.int64]
+    allowed: dict[Setting, FloatArray]  # allowed total in dollars, per setting
+    patient: FloatArray  # the patient's share in the visit's own setting, in dollars
+    setting: Setting  # the visit's own setting
+    payer: str
+    tier_break: int  # the first count billed as 17004
+
+
+def lesion_series(inputs: Inputs, tables: TableSet, payer: Payer, practice: Practice,
+                  tables_for: TablesForYear, max_count: int = CHART_LESIONS) -> LesionSeries:
+    """Price the visit for every lesion count 1..``max_count`` in both settings.
+
+    Counts that bill the same lines (every count from 15 up is 17004 x1) are priced once.
+
+    Raises:
+        EstimatorError: the visit cannot be priced.
+    """
+    counts = np.arange(1, max_count + 1, dtype=np.int64)
+    own = tables.places.get(inputs.place_of_service).setting
+    allowed: dict[Setting, FloatArray] = {}
+    patient = np.zeros(len(counts), dtype=np.float64)
+    tier_break = next((int(n) for n in counts if lesion_lines(int(n))[0][0] == "17004"), max_count + 1)
+    for setting in Setting:
+        pos = inputs.place_of_service if setting is own else REPRESENTATIVE_POS[setting]
+        memo: dict[tuple[tuple[str, int], ...], tuple[int, int]] = {}
+        values = np.zeros(len(counts), dtype=np.float64)
+        for i, n in enumerate(counts.tolist()):
+            key = tuple(lesion_lines(n))
+            if key not in memo:
+                varied = dataclasses.replace(inputs, lesions=n, place_of_service=pos)
+                claim = price_lines(varied.encounter(practice), tables)  # rule checks are not needed here
+                est = estimate(claim, payer, practice, inputs.benefits, tables_for)
+                memo[key] = (est.allowed_cents, est.patient_cents)
+            values[i] = memo[key][0] / 100
+            if setting is own:
+                patient[i] = memo[key][1] / 100
+        allowed[setting] = values
+    return LesionSeries(counts, allowed, patient, own, payer.name, tier_break)
+
+
+class EstimateInputs(QObject):
+    """The current inputs and their estimate, shared between pages.
+
+    Signals:
+        inputs_changed(Inputs): the inputs changed (the estimate follows at once).
+        estimate_changed(Estimate): a new estimate was priced.
+        estimate_failed(str): the inputs could not be priced; ``estimate`` still holds the last good one.
+    """
+
+    inputs_changed = Signal(object)
+    estimate_changed = Signal(object)
+    estimate_failed = Signal(str)
+
+    def __init__(self, context: AppContext, inputs: Inputs | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self._practice: Practice | None = None
+        self._payers: dict[str, Payer] = {}
+        self._store_version = 0
+        self._series_key: tuple[Any, ...] | None = None
+        self._series: LesionSeries | None = None
+        self._estimate: Estimate | None = None
+        self._priced_inputs: Inputs | None = None
+        self._error: str | None = None
+        if inputs is None:
+            practice = self.practice()
+            inputs = Inputs(dt.date.today(), place_of_service=practice.place_of_service,
+                            locality_key=practice.locality_key)
+        elif inputs.payer.lower() not in (n.lower() for n in context.store.payer_names()):
+            inputs = dataclasses.replace(inputs, payer=MEDICARE)  # remembered inputs name a removed payer
+        self._inputs = inputs
+        context.store_changed.connect(self._on_store_changed)
+        context.tables_changed.connect(self._on_store_changed)
+        self.recompute()
+
+    # --- reading ------------------------------------------------------------------------------------------
+
+    @property
+    def inputs(self) -> Inputs:
+        return self._inputs
+
+    @property
+    def estimate(self) -> Estimate | None:
+        """The last estimate that could be priced (``None`` only if none ever could)."""
+        return self._estimate
+
+    @property
+    def priced_inputs(self) -> Inputs | None:
+        """The inputs that produced ``estimate`` (they differ from ``inputs`` while those cannot be priced)."""
+        return self._priced_inputs
+
+    @property
+    def error(self) -> str | None:
+        """Why the current inputs could not be priced, or ``None``."""
+        return self._error
+
+    def practice(self) -> Practice:
+        if self._practice is None:
+            self._practice = self.context.store.practice()
+        return self._practice
+
+    def payer(self, name: str | None = None) -> Payer:
+        """A payer from the store (cached until the store changes).
+
+        Raises:
+            InputError: no such payer.
+        """
+        name = self._inputs.payer if name is None else name
+        if name not in self._payers:
+            self._payers[name] = self.context.store.payer(name)
+        return self._payers[name]
+
+    def tables(self) -> TableSet:
+        """The tables in force on the date of service.
+
+        Raises:
+            InputError: no tables for that year.
+        """
+        return self.context.tables(on=self._inputs.date_of_service)
+
+    def tables_for(self) -> Callable[[int], TableSet]:
+        return self.context.tables_for_year
+
+    # --- changing -----------------------------------------------------------------------------------------
+
+    def update(self, **changes: Any) -> None:
+        """Change some inputs (``Inputs`` field names) and re-price."""
+        self.set_inputs(dataclasses.replace(self._inputs, **changes))
+
+    def set_lesions(self, count: int) -> None:
+        self.update(lesions=int(count))
+
+    def set_inputs(self, inputs: Inputs) -> None:
+        if inputs == self._inputs:
+            return
+        self._inputs = inputs
+        self.inputs_changed.emit(inputs)
+        self.recompute()
+
+    def recompute(self) -> None:
+        """Price the current inputs; emit ``estimate_changed`` or ``estimate_failed``."""
+        try:
+            tables = self.tables()
+            claim = build_claim(self._inputs.encounter(self.practice()), tables)
+            result = estimate(claim, self.payer(), self.practice(), self._inputs.benefits, self.tables_for())
+        except EstimatorError as exc:
+            self._error = str(exc)
+            self.estimate_failed.emit(self._error)
+            return
+        self._error = None
+        self._estimate = result
+        self._priced_inputs = self._inputs
+        self.estimate_changed.emit(result)
+
+    def lesion_series(self) -> LesionSeries | None:
+        """Payment by lesion count for the current inputs; recomputed only when something other than the
+        lesion count changed (the series does not depend on it).  ``None`` when it cannot be priced."""
+        key = (dataclasses.replace(self._inputs, lesions=1), self._store_version, id(self.context.catalog))
+        if key != self._series_key:
+            self._series_key = key
+            try:
+                self._series = lesion_series(self._inputs, self.tables(), self.payer(), self.practice(),
+                                             self.tables_for())
+            except EstimatorError as exc:
+                log.info("no lesion chart: %s", exc)
+                self._series = None
+        return self._series
+
+    def _on_store_changed(self) -> None:
+        self._practice = None
+        self._payers.clear()
+        self._store_version += 1
+        if self._inputs.payer.lower() not in (n.lower() for n in self.context.store.payer_names()):
+            self._inputs = dataclasses.replace(self._inputs, payer=MEDICARE)
+            self.inputs_changed.emit(self._inputs)
+        self.recompute()
+
+
+def shared_inputs(context: AppContext) -> EstimateInputs:
+    """The ``EstimateInputs`` attached to ``context`` (created and attached on first use)."""
+    state = getattr(context, "estimate_inputs", None)
+    if not isinstance(state, EstimateInputs):
+        state = EstimateInputs(context, parent=context)
+        context.estimate_inputs = state
+    return state

@@ -1,0 +1,1 @@
+"""Reusable widgets: validated fields, the locality finder, form pieces."""

@@ -1,0 +1,221 @@
+"""The estimate page driven through its real widgets, with the real core, tables and store."""
+# pytest-qt's QtBot and ModelTester are untyped.
+# mypy: disable-error-code="no-untyped-call"
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from estimator.app.pages.estimate_page import EstimatePage
+from estimator.core.payers import Practice
+from estimator.store.sqlite_store import SqliteStore
+from tests.app.conftest import ScriptedDialogs, WindowFactory
+
+MANHATTAN = "1320201"
+
+
+def estimate_page(make_window: WindowFactory) -> EstimatePage:
+    window = make_window()
+    page = window.show_page("estimate")
+    assert isinstance(page, EstimatePage)
+    return page
+
+
+def table_rows(page: EstimatePage) -> list[tuple[str, str, str]]:
+    model = page.model
+    return [(model.index(r, 0).data(), model.index(r, 1).data(), model.index(r, 3).data())
+            for r in range(model.rowCount())]
+
+
+def type_lesions(qtbot: QtBot, page: EstimatePage, text: str) -> None:
+    spin = page.form.lesions
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin, text)
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+
+
+def test_typing_a_lesion_count_updates_the_table_totals_and_chart(qtbot: QtBot, make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    page.state.update(locality_key="national", place_of_service="11")
+    type_lesions(qtbot, page, "8")
+    assert table_rows(page) == [("17000", "1", "$66.47"), ("17003", "7", "$44.45")]
+    assert page.totals.texts()["allowed"] == "$110.92"
+    assert page.chart.marker() == pytest.approx((8.0, 110.92))
+    series = page.chart.series()
+    assert series["nonfacility"][7] == pytest.approx(110.92)
+
+
+def test_typing_a_count_in_manhattan_prices_with_its_gpcis(qtbot: QtBot, make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    page.form.locality.search.setText(MANHATTAN)
+    qtbot.keyClick(page.form.locality.search, Qt.Key.Key_Return)
+    assert page.state.inputs.locality_key == MANHATTAN
+    type_lesions(qtbot, page, "8")
+    assert page.totals.texts()["allowed"] == "$126.83"
+    assert page.chart.marker() == pytest.approx((8.0, 126.83))
+
+
+def test_going_from_14_to_15_lesions_bills_17004_alone(qtbot: QtBot, make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    page.state.update(locality_key="national", place_of_service="11")
+    type_lesions(qtbot, page, "14")
+    assert [r[:2] for r in table_rows(page)] == [("17000", "1"), ("17003", "13")]
+    assert page.totals.texts()["allowed"] == "$149.02"
+    qtbot.keyClick(page.form.lesions, Qt.Key.Key_Up)
+    assert page.state.inputs.lesions == 15
+    assert table_rows(page) == [("17004", "1", "$162.33")]
+    assert page.form.tier.text() == "→ 17004 ×1"
+    assert page.chart.marker() == pytest.approx((15.0, 162.33))
+
+
+def test_the_chart_shows_the_14_to_15_step_in_both_settings(make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    page.state.update(locality_key="national", place_of_service="11", lesions=3)
+    series = page.chart.series()
+    np.testing.assert_array_equal(series["counts"], np.arange(1, 41))
+    assert (series["nonfacility"][13], series["nonfacility"][14]) == pytest.approx((149.02, 162.33))
+    assert (series["facility"][13], series["facility"][14]) == pytest.approx((69.47, 82.83))
+    assert np.all(series["nonfacility"][14:] == series["nonfacility"][14])
+    x, y = page.chart.curve_data("nonfacility")
+    assert len(x) == 41 and x[0] == 0.5 and y[0] == pytest.approx(66.47)
+    assert series["tier_break"] == 15
+    assert "17004 replaces 17000 + 17003" in page.chart.annotation_text()
+
+
+def test_a_lesion_count_change_moves_the_marker_without_recomputing_the_series(make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    before = page.state.lesion_series()
+    page.form.lesions.setValue(12)
+    assert page.state.lesion_series() is before
+    marker = page.chart.marker()
+    assert marker is not None and marker[0] == 12
+    page.state.update(place_of_service="22")
+    assert page.state.lesion_series() is not before
+    assert page.chart.series()["setting"].value == "facility"
+
+
+def test_a_keystroke_past_200_is_refused_with_a_message_and_the_count_kept(qtbot: QtBot,
+                                                                            make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    type_lesions(qtbot, page, "25")
+    qtbot.keyClick(page.form.lesions, Qt.Key.Key_End)
+    qtbot.keyClicks(page.form.lesions, "0")
+    assert page.form.lesions.value() == 25
+    assert page.state.inputs.lesions == 25
+    assert "refused" in page.form.lesions_message.text()
+    assert not page.form.lesions_message.isHidden()
+
+
+def test_a_bad_deductible_is_refused_in_place_and_the_last_estimate_stays(qtbot: QtBot,
+                                                                          make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    field = page.form.deductible
+    qtbot.keyClicks(field.edit, "50")
+    assert page.state.inputs.benefits.deductible_remaining_cents == 5000
+    good = page.totals.texts()
+    good_estimate = page.state.estimate
+    field.edit.clear()
+    qtbot.keyClicks(field.edit, "-5")
+    assert field.edit.text() == "-5"
+    assert not field.valid and "cannot be negative" in field.message.text()
+    assert not field.message.isHidden()
+    assert page.state.inputs.benefits.deductible_remaining_cents == 5000
+    assert page.state.estimate is good_estimate
+    assert page.totals.texts() == good
+    field.edit.clear()
+    qtbot.keyClicks(field.edit, "abc")
+    assert field.edit.text() == "abc" and "not an amount" in field.error()
+    assert page.totals.texts() == good
+    field.edit.clear()
+    qtbot.keyClicks(field.edit, "0")
+    assert field.valid and field.message.isHidden()
+    assert page.state.inputs.benefits.deductible_remaining_cents == 0
+
+
+def test_an_unknown_extra_procedure_is_refused_beside_the_field(qtbot: QtBot, make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    before = page.state.estimate
+    qtbot.keyClicks(page.form.procedures.edit, "1710")
+    assert not page.form.procedures.valid
+    qtbot.keyClicks(page.form.procedures.edit, "2")
+    assert "unknown code '17102'" in page.form.procedures.error()
+    assert page.state.estimate is before
+    page.form.procedures.edit.clear()
+    qtbot.keyClicks(page.form.procedures.edit, "11102")
+    assert page.form.procedures.valid
+    assert [r[0] for r in table_rows(page)] == ["17000", "17003", "11102"]
+
+
+def test_choosing_a_visit_adds_modifier_25_automatically(make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    em = page.form.em
+    em.set_value("99213")
+    em.activated.emit(em.currentIndex())
+    model = page.model
+    assert model.index(0, 0).data() == "99213"
+    assert model.index(0, 2).data() == "25"
+
+
+def test_errors_come_first_in_the_findings_each_with_its_fix(qtbot: QtBot, make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    qtbot.keyClicks(page.form.procedures.edit, "17004")
+    findings = page.findings_model.findings()
+    assert findings[0].severity == "error"
+    first = page.findings_model.index(0).data()
+    assert first.startswith("ERROR: ") and "Fix: " in first
+    assert page.findings_model.index(0).data(Qt.ItemDataRole.ForegroundRole).color().name() == "#b00020"
+
+
+def test_selecting_or_hovering_a_line_shows_how_its_numbers_were_computed(make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    page.state.update(locality_key="national", lesions=8)
+    assert page.select_line("17003")
+    text = page.explain.toPlainText()
+    assert text.startswith("17003 x7") and "CF 33.4009" in text and "units: 7" in text
+    page.table.entered.emit(page.model.index(0, 3))
+    assert page.explain.toPlainText().startswith("17000 x1")
+    assert "rounded once, half-up, to 66.47" in page.model.index(0, 3).data(Qt.ItemDataRole.ToolTipRole)
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # the completer popup, offscreen
+def test_the_locality_finder_finds_a_zip_code(qtbot: QtBot, make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    qtbot.keyClicks(page.form.locality.search, "10001")
+    assert page.state.inputs.locality_key == MANHATTAN
+    assert "ZIP 10001" in page.form.locality.note.text()
+    assert page.form.locality.lookup("Manhattan") == MANHATTAN
+    assert page.form.locality.lookup("99999") is None
+
+
+def test_the_locality_defaults_to_the_practice_and_can_go_back_to_it(store: SqliteStore,
+                                                                      make_window: WindowFactory) -> None:
+    store.save_practice(Practice(name="Gulf Coast Dermatology", locality_key="0441299"))
+    page = estimate_page(make_window)
+    assert page.state.inputs.locality_key == "0441299"
+    page.state.update(locality_key=MANHATTAN)
+    page.form.locality.reset_button.click()
+    assert page.state.inputs.locality_key == "0441299"
+
+
+def test_the_chart_hover_readout_shows_both_settings(make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    page.state.update(locality_key="national", place_of_service="11")
+    assert page.chart.hover_at(14.2) == 14
+    assert page.chart.readout.text() == ("14 lesions: non-facility $149.02 · facility $69.47 · patient $149.02 "
+                                         "(non-facility)")
+    assert page.chart.hover_at(55) == 0
+    assert "(current count)" in page.chart.readout.text()
+
+
+def test_print_hands_an_html_summary_to_the_dialog_service(make_window: WindowFactory,
+                                                           dialogs: ScriptedDialogs) -> None:
+    window = make_window()
+    window.show_page("estimate")
+    window.estimate_inputs.update(locality_key="national", lesions=8)
+    assert window.print_page()
+    assert "110.92" in dialogs.printed[0] and "17003" in dialogs.printed[0]
+    current = window.page("estimate").current_estimate()  # type: ignore[attr-defined]
+    assert current.estimate.allowed_cents == 11092 and current.inputs.lesions == 8

@@ -1,0 +1,146 @@
+"""The Negotiate page, driven through its real widgets with a temporary store and the shipped tables."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from estimator.app.context import AppContext
+from estimator.app.pages import negotiate_page
+from estimator.app.pages.negotiate_page import NegotiatePage
+from estimator.store.demo import load_demo
+from estimator.store.sqlite_store import SqliteStore
+from estimator.tables.shipped import TableCatalog
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "forecast_scenario.toml"
+PAST = REPO / "examples" / "past_encounters.csv"
+ACME = "Demo: Acme PPO (115%)"
+
+
+@pytest.fixture
+def context(qtbot, tmp_path: Path) -> Iterator[AppContext]:  # type: ignore[no-untyped-def]
+    catalog = TableCatalog([(REPO / "rvu_tables", "shipped")])
+    store = SqliteStore(tmp_path / "db.sqlite")
+    load_demo(store, catalog.for_year(2026))
+    ctx = AppContext(catalog, store)
+    yield ctx
+    store.close()
+
+
+@pytest.fixture
+def page(qtbot, context: AppContext) -> NegotiatePage:  # type: ignore[no-untyped-def]
+    widget = negotiate_page.create_page(context)
+    qtbot.addWidget(widget)
+    assert isinstance(widget, NegotiatePage)
+    return widget
+
+
+def cell(page: NegotiatePage, payer: str, column: int) -> str:
+    model = page.table_model
+    row = next(r for r in range(model.rowCount()) if model.standing(r).payer == payer)
+    return str(model.index(row, column).data())
+
+
+def dollars(text: str) -> float:
+    return float(text.replace("$", "").replace(",", "").replace("+", "").replace("−", "-"))
+
+
+def test_the_page_declares_the_page_contract() -> None:
+    assert (negotiate_page.KEY, negotiate_page.TITLE, negotiate_page.ORDER) == ("negotiate", "Negotiate", 50)
+
+
+def test_every_payer_is_listed_with_its_weighted_percent_of_medicare(page: NegotiatePage) -> None:
+    assert page.table_model.rowCount() == 6
+    assert cell(page, "Medicare", 2) == "100%"
+    assert cell(page, "Demo: Summit Health (130%)", 2) == "130%"
+    assert float(cell(page, ACME, 2).rstrip("%")) < 115  # the E/M-25 cut shows on a mix with visits
+    assert page.selected_payer() is not None
+
+
+def test_the_slider_redraws_the_what_if_at_once(qtbot, page: NegotiatePage) -> None:  # type: ignore[no-untyped-def]
+    page.select_payer(ACME)
+    base = dollars(cell(page, ACME, 4))
+    with qtbot.waitSignal(page.what_if_changed, timeout=1000) as blocker:
+        start = time.perf_counter()
+        page.slider.setValue(50)  # +5.0%
+        elapsed = time.perf_counter() - start
+    assert blocker.args == [5.0]
+    assert elapsed < 0.05  # plain arithmetic on precomputed arrays (a few ms; generous for busy machines)
+    assert dollars(cell(page, ACME, 5)) == pytest.approx(base * 1.05, abs=0.01)
+    assert dollars(cell(page, ACME, 6)) == pytest.approx(base * 0.05, abs=0.02)
+    assert dollars(cell(page, "Medicare", 6)) == 0  # only the selected payer changes
+    assert page.slider_label.text() == "+5.0%"
+    assert ACME in page.what_if_label.text()
+
+
+def test_many_slider_moves_stay_fast(page: NegotiatePage) -> None:
+    page.select_payer(ACME)
+    start = time.perf_counter()
+    for value in range(-300, 301, 10):
+        page.slider.setValue(value)
+    per_move = (time.perf_counter() - start) / 61
+    assert per_move < 0.02
+
+
+def test_the_year_over_year_chart_adds_up_to_the_change_per_code(page: NegotiatePage) -> None:
+    series = page.chart.series
+    assert series is not None and series.codes == ("17000", "17003", "17004", "99213")
+    for cf, rvu, gpci, total in zip(series.cf, series.rvu, series.gpci, series.total, strict=True):
+        assert round(cf * 100) + round(rvu * 100) + round(gpci * 100) == round(total * 100)
+    page.yoy_setting.setCurrentIndex(1)
+    facility = page.chart.series
+    assert facility is not None and facility.total != series.total
+    assert round(facility.total[0] * 100) == 4776 - 5370  # 17000 national facility: 53.70 -> 47.76
+
+
+def test_a_revenue_target_gives_the_rate_needed(page: NegotiatePage) -> None:
+    page.select_payer("Demo: Summit Health (130%)")
+    revenue = dollars(cell(page, "Demo: Summit Health (130%)", 4))
+    target = page.solve_target(f"{revenue * 1.2:.2f}")
+    assert target is not None and target.required_percent is not None
+    assert 155 < target.required_percent < 157  # 130% x 1.2 = 156%
+    assert "needs rates" in page.target_label.text() and "Checked with the real contract" in page.target_label.text()
+
+
+def test_a_bad_target_is_explained_on_the_page(page: NegotiatePage) -> None:
+    assert page.solve_target("a lot") is None
+    assert "not an amount" in page.target_label.text()
+
+
+def test_a_past_encounters_file_becomes_the_mix(page: NegotiatePage) -> None:
+    assert page.open_mix(PAST)
+    assert "fitted from past encounters" in page.mix_label.text()
+    encounters = sum(float(cell(page, page.table_model.standing(r).payer, 3).replace(",", ""))
+                     for r in range(page.table_model.rowCount()))
+    assert encounters == pytest.approx(len(PAST.read_text().splitlines()) - 3, abs=0.5)
+
+
+def test_a_scenario_file_becomes_the_mix(page: NegotiatePage) -> None:
+    assert page.open_mix(EXAMPLE)
+    assert "0441299" in page.mix_label.text()
+    assert cell(page, ACME, 3) == "480.0"
+
+
+def test_changing_the_volume_scales_every_payers_encounters(page: NegotiatePage) -> None:
+    page.open_mix(EXAMPLE)
+    page.volume.setValue(4800)
+    assert cell(page, ACME, 3) == "960.0"
+
+
+def test_open_mix_goes_through_the_dialog_service(page: NegotiatePage, dialogs) -> None:  # type: ignore[no-untyped-def]
+    dialogs.paths.append(EXAMPLE)
+    page.open_button.click()
+    assert cell(page, ACME, 3) == "480.0"
+
+
+def test_the_main_window_discovers_the_page_and_exports_its_chart(make_window, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(pages=("negotiate",))
+    page = window.show_page("negotiate")
+    assert isinstance(page, NegotiatePage)
+    out = tmp_path / "yoy.png"
+    assert window.export_chart_png(out) == out
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

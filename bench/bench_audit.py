@@ -1,0 +1,245 @@
+"""Benchmark ``audit_100k``: read, validate and audit a 100,000-line claims file (issue 8: <= 2 s).
+
+Run alone with ``python bench/bench_audit.py [--lines N] [--runs N] [--profile]``; ``BENCHMARKS`` is the
+hook for ``bench/run.py``.  The file is generated (seeded, synthetic) in a temporary folder: about 33,000
+claims of 30,000 patients over June 2025 - June 2026 (two fee-schedule years), three localities, five
+payers (Medicare and the four demo contracts), the usual dermatology mix (17000 + 17003 x0-13, 17004,
+E/M with and without 25, biopsies, 17110, PDT), a few percent of lines with coding errors, most lines
+remitted at the contract amount and some short.
+
+``seconds``: median of the timed runs of ``read_claims`` + ``audit_claims`` (tables already loaded).
+``baseline_seconds``: the same audit with the signature cache off (every claim priced and checked afresh,
+the obvious way) on the first 10,000 lines, scaled linearly to the file.  ``floor_seconds``: merely
+``csv.reader`` over the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from estimator.core.audit import audit_claims
+from estimator.core.encounter import Encounter, ServiceLine
+from estimator.core.payers import Payer, Practice, allowed_lines
+from estimator.core.rules import build_claim
+from estimator.store import claims_csv
+from estimator.store.demo import load_demo
+from estimator.store.sqlite_store import SqliteStore
+from estimator.tables.shipped import TableCatalog, default_catalog
+
+LINES = 100_000
+MIN_RUNS = 3
+BASELINE_LINES = 10_000
+HEADER = ["DOS", "Claim #", "Patient ID", "Payer", "POS", "Locality", "CPT", "Units", "Mod 1", "Mod 2", "Dx",
+          "Billed", "Allowed", "Paid", "Prior Auth"]
+LOCALITIES = ("0441299", "0441218", "1320201")
+PAYER_WEIGHTS = {"Medicare": 50, "Demo: Acme PPO (115%)": 20, "Demo: Summit Health (130%)": 12,
+                 "Demo: Fixed Fee Plan": 12, "Demo: Own-CF Plan ($38.00)": 6}
+
+
+def _templates(rng: random.Random) -> list[tuple[str, int, tuple[str, ...], str]]:
+    """One visit's lines: (code, units, modifiers, diagnosis); a few percent carry a coding error."""
+    lesions = rng.choice([1, 1, 2, 3, 3, 4, 5, 6, 8, 10, 12, 14, 15, 20])
+    ak: list[tuple[str, int, tuple[str, ...], str]] = (
+        [("17004", 1, (), "L57.0")] if lesions >= 15 else
+        [("17000", 1, (), "L57.0")] + ([("17003", lesions - 1, (), "L57.0")] if lesions > 1 else []))
+    roll = rng.random()
+    if roll < 0.45:
+        visit = ak
+    elif roll < 0.75:
+        visit = [(rng.choice(["99212", "99213", "99214"]), 1, ("25",), "L57.0"), *ak]
+    elif roll < 0.85:
+        visit = [("11102", 1, (), "D48.5"), *ak]
+    elif roll < 0.92:
+        visit = [("17110", 1, (), "L82.1")]
+    elif roll < 0.96:
+        visit = [(rng.choice(["99213", "99214"]), 1, (), "L57.0")]
+    else:
+        visit = [("96574", 1, (), "L57.0")]
+    error = rng.random()
+    if error < 0.01:
+        visit = [(c, u, (), d) for c, u, _, d in visit]  # E/M loses its 25
+    elif error < 0.02:
+        visit = [(c, u, m, "L82.1" if c == "17000" else d) for c, u, m, d in visit]
+    elif error < 0.025 and visit[0][0] == "17004":
+        visit = [*visit, ("17003", 2, (), "L57.0")]
+    return visit
+
+
+def write_claims_file(path: Path, catalog: TableCatalog, payers: dict[str, Payer], *, lines: int = LINES,
+                      seed: int = 8) -> int:
+    """Write a synthetic claims file of about ``lines`` lines; returns the lines written."""
+    rng = random.Random(seed)
+    start = dt.date(2025, 6, 2)
+    names = list(PAYER_WEIGHTS)
+    weights = list(PAYER_WEIGHTS.values())
+    practice = Practice()
+    expected: dict[tuple[Any, ...], list[int]] = {}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    written = claim_no = 0
+    patients = [f"SYN-PT-{i:05d}" for i in range(30_000)]
+    patient_payer = {p: rng.choices(names, weights)[0] for p in patients}
+    patient_locality = {p: rng.choice(LOCALITIES) for p in patients}
+    while written < lines:
+        claim_no += 1
+        patient = rng.choice(patients)
+        payer = patient_payer[patient]
+        day = start + dt.timedelta(days=rng.randrange(365))
+        pos = "11" if rng.random() < 0.95 else "22"
+        locality = patient_locality[patient]
+        visit = _templates(rng)
+        key = (payer, day.year, pos, locality, tuple(visit))
+        amounts = expected.get(key)
+        if amounts is None:
+            encounter = Encounter(day, pos, locality, diagnoses=(), procedures=tuple(
+                ServiceLine(c, u, m, (d,)) for c, u, m, d in visit))
+            claim = build_claim(encounter, catalog.for_date(day))
+            allowed, _ = allowed_lines(claim, payers[payer], dataclasses.replace(practice, locality_key=locality),
+                                       catalog.for_year)
+            amounts = [a.allowed_cents for a in allowed]
+            expected[key] = amounts
+        remitted = rng.random() < 0.8
+        for (code, units, mods, dx), cents in zip(visit, amounts, strict=True):
+            allowed_cents = cents - rng.choices([0, 50, 500, 2000], [90, 5, 3, 2])[0] if remitted else None
+            allowed_text = "" if allowed_cents is None else f"{max(allowed_cents, 0) / 100:.2f}"
+            paid_text = "" if allowed_cents is None else f"{max(allowed_cents, 0) * 78 // 100 / 100:.2f}"
+            auth = f"PA-{claim_no}" if code == "96574" and rng.random() < 0.9 else ""
+            writer.writerow([day.isoformat(), f"SYN-CLM-{claim_no:07d}", patient, payer, pos, locality, code, units,
+                             mods[0] if mods else "", "", dx, f"{cents * 2 / 100 + 10:.2f}", allowed_text,
+                             paid_text, auth])
+            written += 1
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return written
+
+
+def _setup(folder: Path) -> tuple[TableCatalog, dict[str, Payer], Practice]:
+    catalog = default_catalog()
+    store = SqliteStore(folder / "bench.sqlite")
+    try:
+        load_demo(store, catalog.for_year(2026))
+        payers = {p.name: p for p in store.payers()}
+        practice = store.practice()
+    finally:
+        store.close()
+    return catalog, payers, practice
+
+
+def _audit_once(path: Path, catalog: TableCatalog, payers: dict[str, Payer], practice: Practice,
+                cache: bool = True) -> Any:
+    mapping = claims_csv.suggest_mapping(claims_csv.read_header(path))
+
+    def zip_locality(zip_code: str, day: dt.date) -> str | None:
+        entry = catalog.zip_codes(day.year).get(zip_code)
+        return entry.locality_key if entry else None
+
+    parsed = claims_csv.read_claims(path, mapping, tables_for_date=catalog.for_date, zip_locality=zip_locality)
+    return audit_claims(parsed.lines, payers=payers, practice=practice, tables_for_date=catalog.for_date,
+                        tables_for_year=catalog.for_year, problems=parsed.problems, cache=cache)
+
+
+def _median(work: Callable[[], object], runs: int) -> float:
+    work()  # warm-up: loads the tables, fills the OS file cache
+    times = []
+    for _ in range(max(runs, MIN_RUNS)):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _machine() -> dict[str, Any]:
+    uname = platform.uname()
+    return {"processor": platform.processor() or uname.machine, "uname": f"{uname.system} {uname.release} "
+            f"{uname.machine}", "cpu_count": os.cpu_count(), "python": platform.python_version(),
+            "numpy": np.__version__}
+
+
+def audit_100k(runs: int = 5, lines: int = LINES) -> dict[str, Any]:
+    """The benchmark: see the module docstring."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        catalog, payers, practice = _setup(folder)
+        path = folder / "claims.csv"
+        written = write_claims_file(path, catalog, payers, lines=lines)
+        result = _audit_once(path, catalog, payers, practice)
+        seconds = _median(lambda: _audit_once(path, catalog, payers, practice), runs)
+
+        sample = folder / "claims_sample.csv"
+        text = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        sample.write_text("".join(text[:BASELINE_LINES + 1]), encoding="utf-8")
+        start = time.perf_counter()
+        _audit_once(sample, catalog, payers, practice, cache=False)
+        baseline = (time.perf_counter() - start) * written / min(BASELINE_LINES, written)
+
+        def floor() -> None:
+            with path.open(encoding="utf-8", newline="") as handle:
+                for _ in csv.reader(handle):
+                    pass
+
+        floor_seconds = _median(floor, runs)
+    return {
+        "name": "audit_100k",
+        "seconds": round(seconds, 4),
+        "baseline_seconds": round(baseline, 3),
+        "speedup": round(baseline / seconds, 1),
+        "floor_seconds": round(floor_seconds, 4),
+        "runs": max(runs, MIN_RUNS),
+        "lines": written,
+        "claims": len(result.claims),
+        "findings": len(result.findings),
+        "underpaid_lines": int(result.underpaid.sum()),
+        "target_seconds": 2.0,
+        "machine": _machine(),
+        "note": f"seconds: median of read_claims + audit_claims over a generated {written}-line file (tables "
+                f"loaded once before timing). baseline: the same with the signature cache off, timed on the "
+                f"first {BASELINE_LINES} lines and scaled linearly. floor: csv.reader over the file alone.",
+    }
+
+
+BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {"audit_100k": audit_100k}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=LINES)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of one run instead")
+    args = parser.parse_args(argv)
+    if args.profile:
+        with tempfile.TemporaryDirectory() as tmp:
+            catalog, payers, practice = _setup(Path(tmp))
+            path = Path(tmp) / "claims.csv"
+            write_claims_file(path, catalog, payers, lines=args.lines)
+            _audit_once(path, catalog, payers, practice)
+            profile = cProfile.Profile()
+            profile.enable()
+            _audit_once(path, catalog, payers, practice)
+            profile.disable()
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+        return 0
+    print(json.dumps(audit_100k(args.runs, args.lines)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

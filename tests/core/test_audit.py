@@ -1,0 +1,425 @@
+"""Claims audit (estimator.core.audit): claims with known violations and underpayments find exactly those.
+
+Core tests: no files, the shipped tables through the session fixtures, payers built in memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from estimator.core.audit import (
+    DROPPED_INFO,
+    AuditLine,
+    AuditResult,
+    ClaimLines,
+    RowProblem,
+    audit_claims,
+    finding_rows,
+    result_dict,
+    summary,
+)
+from estimator.core.encounter import Encounter, ServiceLine
+from estimator.core.errors import InputError
+from estimator.core.lesions import lesion_lines
+from estimator.core.payers import MEDICARE_PAYER, Method, Payer, Practice, allowed_lines
+from estimator.core.rules import build_claim
+from estimator.core.schedule import TableSet
+
+D = dt.date
+MEDICARE = "Medicare"
+SUMMIT = Payer("Summit Health", Method.PERCENT_OF_MEDICARE, percent=Decimal(130), year=2026,
+               prior_auth_codes=frozenset({"96574"}), frequency_count=2, frequency_days=365)
+ACME = Payer("Acme PPO", Method.PERCENT_OF_MEDICARE, percent=Decimal(115), year=2026, em25_reduction=Decimal(50),
+             lesser_of_charge=True)
+PAYERS = (MEDICARE_PAYER, SUMMIT, ACME)
+AK = ("L57.0",)
+
+
+@pytest.fixture
+def audit(tables_2025: TableSet, tables_2026: TableSet) -> Callable[..., AuditResult]:
+    """Audit row values with the shipped tables and the payers above."""
+    def tables_for_year(year: int) -> TableSet:
+        return tables_2026 if year >= 2026 else tables_2025
+
+    def run(lines: Sequence[AuditLine], **kwargs: object) -> AuditResult:
+        batch = kwargs.pop("batch", None) or ClaimLines.from_lines(lines)
+        options: dict[str, object] = {"payers": PAYERS, "practice": Practice(),
+                                      "tables_for_date": lambda day: tables_for_year(day.year),
+                                      "tables_for_year": tables_for_year, **kwargs}
+        return audit_claims(batch, **options)  # type: ignore[arg-type]
+
+    return run
+
+
+def line(claim: str, patient: str, day: dt.date, code: str, units: int = 1, mods: tuple[str, ...] = (),
+         dx: tuple[str, ...] = AK, payer: str = MEDICARE, **kwargs: object) -> AuditLine:
+    return AuditLine(claim, patient, day, payer, code, units, mods, dx, **kwargs)  # type: ignore[arg-type]
+
+
+def found(result: AuditResult) -> set[tuple[str, str, str]]:
+    """(claim id, rule, code) of every finding."""
+    return {(result.claims[f.claim].claim_id, f.finding.code, f.finding.line_code or "") for f in result.findings}
+
+
+KNOWN = [
+    line("C01", "P01", D(2026, 3, 2), "17004"), line("C01", "P01", D(2026, 3, 2), "17003", 2),
+    line("C02", "P02", D(2026, 3, 2), "17003", 3),
+    line("C03", "P03", D(2026, 3, 2), "17000"), line("C03", "P03", D(2026, 3, 2), "17003", 14),
+    line("C04", "P04", D(2026, 3, 2), "99213"), line("C04", "P04", D(2026, 3, 2), "17000"),
+    line("C04", "P04", D(2026, 3, 2), "17003", 2),
+    line("C05", "P05", D(2026, 3, 2), "17000", dx=("L82.1",)),
+    line("C06", "P06", D(2026, 3, 2), "17000"), line("C07", "P06", D(2026, 3, 7), "99213"),
+    line("C08", "P08", D(2026, 3, 2), "11102", dx=("D48.5",), allowed_cents=9553),
+    line("C08", "P08", D(2026, 3, 2), "17000", allowed_cents=6647),
+    line("C09", "P09", D(2026, 1, 5), "17000", payer="Summit Health"),
+    line("C10", "P09", D(2026, 3, 5), "17000", payer="Summit Health"),
+    line("C11", "P09", D(2026, 6, 5), "17000", payer="Summit Health"),
+    line("C12", "P12", D(2026, 3, 2), "96574", payer="Summit Health", prior_auth=False),
+    line("C13", "P13", D(2026, 3, 2), "17000", billed_cents=15000, allowed_cents=6147),
+    line("C14", "P14", D(2026, 3, 2), "17000", billed_cents=15000, allowed_cents=6600),
+    line("C15", "P15", D(2026, 3, 2), "99213", mods=("25",), allowed_cents=9519),
+    line("C15", "P15", D(2026, 3, 2), "17000", allowed_cents=6647),
+    line("C15", "P15", D(2026, 3, 2), "17003", 4, allowed_cents=2540),
+    line("C16", "P16", D(2026, 3, 2), "96574", payer="Summit Health", prior_auth=True),
+]
+EXPECTED = {
+    ("C01", "lesion-17004-exclusive", "17004"), ("C01", "lesion-17003-needs-17000", "17003"),
+    ("C02", "lesion-17003-needs-17000", "17003"),
+    ("C03", "unit-limit", "17003"),
+    ("C04", "em-needs-25", "99213"),
+    ("C05", "diagnosis-mismatch", "17000"),
+    ("C07", "global-period-visit", "99213"),
+    ("C08", "mppr-missing", "17000"),
+    ("C11", "frequency-limit", "17000"),
+    ("C12", "prior-auth-missing", "96574"),
+    ("C13", "underpaid", "17000"),
+}
+
+
+def test_a_file_of_known_violations_finds_exactly_those(audit: Callable[..., AuditResult]) -> None:
+    result = audit(KNOWN)
+    assert found(result) == EXPECTED
+    assert len(result.findings) == len(EXPECTED)
+    assert not result.problems
+    assert len(result.claims) == 16
+
+
+def test_the_underpayment_beyond_tolerance_is_reported_with_its_amounts_and_the_one_within_is_not(
+        audit: Callable[..., AuditResult]) -> None:
+    result = audit(KNOWN)
+    (under,) = [f for f in result.findings if f.finding.code == "underpaid"]
+    assert (under.expected_cents, under.remitted_cents, under.variance_cents) == (6647, 6147, -500)
+    assert result.underpaid_cents == 500
+    c14 = next(c for c in result.claims if c.claim_id == "C14")
+    assert c14.findings == () and c14.expected_cents == 6647 and c14.remitted_cents == 6600
+    assert [(t.key, t.underpaid_lines, t.underpaid_cents) for t in result.by_payer] == [(MEDICARE, 1, 500)]
+    assert dict(result.by_payer_month) == {(MEDICARE, "2026-03"): 500}
+
+
+def test_a_wider_tolerance_removes_the_underpayment(audit: Callable[..., AuditResult]) -> None:
+    result = audit(KNOWN, tolerance_cents=600)
+    assert found(result) == EXPECTED - {("C13", "underpaid", "17000")}
+
+
+def test_a_negative_tolerance_is_refused(audit: Callable[..., AuditResult]) -> None:
+    with pytest.raises(InputError, match="tolerance"):
+        audit(KNOWN, tolerance_cents=-1)
+
+
+def test_advisory_findings_of_the_encounter_engine_are_dropped(audit: Callable[..., AuditResult]) -> None:
+    result = audit(KNOWN)
+    assert not {f.finding.code for f in result.findings} & DROPPED_INFO
+
+
+@pytest.mark.parametrize(("lines", "expected"), [
+    # Paid in full although ranked second: an overpayment a review takes back.
+    ([line("A", "P", D(2026, 3, 2), "11102", dx=("D48.5",), allowed_cents=9553),
+      line("A", "P", D(2026, 3, 2), "17000", allowed_cents=6647)], {("A", "mppr-missing", "17000")}),
+    # Paid at the reduced amount: correct, even without 51.
+    ([line("A", "P", D(2026, 3, 2), "11102", dx=("D48.5",), allowed_cents=9553),
+      line("A", "P", D(2026, 3, 2), "17000", allowed_cents=3324)], set()),
+    # Not remitted yet, and the reduced line lacks 51.
+    ([line("A", "P", D(2026, 3, 2), "11102", dx=("D48.5",)), line("A", "P", D(2026, 3, 2), "17000")],
+     {("A", "mppr-missing", "17000")}),
+    # Not remitted yet, 51 billed.
+    ([line("A", "P", D(2026, 3, 2), "11102", dx=("D48.5",)), line("A", "P", D(2026, 3, 2), "17000", mods=("51",))],
+     set()),
+    # One indicator-2 procedure: nothing to reduce.
+    ([line("A", "P", D(2026, 3, 2), "17000"), line("A", "P", D(2026, 3, 2), "17003", 3)], set()),
+])
+def test_missing_mppr_means_a_reduced_line_paid_in_full_or_billed_without_51(
+        audit: Callable[..., AuditResult], lines: list[AuditLine], expected: set[tuple[str, str, str]]) -> None:
+    assert found(audit(lines)) == expected
+
+
+def test_a_code_billed_on_two_lines_is_compared_whichever_line_the_payer_reduced(
+        audit: Callable[..., AuditResult]) -> None:
+    lines = [line("A", "P", D(2026, 3, 2), "11102", dx=("D48.5",), allowed_cents=4777),
+             line("A", "P", D(2026, 3, 2), "11102", dx=("D48.5",), mods=("51",), allowed_cents=9553)]
+    result = audit(lines)
+    assert found(result) == set()
+    assert sorted(result.expected_cents.tolist()) == [4777, 9553]
+    short = audit([lines[0], dataclasses.replace(lines[1], allowed_cents=9000)])
+    assert found(short) == {("A", "underpaid", "11102")}
+
+
+def test_a_prior_auth_code_is_unverified_when_the_file_has_no_authorization_column(
+        audit: Callable[..., AuditResult]) -> None:
+    result = audit([line("A", "P", D(2026, 3, 2), "96574", payer="Summit Health")])
+    assert [(f.finding.code, f.finding.severity) for f in result.findings] == [("prior-auth-unverified", "warning")]
+
+
+@pytest.mark.parametrize(("second_visit", "mods", "expected"), [
+    (D(2026, 3, 7), (), {("V", "global-period-visit", "99213")}),
+    (D(2026, 3, 12), (), {("V", "global-period-visit", "99213")}),  # the 10th day after is still inside
+    (D(2026, 3, 13), (), set()),
+    (D(2026, 3, 7), ("24",), set()),
+])
+def test_a_visit_in_an_earlier_claims_global_period_needs_24(
+        audit: Callable[..., AuditResult], second_visit: dt.date, mods: tuple[str, ...],
+        expected: set[tuple[str, str, str]]) -> None:
+    lines = [line("V", "P", second_visit, "99213", mods=mods), line("S", "P", D(2026, 3, 2), "17000")]
+    assert found(audit(lines)) == expected
+
+
+def test_another_patients_procedure_does_not_open_a_global_period(audit: Callable[..., AuditResult]) -> None:
+    lines = [line("S", "P1", D(2026, 3, 2), "17000"), line("V", "P2", D(2026, 3, 5), "99213")]
+    assert found(audit(lines)) == set()
+
+
+@pytest.mark.parametrize(("days", "expected"), [
+    ((D(2026, 1, 5), D(2026, 3, 5), D(2026, 6, 5)), {("C3", "frequency-limit", "17000")}),
+    ((D(2025, 1, 5), D(2025, 6, 5), D(2026, 1, 5)), set()),  # the third is 365 days after the first
+    ((D(2025, 1, 5), D(2025, 6, 5), D(2026, 1, 4)), {("C3", "frequency-limit", "17000")}),  # 364 days
+])
+def test_the_frequency_limit_counts_claims_within_the_payers_window(
+        audit: Callable[..., AuditResult], days: tuple[dt.date, ...], expected: set[tuple[str, str, str]]) -> None:
+    lines = [line(f"C{k + 1}", "P", day, "17000", payer="Summit Health") for k, day in enumerate(days)]
+    assert found(audit(lines)) == expected
+
+
+def test_a_denied_frequency_claim_is_not_also_an_underpayment(audit: Callable[..., AuditResult]) -> None:
+    days = (D(2026, 1, 5), D(2026, 3, 5), D(2026, 6, 5))
+    lines = [x for k, day in enumerate(days) for x in (
+        line(f"C{k}", "P", day, "17000", payer="Summit Health", allowed_cents=0),
+        line(f"C{k}", "P", day, "17003", 2, payer="Summit Health", allowed_cents=0 if k == 2 else None))]
+    result = audit(lines)
+    assert {f.finding.code for f in result.findings if result.claims[f.claim].claim_id == "C2"} == {"frequency-limit"}
+
+
+def test_an_unknown_payer_is_a_notice_its_rules_still_run_and_nothing_is_compared(
+        audit: Callable[..., AuditResult]) -> None:
+    result = audit([line("A", "P", D(2026, 3, 2), "17003", payer="Nobody Health", allowed_cents=100)])
+    assert found(result) == {("A", "lesion-17003-needs-17000", "17003")}
+    assert [(p.line, p.kind, p.column) for p in result.problems] == [(2, "notice", "payer")]
+    assert not result.compared.any() and not result.claims[0].payer_known
+
+
+def test_payers_match_by_name_whatever_the_case(audit: Callable[..., AuditResult]) -> None:
+    result = audit([line("A", "P", D(2026, 3, 2), "17000", payer="  medicare ", allowed_cents=6147)])
+    assert found(result) == {("A", "underpaid", "17000")}
+
+
+def test_a_claim_whose_lines_disagree_is_held_out_and_each_odd_line_named(audit: Callable[..., AuditResult]) -> None:
+    lines = [line("A", "P", D(2026, 3, 2), "17000"), line("A", "P", D(2026, 3, 3), "17003", 2),
+             line("B", "Q", D(2026, 3, 2), "17003", 2)]
+    result = audit(lines)
+    assert [c.claim_id for c in result.claims] == ["B"]
+    assert [(p.line, p.kind, p.column) for p in result.problems] == [(2, "held-out", ""),
+                                                                     (3, "bad", "date_of_service")]
+
+
+def test_a_claim_that_lost_a_bad_row_is_held_out_whole(audit: Callable[..., AuditResult]) -> None:
+    lines = [line("A", "P", D(2026, 3, 2), "17003", 2, line_number=3),
+             line("B", "Q", D(2026, 3, 2), "17000", line_number=4)]
+    result = audit(lines, problems=[RowProblem(2, "code", "'1700' is not a code", "A")])
+    assert [c.claim_id for c in result.claims] == ["B"]
+    assert [(p.line, p.kind) for p in result.problems] == [(2, "bad"), (3, "held-out")]
+    assert found(result) == set()  # 17003 without its 17000 is not reported for a partial claim
+
+
+def test_units_out_of_range_and_unknown_modifiers_are_bad_rows_not_crashes(audit: Callable[..., AuditResult]) -> None:
+    lines = [line("A", "P", D(2026, 3, 2), "17000", units=0), line("B", "Q", D(2026, 3, 2), "17000", mods=("Q9",)),
+             line("C", "R", D(2026, 3, 2), "17000")]
+    result = audit(lines)
+    assert [c.claim_id for c in result.claims] == ["C"]
+    assert [(p.line, p.column) for p in result.problems] == [(2, "units"), (3, "modifiers")]
+
+
+def test_a_claim_outside_the_contract_dates_is_an_error_and_not_compared(
+        audit: Callable[..., AuditResult], tables_2026: TableSet) -> None:
+    ended = Payer("Old Plan", Method.MEDICARE, effective_to=D(2025, 12, 31))
+    result = audit([line("A", "P", D(2026, 3, 2), "17000", payer="Old Plan", allowed_cents=100)],
+                   payers=(ended,))
+    assert found(result) == {("A", "contract-not-effective", "")}
+    assert not result.compared.any()
+
+
+def test_medicare_allows_the_lesser_of_the_billed_charge_and_the_fee(audit: Callable[..., AuditResult]) -> None:
+    result = audit([line("A", "P", D(2026, 3, 2), "17000", billed_cents=5000, allowed_cents=5000)])
+    assert found(result) == set()
+    assert int(result.expected_cents[0]) == 5000
+
+
+def test_diagnosis_missing_is_not_reported_when_the_file_has_no_diagnosis_column(
+        audit: Callable[..., AuditResult]) -> None:
+    lines = [line("A", "P", D(2026, 3, 2), "17000", dx=())]
+    assert found(audit(lines)) == {("A", "diagnosis-missing", "17000")}
+    assert found(audit(lines, batch=ClaimLines.from_lines(lines, diagnoses_given=False))) == set()
+
+
+def test_claims_dated_in_2025_use_the_2025_tables(audit: Callable[..., AuditResult]) -> None:
+    result = audit([line("A", "P", D(2025, 6, 2), "17000", allowed_cents=6631)])
+    assert result.releases == ("RVU25D",) and found(result) == set()
+    assert int(result.expected_cents[0]) == 6631
+
+
+def test_totals_are_integer_cents_by_payer_code_and_month(audit: Callable[..., AuditResult]) -> None:
+    result = audit(KNOWN)
+    for totals in (result.by_payer, result.by_code, result.by_month):
+        assert sum(t.lines for t in totals) == int(result.compared.sum())
+        assert sum(t.underpaid_cents for t in totals) == 500
+        assert all(isinstance(t.expected_cents, int) and isinstance(t.remitted_cents, int) for t in totals)
+    assert [t.key for t in result.by_month] == ["2026-03"]
+
+
+def test_progress_is_reported_and_a_raising_progress_stops_the_audit(audit: Callable[..., AuditResult]) -> None:
+    seen: list[float] = []
+    audit(KNOWN, progress=seen.append)
+    assert seen[0] <= 0.05 and seen[-1] == 1.0 and seen == sorted(seen)
+
+    class Stop(Exception):
+        pass
+
+    def cancel(fraction: float) -> None:
+        if fraction > 0.5:
+            raise Stop
+
+    with pytest.raises(Stop):
+        audit(KNOWN, progress=cancel)
+
+
+def test_summary_and_finding_rows_leave_patient_ids_out_unless_asked(audit: Callable[..., AuditResult]) -> None:
+    result = audit(KNOWN)
+    text = repr(summary(result))
+    assert "P01" not in text and "P13" not in text
+    rows = finding_rows(result, patient_ids=False)
+    assert rows and all(r["patient_id"] == "" for r in rows)
+    assert {r["patient_id"] for r in finding_rows(result)} >= {"P01", "P13"}
+    assert all(c["patient_id"] is None for c in result_dict(result, patient_ids=False)["claims"])
+
+
+def test_an_empty_batch_audits_to_nothing(audit: Callable[..., AuditResult]) -> None:
+    result = audit([])
+    assert len(result.claims) == 0 and result.findings == () and result.by_payer == ()
+
+
+# --- generated claims ------------------------------------------------------------------------------------
+
+EM = ("99212", "99213", "99214", "99215")
+
+
+@st.composite
+def clean_visits(draw: st.DrawFn) -> list[tuple[str, int, tuple[str, ...], tuple[str, ...]]]:
+    """One valid visit: the right lesion tiers, 25 on a same-day visit, L57.0, maybe a biopsy."""
+    visit = [(code, units, (), AK) for code, units in lesion_lines(draw(st.integers(1, 40)))]
+    if draw(st.booleans()):
+        visit.insert(0, (draw(st.sampled_from(EM)), 1, ("25",), AK))
+    if draw(st.booleans()):
+        visit.append(("11102", 1, (), ("D48.5",)))
+    return visit
+
+
+@st.composite
+def clean_claims(draw: st.DrawFn) -> list[tuple[str, dt.date, str, list[Any]]]:
+    """Claims of several patients (one or two visits each, months apart), each a clean visit."""
+    claims = []
+    for k in range(draw(st.integers(1, 12))):
+        payer = draw(st.sampled_from([MEDICARE, "Acme PPO", "Summit Health"]))
+        day = D(2026, 1, 2) + dt.timedelta(days=draw(st.integers(0, 200)))
+        claims.append((f"P{k}", day, payer, draw(clean_visits())))
+        if draw(st.booleans()):  # the same patient again, after the global period, within the frequency limit
+            later = day + dt.timedelta(days=draw(st.integers(91, 160)))
+            claims.append((f"P{k}", later, payer, draw(clean_visits())))
+    return claims
+
+
+def remitted_lines(claims: list[tuple[str, dt.date, str, list[Any]]], tables_for_year: Callable[[int], TableSet]
+                   ) -> list[AuditLine]:
+    """The claims' lines, remitted at what the contract allows (51 shown where the reduction applies)."""
+    by_name = {p.name: p for p in PAYERS}
+    out = []
+    for k, (patient, day, payer, visit) in enumerate(claims):
+        encounter = Encounter(day, diagnoses=(), procedures=tuple(ServiceLine(c, u, m, d) for c, u, m, d in visit))
+        claim = build_claim(encounter, tables_for_year(day.year))
+        allowed, _ = allowed_lines(claim, by_name[payer], Practice(), tables_for_year)
+        for (code, units, _, dx), a in zip(visit, allowed, strict=True):
+            out.append(AuditLine(f"CLM{k}", patient, day, payer, code, units, a.line.modifiers, dx,
+                                 billed_cents=2 * a.allowed_cents + 100, allowed_cents=a.allowed_cents,
+                                 paid_cents=a.allowed_cents * 8 // 10))
+    return out
+
+
+@given(claims=clean_claims())
+@settings(max_examples=40)
+def test_generated_clean_claims_remitted_as_contracted_have_no_findings(
+        claims: list[tuple[str, dt.date, str, list[Any]]], tables_2025: TableSet, tables_2026: TableSet) -> None:
+    def tables_for_year(year: int) -> TableSet:
+        return tables_2026 if year >= 2026 else tables_2025
+
+    lines = remitted_lines(claims, tables_for_year)
+    result = audit_claims(ClaimLines.from_lines(lines), payers=PAYERS, practice=Practice(),
+                          tables_for_date=lambda day: tables_for_year(day.year), tables_for_year=tables_for_year)
+    assert [f.finding.code for f in result.findings] == []
+    assert not result.underpaid.any() and result.underpaid_cents == 0
+    assert bool(result.compared.all())
+    assert np.array_equal(result.expected_cents, result.lines.allowed_cents)
+
+
+any_visit_line = st.tuples(
+    st.sampled_from(["17000", "17003", "17004", "11102", "11104", "17110", "99213", "99214", "96574", "G2211"]),
+    st.integers(1, 15), st.sampled_from([(), ("25",), ("51",), ("59",), ("24",), ("RT",)]),
+    st.sampled_from([AK, ("L82.1",), ("D48.5",), ()]),
+    st.one_of(st.none(), st.integers(0, 30_000)))
+
+
+@st.composite
+def any_claims(draw: st.DrawFn) -> list[AuditLine]:
+    """Valid-looking but often wrong claims: several patients, payers, days and remittances."""
+    out = []
+    for k in range(draw(st.integers(1, 10))):
+        patient = f"P{draw(st.integers(0, 3))}"
+        day = D(2025, 11, 1) + dt.timedelta(days=draw(st.integers(0, 120)))
+        payer = draw(st.sampled_from([MEDICARE, "Acme PPO", "Summit Health", "Unknown Plan"]))
+        pos = draw(st.sampled_from(["11", "22"]))
+        for code, units, mods, dx, allowed in draw(st.lists(any_visit_line, min_size=1, max_size=4)):
+            out.append(AuditLine(f"C{k}", patient, day, payer, code, units, mods, dx, pos,
+                                 allowed_cents=allowed, billed_cents=draw(st.sampled_from([None, 20_000]))))
+    return out
+
+
+@given(lines=any_claims())
+@settings(max_examples=40)
+def test_the_signature_cache_gives_the_same_audit_as_pricing_every_claim_afresh(
+        lines: list[AuditLine], tables_2025: TableSet, tables_2026: TableSet) -> None:
+    def tables_for_year(year: int) -> TableSet:
+        return tables_2026 if year >= 2026 else tables_2025
+
+    batch = ClaimLines.from_lines(lines)
+    results = [audit_claims(batch, payers=PAYERS, practice=Practice(),
+                            tables_for_date=lambda d: tables_for_year(d.year), tables_for_year=tables_for_year,
+                            cache=cache) for cache in (True, False)]
+    cached, fresh = results
+    assert finding_rows(cached) == finding_rows(fresh)
+    assert cached.problems == fresh.problems
+    for name in ("expected_cents", "has_expected", "compared", "underpaid"):
+        assert np.array_equal(getattr(cached, name), getattr(fresh, name)), name

@@ -185,8 +185,12 @@ def _move_one(doc: QTextDocument, page_height: float) -> bool:
         rect = layout.frameBoundingRect(frame)
         if rect.height() <= KEEP_TOGETHER * page_height and page(rect.top()) != page(rect.bottom() - 1):
             heading = doc.findBlock(frame.firstPosition() - 1)
-            if _is_heading(heading):
-                _break_before_block(heading)  # the heading goes with its table
+            if _is_heading(heading) and \
+                    not heading.blockFormat().pageBreakPolicy() & QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore:
+                # The heading goes to the next page and takes its table along; breaking before the table
+                # as well would leave the heading alone on a page of its own.
+                _break_before_block(heading)
+                return True
             fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
             frame.setFormat(fmt)
             return True

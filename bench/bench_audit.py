@@ -22,19 +22,14 @@ import dataclasses
 import datetime as dt
 import io
 import json
-import os
-import platform
 import pstats
 import random
-import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from estimator.core.audit import audit_claims
 from estimator.core.encounter import Encounter, ServiceLine
@@ -44,6 +39,11 @@ from estimator.store import claims_csv
 from estimator.store.demo import load_demo
 from estimator.store.sqlite_store import SqliteStore
 from estimator.tables.shipped import TableCatalog, default_catalog
+
+try:
+    from bench.run import machine, median_seconds
+except ModuleNotFoundError:  # run alone as ``python bench/bench_audit.py``: bench/ is on sys.path, not the root
+    from run import machine, median_seconds
 
 LINES = 100_000
 MIN_RUNS = 3
@@ -157,23 +157,6 @@ def _audit_once(path: Path, catalog: TableCatalog, payers: dict[str, Payer], pra
                         tables_for_year=catalog.for_year, problems=parsed.problems, cache=cache)
 
 
-def _median(work: Callable[[], object], runs: int) -> float:
-    work()  # warm-up: loads the tables, fills the OS file cache
-    times = []
-    for _ in range(max(runs, MIN_RUNS)):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def _machine() -> dict[str, Any]:
-    uname = platform.uname()
-    return {"processor": platform.processor() or uname.machine, "uname": f"{uname.system} {uname.release} "
-            f"{uname.machine}", "cpu_count": os.cpu_count(), "python": platform.python_version(),
-            "numpy": np.__version__}
-
-
 def audit_100k(runs: int = 5, lines: int = LINES) -> dict[str, Any]:
     """The benchmark: see the module docstring."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -182,7 +165,8 @@ def audit_100k(runs: int = 5, lines: int = LINES) -> dict[str, Any]:
         path = folder / "claims.csv"
         written = write_claims_file(path, catalog, payers, lines=lines)
         result = _audit_once(path, catalog, payers, practice)
-        seconds = _median(lambda: _audit_once(path, catalog, payers, practice), runs)
+        # The untimed warm-up run loads the tables and fills the OS file cache.
+        seconds = median_seconds(lambda: _audit_once(path, catalog, payers, practice), runs, min_runs=MIN_RUNS)
 
         sample = folder / "claims_sample.csv"
         text = path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -196,7 +180,7 @@ def audit_100k(runs: int = 5, lines: int = LINES) -> dict[str, Any]:
                 for _ in csv.reader(handle):
                     pass
 
-        floor_seconds = _median(floor, runs)
+        floor_seconds = median_seconds(floor, runs, min_runs=MIN_RUNS)
     return {
         "name": "audit_100k",
         "seconds": round(seconds, 4),
@@ -209,7 +193,7 @@ def audit_100k(runs: int = 5, lines: int = LINES) -> dict[str, Any]:
         "findings": len(result.findings),
         "underpaid_lines": int(result.underpaid.sum()),
         "target_seconds": 2.0,
-        "machine": _machine(),
+        "machine": machine(),
         "note": f"seconds: median of read_claims + audit_claims over a generated {written}-line file (tables "
                 f"loaded once before timing). baseline: the same with the signature cache off, timed on the "
                 f"first {BASELINE_LINES} lines and scaled linearly. floor: csv.reader over the file alone.",

@@ -24,10 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -56,8 +53,11 @@ from estimator.store.demo import load_demo
 from estimator.store.sqlite_store import SqliteStore
 from estimator.tables.shipped import TableCatalog
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-MIN_RUNS = 5
+try:
+    from bench.run import MIN_RUNS, REPO_ROOT, Result, median_seconds, record
+except ModuleNotFoundError:  # run alone as ``python bench/bench_forecast.py``: bench/ is on sys.path, not the root
+    from run import MIN_RUNS, REPO_ROOT, Result, median_seconds, record
+
 ANNUAL_VOLUME = 2500
 PATHS = 400  # 400 x 2,500 = 1,000,000 expected encounters
 SEED = 2026
@@ -65,24 +65,6 @@ BASELINE_ENCOUNTERS = 20_000
 LOCALITY = "0441299"
 PAYER_MIX = {"Medicare": Decimal(55), "Demo: Acme PPO (115%)": Decimal(20), "Demo: Summit Health (130%)": Decimal(12),
              "Demo: Fixed Fee Plan": Decimal(6), "Demo: Own-CF Plan ($38.00)": Decimal(4), "Self-pay": Decimal(3)}
-
-
-def _median(work: Callable[[], object], runs: int, *, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        work()
-    times = []
-    for _ in range(max(runs, MIN_RUNS)):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def _machine() -> dict[str, Any]:
-    uname = platform.uname()
-    return {"processor": platform.processor() or uname.machine, "uname": f"{uname.system} {uname.release} "
-            f"{uname.machine}", "cpu_count": os.cpu_count(), "python": platform.python_version(),
-            "numpy": np.__version__}
 
 
 def _setup() -> tuple[Callable[[], ForecastModel], Scenario, Practice, TableCatalog, list[Any]]:
@@ -147,21 +129,21 @@ def baseline_loop(model: ForecastModel, paths: int, seed: int) -> tuple[list[lis
 def forecast_1m(runs: int = 7) -> dict[str, Any]:
     """Time the vectorized forecast against the per-encounter loop (see the module docstring)."""
     make_model, _scenario, practice, catalog, payers = _setup()
-    pricing = _median(make_model, runs)
+    pricing = median_seconds(make_model, runs)
     model = make_model()
     result = run_forecast(model, PATHS, SEED)
     assert result.simulation is not None
     simulated = result.simulation.total_encounters
-    seconds = _median(lambda: run_forecast(model, PATHS, SEED), runs)
+    seconds = median_seconds(lambda: run_forecast(model, PATHS, SEED), runs)
     z = result.z_score()
 
     baseline_paths = max(1, round(BASELINE_ENCOUNTERS / float(model.total_volume)))
     looped = baseline_loop(model, baseline_paths, SEED)[2]
-    loop_seconds = _median(lambda: baseline_loop(model, baseline_paths, SEED), MIN_RUNS, warmup=0)
+    loop_seconds = median_seconds(lambda: baseline_loop(model, baseline_paths, SEED), MIN_RUNS, warmup=0)
     baseline = loop_seconds * simulated / looped
 
     rng = np.random.Generator(np.random.PCG64(SEED))
-    floor = _median(lambda: rng.random(1_000_000), runs)
+    floor = median_seconds(lambda: rng.random(1_000_000), runs)
 
     # Why the price table exists: pricing each encounter with the claim builder instead of looking it up.
     tables = catalog.for_year(2026)
@@ -174,15 +156,7 @@ def forecast_1m(runs: int = 7) -> dict[str, Any]:
         allowed_lines(claim, payers[i % len(payers)], practice, catalog.for_year)
     naive_pricing = (time.perf_counter() - start) / sample * simulated
 
-    return {
-        "name": "forecast_1m",
-        "seconds": float(f"{seconds:.6g}"),
-        "baseline_seconds": float(f"{baseline:.6g}"),
-        "speedup": round(baseline / seconds, 1),
-        "floor_seconds": float(f"{floor:.6g}"),
-        "vs_floor": round(seconds / floor, 1),
-        "runs": max(runs, MIN_RUNS),
-        "machine": _machine(),
+    return record("forecast_1m", Result(seconds, baseline, floor, {
         "paths": PATHS,
         "months": len(model.months),
         "simulated_encounters": simulated,
@@ -202,7 +176,7 @@ def forecast_1m(runs: int = 7) -> dict[str, Any]:
                  "types); end_to_end = pricing + forecast (and pricing + loop for its speedup). "
                  "naive_pricing_seconds_estimate: pricing every encounter with build_claim + allowed_lines "
                  f"instead (timed on {sample}, scaled)."),
-    }
+    }), runs)
 
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {"forecast_1m": forecast_1m}

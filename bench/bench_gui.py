@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -26,7 +25,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+try:
+    from bench.run import REPO_ROOT
+    from bench.run import machine as base_machine
+except ModuleNotFoundError:  # run alone as ``python bench/bench_gui.py``: bench/ is on sys.path, not the root
+    from run import REPO_ROOT
+    from run import machine as base_machine
+
 LATENCY_CHANGES = 200
 STARTUP_RUNS = 7
 LESION_CYCLE = (8, 9, 14, 15, 3, 1, 22, 40, 2, 13)
@@ -34,12 +39,11 @@ LESION_CYCLE = (8, 9, 14, 15, 3, 1, 22, 40, 2, 13)
 Result = dict[str, Any]
 
 
-def machine() -> str:
+def machine() -> dict[str, Any]:
+    """``bench/run.py``'s machine description plus the Qt binding and platform these numbers depend on."""
     import PySide6  # noqa: PLC0415 - only for its version string
 
-    uname = platform.uname()
-    return (f"{platform.processor() or uname.machine}, {os.cpu_count()} CPUs, {uname.system} {uname.release}, "
-            f"Python {platform.python_version()}, PySide6 {PySide6.__version__}, QT_QPA_PLATFORM=offscreen")
+    return {**base_machine(), "pyside6": PySide6.__version__, "qt_qpa_platform": "offscreen"}
 
 
 def _isolated_env(folder: Path) -> dict[str, str]:

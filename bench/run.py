@@ -67,12 +67,12 @@ def benchmark(name: str) -> Callable[[Benchmark], Benchmark]:
     return register
 
 
-def median_seconds(work: Callable[[], object], runs: int, *, warmup: int = 1) -> float:
-    """Median wall time of ``runs`` calls of ``work`` after ``warmup`` untimed calls."""
+def median_seconds(work: Callable[[], object], runs: int, *, warmup: int = 1, min_runs: int = MIN_RUNS) -> float:
+    """Median wall time of ``runs`` (at least ``min_runs``) calls of ``work`` after ``warmup`` untimed calls."""
     for _ in range(warmup):
         work()
     times = []
-    for _ in range(max(runs, MIN_RUNS)):
+    for _ in range(max(runs, min_runs)):
         start = time.perf_counter()
         work()
         times.append(time.perf_counter() - start)
@@ -80,6 +80,7 @@ def median_seconds(work: Callable[[], object], runs: int, *, warmup: int = 1) ->
 
 
 def machine() -> dict[str, Any]:
+    """What the numbers were measured on: processor, OS, CPU count, Python and numpy versions."""
     uname = platform.uname()
     return {
         "processor": platform.processor() or uname.machine,
@@ -202,7 +203,11 @@ def tables_load(options: Options) -> Result:
 # --- running ----------------------------------------------------------------------------------------------
 
 def run(name: str, options: Options) -> dict[str, Any]:
-    result = REGISTRY[name](options)
+    return record(name, REGISTRY[name](options), options.runs)
+
+
+def record(name: str, result: Result, runs: int) -> dict[str, Any]:
+    """The JSON object printed for one benchmark: ``result`` rounded, its speedups, the runs and the machine."""
     speedup = None if result.baseline_seconds is None else result.baseline_seconds / result.seconds
 
     def rounded(value: float | None) -> float | None:
@@ -215,14 +220,16 @@ def run(name: str, options: Options) -> dict[str, Any]:
         "speedup": None if speedup is None else round(speedup, 1),
         "floor_seconds": rounded(result.floor_seconds),
         "vs_floor": None if not result.floor_seconds else round(result.seconds / result.floor_seconds, 1),
-        "runs": max(options.runs, MIN_RUNS),
+        "runs": max(runs, MIN_RUNS),
         "machine": machine(),
         **result.extra,
     }
 
 
 #: Benchmarks written as ``bench/bench_*.py`` modules with ``BENCHMARKS = {name: fn}``; ``fn()`` returns
-#: the whole result object (name, seconds, baseline_seconds, speedup, floor_seconds, machine, ...).
+#: the whole result object (name, seconds, baseline_seconds, speedup, floor_seconds, machine, ...).  They
+#: import ``median_seconds``, ``machine`` and ``record`` from here (as ``bench.run``: ``main`` puts the
+#: repository root on ``sys.path`` before ``discover``).
 EXTERNAL: dict[str, Callable[[], dict[str, Any]]] = {}
 
 

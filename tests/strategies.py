@@ -6,18 +6,27 @@ Two kinds of strategy live here:
   (``national`` included), a setting, a conversion-factor variant, the work-GPCI floor flag, lesion counts;
 * strategies that *build* small synthetic table sets from exact decimals, for core tests that read no file.
   A synthetic set keeps the decimals it was built from, so a test can compute an independent reference.
+
+And generated claims for the audit: clean visits of several patients (``clean_claims``) and their lines
+remitted at what the contract allows (``remitted_lines``), read by the core audit and claims-CSV tests.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 
+from estimator.core.audit import AuditLine
+from estimator.core.encounter import Encounter, ServiceLine
+from estimator.core.lesions import lesion_lines
+from estimator.core.payers import MEDICARE_PAYER, Method, Payer, Practice, allowed_lines
+from estimator.core.rules import build_claim
 from estimator.core.schedule import (
     NATIONAL_KEY,
     PAYABLE_STATUSES,
@@ -247,3 +256,58 @@ def price_requests(draw: st.DrawFn, tables: TableSet, *, payable_only: bool = Tr
 lesion_counts = st.integers(1, 500)
 single_tier_counts = st.integers(2, 14)
 top_tier_counts = st.integers(15, 10_000)
+
+
+# --- generated claims for the audit ------------------------------------------------------------------------
+
+AK = ("L57.0",)
+SUMMIT = Payer("Summit Health", Method.PERCENT_OF_MEDICARE, percent=Decimal(130), year=2026,
+               prior_auth_codes=frozenset({"96574"}), frequency_count=2, frequency_days=365)
+ACME = Payer("Acme PPO", Method.PERCENT_OF_MEDICARE, percent=Decimal(115), year=2026, em25_reduction=Decimal(50),
+             lesser_of_charge=True)
+#: The payers the generated claims name (and the audit tests audit against).
+AUDIT_PAYERS = (MEDICARE_PAYER, SUMMIT, ACME)
+EM = ("99212", "99213", "99214", "99215")
+
+#: (patient id, date of service, payer name, [(code, units, modifiers, diagnoses), ...]) per claim.
+GeneratedClaims = list[tuple[str, dt.date, str, list[Any]]]
+
+
+@st.composite
+def clean_visits(draw: st.DrawFn) -> list[tuple[str, int, tuple[str, ...], tuple[str, ...]]]:
+    """One valid visit: the right lesion tiers, 25 on a same-day visit, L57.0, maybe a biopsy."""
+    visit = [(code, units, (), AK) for code, units in lesion_lines(draw(st.integers(1, 40)))]
+    if draw(st.booleans()):
+        visit.insert(0, (draw(st.sampled_from(EM)), 1, ("25",), AK))
+    if draw(st.booleans()):
+        visit.append(("11102", 1, (), ("D48.5",)))
+    return visit
+
+
+@st.composite
+def clean_claims(draw: st.DrawFn) -> GeneratedClaims:
+    """Claims of several patients (one or two visits each, months apart), each a clean visit."""
+    claims = []
+    for k in range(draw(st.integers(1, 12))):
+        payer = draw(st.sampled_from(["Medicare", "Acme PPO", "Summit Health"]))
+        day = dt.date(2026, 1, 2) + dt.timedelta(days=draw(st.integers(0, 200)))
+        claims.append((f"P{k}", day, payer, draw(clean_visits())))
+        if draw(st.booleans()):  # the same patient again, after the global period, within the frequency limit
+            later = day + dt.timedelta(days=draw(st.integers(91, 160)))
+            claims.append((f"P{k}", later, payer, draw(clean_visits())))
+    return claims
+
+
+def remitted_lines(claims: GeneratedClaims, tables_for_year: Callable[[int], TableSet]) -> list[AuditLine]:
+    """The claims' lines, remitted at what the contract allows (51 shown where the reduction applies)."""
+    by_name = {p.name: p for p in AUDIT_PAYERS}
+    out = []
+    for k, (patient, day, payer, visit) in enumerate(claims):
+        encounter = Encounter(day, diagnoses=(), procedures=tuple(ServiceLine(c, u, m, d) for c, u, m, d in visit))
+        claim = build_claim(encounter, tables_for_year(day.year))
+        allowed, _ = allowed_lines(claim, by_name[payer], Practice(), tables_for_year)
+        for (code, units, _, dx), a in zip(visit, allowed, strict=True):
+            out.append(AuditLine(f"CLM{k}", patient, day, payer, code, units, a.line.modifiers, dx,
+                                 billed_cents=2 * a.allowed_cents + 100, allowed_cents=a.allowed_cents,
+                                 paid_cents=a.allowed_cents * 8 // 10))
+    return out

@@ -46,16 +46,6 @@ FloatArray = npt.NDArray[np.float64]
 PLAN_STANDARD: Final = Benefits()  # nothing entered: the plan's standard deductible and coinsurance
 
 
-def service_text(line: ServiceLine) -> str:
-    """A procedure in the form ``ServiceLine.parse`` reads (``11103x2:RT@D48.5``)."""
-    text = line.code + (f"x{line.units}" if line.units != 1 else "")
-    if line.modifiers:
-        text += ":" + ",".join(line.modifiers)
-    if line.diagnoses:
-        text += "@" + ",".join(line.diagnoses)
-    return text
-
-
 @dataclass(frozen=True, slots=True)
 class Inputs:
     """Everything the estimate page asks for; the date defaults to today's."""
@@ -90,7 +80,7 @@ class Inputs:
         return json.dumps({
             "lesions": self.lesions, "pos": self.place_of_service, "locality": self.locality_key,
             "payer": self.payer, "em": self.em_code, "g2211": self.g2211,
-            "procedures": [service_text(p) for p in self.procedures], "diagnoses": list(self.diagnoses),
+            "procedures": [p.text() for p in self.procedures], "diagnoses": list(self.diagnoses),
             "benefits": {
                 "deductible": b.deductible_remaining_cents,
                 "coinsurance": None if b.coinsurance_pct is None else str(b.coinsurance_pct),

@@ -12,8 +12,8 @@ from estimator.cli.output import json_text, table_text, write
 from estimator.core.audit import DEFAULT_TOLERANCE_CENTS, AuditResult, audit_claims, result_dict, summary
 from estimator.core.money import format_money
 from estimator.core.parsing import parse_money
+from estimator.files import write_text_atomically
 from estimator.reports.audit_report import findings_csv, write_pdf_summary
-from estimator.reports.files import write_text_atomically
 from estimator.store import claims_csv
 
 MAX_TABLE_FINDINGS: Final = 200

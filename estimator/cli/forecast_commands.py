@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from estimator.cli.common import Context, Parser, add_format
-from estimator.cli.output import csv_text, json_text, render, table_text, write
+from estimator.cli.output import json_text, render, table_text, write
 from estimator.core import contracts as ct
 from estimator.core.errors import InputError
 from estimator.core.forecast import (
@@ -36,6 +35,7 @@ from estimator.core.money import format_money
 from estimator.core.parsing import parse_money
 from estimator.core.payers import Method, Payer
 from estimator.core.schedule import Setting
+from estimator.reports.csv_exports import csv_text
 from estimator.store import scenarios as sc
 
 DEFAULT_PATHS = 1000
@@ -82,12 +82,6 @@ def register(commands: Any) -> None:
 # --- shared -----------------------------------------------------------------------------------------------
 
 
-def environment(ctx: Context) -> sc.Environment:
-    """What scenario validation needs, from the practice database and the table catalog."""
-    return sc.Environment(tuple(ctx.store.payer_names()), tuple(ctx.catalog.years()), ctx.catalog.for_year,
-                          ctx.store.practice())
-
-
 def _whole(text: str, what: str, low: int, high: int) -> int:
     value = text.strip().replace(",", "").replace("_", "")
     if not value.isdigit() or not low <= int(value) <= high:
@@ -105,17 +99,16 @@ def _decimal(text: str, what: str) -> Decimal:
     return value
 
 
-def pricing_day(scenario: Scenario) -> dt.date:
-    """The date of service used for contract effective dates: the first forecast month in the pricing year."""
-    return scenario.start if scenario.start.year == scenario.year else dt.date(scenario.year, 1, 1)
+def price_for(scenario: Scenario, ctx: Context, payers: list[Payer]) -> PriceTable:
+    """Price the scenario's encounter types for ``payers``: its year's tables, locality, E/M code and day."""
+    return price_table(payers, ctx.store.practice(), ctx.catalog.for_year(scenario.year), ctx.catalog.for_year,
+                       locality_key=scenario.locality_key, em_code=scenario.em_code, day=scenario.pricing_day)
 
 
 def model_for(scenario: Scenario, ctx: Context, payers: list[Payer]) -> ForecastModel:
-    """Price the scenario's encounter types for ``payers`` and join them to it."""
-    tables = ctx.catalog.for_year(scenario.year)
-    table = price_table(payers, ctx.store.practice(), tables, ctx.catalog.for_year,
-                        locality_key=scenario.locality_key, em_code=scenario.em_code, day=pricing_day(scenario))
-    return build_model(scenario, table)
+    """Price the scenario's encounter types for ``payers`` and join them to it (payers outside the mix are
+    priced too and get 0 encounters)."""
+    return build_model(scenario, price_for(scenario, ctx, payers))
 
 
 def _locality_name(ctx: Context, year: int, key: str) -> str:
@@ -211,7 +204,7 @@ def assumptions(model: ForecastModel) -> list[str]:
 def run_forecast_command(args: argparse.Namespace, ctx: Context) -> int:
     paths = _whole(args.paths, "--paths", 0, MAX_PATHS)
     seed = _whole(args.seed, "--seed", 0, 2**63 - 1)
-    env = environment(ctx)
+    env = sc.Environment.of(ctx.store, ctx.catalog)
     scenario = sc.load_scenario(Path(args.scenario), env)
     payers = [ctx.store.payer(name) for name in scenario.payer_mix]
     result = run_forecast(model_for(scenario, ctx, payers), paths, seed)
@@ -250,9 +243,7 @@ def forecast_table(data: dict[str, Any], rows: list[dict[str, Any]]) -> str:
 
 
 def _reprice(payer: Payer, model: ForecastModel, ctx: Context) -> PriceTable:
-    s = model.scenario
-    return price_table([payer], ctx.store.practice(), ctx.catalog.for_year(s.year), ctx.catalog.for_year,
-                       locality_key=s.locality_key, em_code=s.em_code, day=pricing_day(s))
+    return price_for(model.scenario, ctx, [payer])
 
 
 def _horizon(months: int) -> str:
@@ -261,7 +252,7 @@ def _horizon(months: int) -> str:
 
 def negotiate_dict(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     """Validate the options, then compute everything ``negotiate`` shows."""
-    env = environment(ctx)
+    env = sc.Environment.of(ctx.store, ctx.catalog)
     payer = ctx.store.payer(args.payer)
     target = parse_money(args.target_revenue, "--target-revenue") if args.target_revenue is not None else None
     change = _decimal(args.rate_change, "--rate-change") if args.rate_change is not None else None
@@ -281,7 +272,7 @@ def negotiate_dict(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         mix_source = "no --mix: 1000 encounters a year with this payer, 30% with an E/M, default lesion histogram"
     # Every stored payer is priced; payers outside the mix have 0 encounters (unless --volume).
     all_payers = ctx.store.payers()
-    model = model_for_all(scenario, ctx, all_payers)
+    model = model_for(scenario, ctx, all_payers)
     basis = ct.basis_of(model)
     if volume is not None:
         basis = ct.with_encounters(basis, payer.name, Fraction(volume))
@@ -315,14 +306,6 @@ def negotiate_dict(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         data["target"] = _target_dict(ct.required_rate(basis, payer, target), payer, basis, model, ctx)
     data["yoy"] = _yoy(scenario, ctx)
     return data
-
-
-def model_for_all(scenario: Scenario, ctx: Context, payers: list[Payer]) -> ForecastModel:
-    """The model with every stored payer priced (the mix's payers drive encounters; the rest get 0)."""
-    tables = ctx.catalog.for_year(scenario.year)
-    table = price_table(payers, ctx.store.practice(), tables, ctx.catalog.for_year,
-                        locality_key=scenario.locality_key, em_code=scenario.em_code, day=pricing_day(scenario))
-    return build_model(scenario, table)
 
 
 def _what_if_dict(w: ct.WhatIf) -> dict[str, Any]:

@@ -1,13 +1,16 @@
-"""Rendering command results as an aligned table, JSON or CSV (money already as two-decimal strings)."""
+"""Rendering command results as an aligned table, JSON or CSV (money already as two-decimal strings).
+
+CSV is the reports' own ``csv_text``, so what a command prints and the file it writes are the same.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from estimator.reports.csv_exports import csv_text
 
 FORMATS = ("table", "json", "csv")
 
@@ -27,15 +30,6 @@ def table_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], header
         lines.append("  ".join(c.rjust(w) if numeric(c) else c.ljust(w)
                                for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines)
-
-
-def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({c: "" if r.get(c) is None else r.get(c) for c in columns})
-    return buffer.getvalue()
 
 
 def write(text: str) -> None:

@@ -18,9 +18,9 @@ from typing import Any, Final
 from estimator.cli.common import Context, Parser, add_format, parse_date, parse_year
 from estimator.cli.encounter_commands import add_encounter_options, encounter_from
 from estimator.cli.output import FORMATS, json_text, render, table_text, write
-from estimator.cli.store_commands import benefits_from
+from estimator.cli.store_commands import add_benefit_options, benefits_from
 from estimator.core.compare import compare_localities, compare_payers, compare_years
-from estimator.core.cost_sharing import CopayPer, estimate
+from estimator.core.cost_sharing import estimate
 from estimator.core.errors import InputError
 from estimator.core.findings import Finding
 from estimator.core.gfe import (
@@ -37,8 +37,8 @@ from estimator.core.parsing import parse_money
 from estimator.core.payers import SELF_PAY, Method
 from estimator.core.rules import build_claim
 from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting
+from estimator.files import write_bytes_atomically
 from estimator.reports import csv_exports, i18n
-from estimator.reports.files import write_bytes_atomically
 from estimator.store import gfe_log
 
 GFE_ACTIONS: Final = ("issue", "list", "show", "reprint", "compare")
@@ -112,7 +112,7 @@ def register(commands: Any) -> None:
     payers = sub.add_parser("payers", help="every payer's allowed amount and the patient's share")
     add_encounter_options(payers)
     payers.add_argument("--payers", metavar="NAME,NAME", help="only these payers (default: all)")
-    _benefit_options(payers)
+    add_benefit_options(payers, payer=False)
     localities = sub.add_parser("localities", help="the Medicare total in each of the 109 localities")
     add_encounter_options(localities)
     localities.add_argument("--top", type=int, metavar="N", help="only the N highest")
@@ -125,16 +125,6 @@ def register(commands: Any) -> None:
     payers.set_defaults(run=run_compare_payers)
     localities.set_defaults(run=run_compare_localities)
     years.set_defaults(run=run_compare_years)
-
-
-def _benefit_options(p: argparse.ArgumentParser) -> None:
-    """The patient's benefits, as ``estimate`` takes them (without --payer)."""
-    p.add_argument("--deductible-remaining", help="patient's deductible left this year, in dollars")
-    p.add_argument("--coinsurance", help="coinsurance percent (Medicare: 20)")
-    p.add_argument("--copay", default="0", help="copay in dollars")
-    p.add_argument("--copay-per", choices=[c.value for c in CopayPer], default="visit")
-    p.add_argument("--oop-remaining", help="out-of-pocket maximum left this year, in dollars")
-    p.add_argument("--secondary", default="0", help="percent of the patient's share a secondary plan pays")
 
 
 # --- gfe ---------------------------------------------------------------------------------------------------

@@ -98,8 +98,11 @@ def register(commands: Any) -> None:
     p.set_defaults(run=run_demo)
 
 
-def add_benefit_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--payer", default=MEDICARE, help="payer name (default: Medicare)")
+def add_benefit_options(p: argparse.ArgumentParser, *, payer: bool = True) -> None:
+    """The patient's benefits, as ``estimate`` takes them; ``payer=False`` leaves out ``--payer`` (``compare
+    payers`` prices every payer)."""
+    if payer:
+        p.add_argument("--payer", default=MEDICARE, help="payer name (default: Medicare)")
     p.add_argument("--deductible-remaining", help="patient's deductible left this year, in dollars")
     p.add_argument("--coinsurance", help="coinsurance percent (Medicare: 20)")
     p.add_argument("--copay", default="0", help="copay in dollars")

@@ -57,6 +57,15 @@ class ServiceLine:
             tuple(cs.normalize_diagnosis(d) for d in dx.split(",") if d.strip()),
         )
 
+    def text(self) -> str:
+        """The line as ``parse`` reads it (``11103x2:RT@D48.5``): ``ServiceLine.parse(line.text()) == line``."""
+        text = self.code + (f"x{self.units}" if self.units != 1 else "")
+        if self.modifiers:
+            text += ":" + ",".join(self.modifiers)
+        if self.diagnoses:
+            text += "@" + ",".join(self.diagnoses)
+        return text
+
 
 @dataclass(frozen=True, slots=True)
 class PriorService:

@@ -127,6 +127,11 @@ class Scenario:
                 return rate
         return self.default_collection_rate
 
+    @property
+    def pricing_day(self) -> dt.date:
+        """The date of service used for contract effective dates: the first forecast month in the pricing year."""
+        return self.start if self.start.year == self.year else dt.date(self.year, 1, 1)
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:

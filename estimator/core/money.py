@@ -62,13 +62,17 @@ def format_money(cents: int) -> str:
     return f"{cents_to_decimal(cents):.2f}"
 
 
-def round_formula_to_cents(scaled: IntArray) -> IntArray:
+def round_formula_to_cents(scaled: IntArray, out: IntArray | None = None) -> IntArray:
     """Round sum(RVU x GPCI) x CF, held in 1e-7 cents, half-up to whole cents (DOMAIN section 1).
 
-    Amounts are never negative, so floor division after adding half is half-up.
+    Amounts are never negative, so floor division after adding half is half-up.  With ``out`` the
+    result is written there and ``scaled`` is used as scratch space (it gains the half).
     """
     half = _FORMULA_PER_CENT // 2
-    return (scaled + half) // _FORMULA_PER_CENT
+    if out is None:
+        return (scaled + half) // _FORMULA_PER_CENT
+    scaled += half
+    return np.floor_divide(scaled, _FORMULA_PER_CENT, out=out)
 
 
 def scale_cents(cents: IntArray | int, rate: Decimal) -> IntArray:

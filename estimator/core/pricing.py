@@ -73,32 +73,20 @@ def fee_schedule_cents(
     pes = [schedule.pe(setting)[rows] for setting in settings]
     # GPCI x CF first: the same integer products as (RVU x GPCI) x CF, none larger than the final one.
     weights = np.asarray(gpcis, dtype=np.int64).reshape(-1, 3) * conversion_factor
-    # Speed (bench/run.py): int64 matmul is not BLAS and temporaries of the whole grid cost page faults, so
-    # loop over the shorter axis and make every numpy call one long, contiguous, cache-sized vector.
-    if len(weights) <= len(rows):
-        by_locality = np.empty((len(settings), len(weights), len(rows)), dtype=np.int64)
-        common = np.empty(len(rows), dtype=np.int64)
-        term = np.empty_like(common)
-        for i, (g_work, g_pe, g_mp) in enumerate(weights.tolist()):
-            np.multiply(work, g_work, out=common)
-            common += np.multiply(mp, g_mp, out=term)
-            for s, pe in enumerate(pes):
-                np.multiply(pe, g_pe, out=term)
-                term += common
-                by_locality[s, i] = round_formula_to_cents(term)
-        return by_locality.transpose(2, 1, 0)
-    by_row = np.empty((len(settings), len(rows), len(weights)), dtype=np.int64)
-    g_works, g_pes, g_mps = (np.ascontiguousarray(weights[:, k]) for k in range(3))
-    common = np.empty(len(weights), dtype=np.int64)
+    out = np.empty((len(settings), len(weights), len(rows)), dtype=np.int64)
+    # Speed (bench/run.py): one locality at a time keeps every vector cache-sized and reuses two buffers;
+    # the work + MP terms are shared by both settings, and each result is rounded straight into ``out``.
+    # (Splitting the localities over two threads was measured slower on the 2-core target machine.)
+    common = np.empty(len(rows), dtype=np.int64)
     term = np.empty_like(common)
-    for r, (w, m) in enumerate(zip(work.tolist(), mp.tolist(), strict=True)):
-        np.multiply(g_works, w, out=common)
-        common += np.multiply(g_mps, m, out=term)
+    for i, (g_work, g_pe, g_mp) in enumerate(weights.tolist()):
+        np.multiply(work, g_work, out=common)
+        common += np.multiply(mp, g_mp, out=term)
         for s, pe in enumerate(pes):
-            np.multiply(g_pes, int(pe[r]), out=term)
+            np.multiply(pe, g_pe, out=term)
             term += common
-            by_row[s, r] = round_formula_to_cents(term)
-    return by_row.transpose(1, 2, 0)
+            round_formula_to_cents(term, out=out[s, i])
+    return out.transpose(2, 1, 0)
 
 
 def priced_mask(schedule: FeeSchedule, rows: IntArray, settings: Sequence[Setting]) -> BoolArray:

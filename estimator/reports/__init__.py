@@ -4,7 +4,7 @@ Modules:
     i18n: the fixed text of every document in English and Spanish, dates, money, service labels.
     documents: the documents as HTML for ``QTextDocument``; PDF through ``QPdfWriter``; printing.
     csv_exports: estimates, comparisons and a locality's fee schedule as CSV (money as two-decimal strings).
-    files: writing a whole file or nothing (temp file, then rename).
 
-This package may use Qt's GUI and print classes, never ``estimator.app``, ``store`` or ``tables``.
+This package may use Qt's GUI and print classes, never ``estimator.app``, ``store`` or ``tables``.  Files
+are written whole or not at all through ``estimator.files`` (shared with ``store``).
 """

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from estimator.core.audit import FINDING_COLUMNS, AuditResult, PaymentTotal, finding_rows, summary
 from estimator.core.money import format_money
-from estimator.reports.files import write_text_atomically
+from estimator.files import write_text_atomically
 
 MAX_PROBLEMS_IN_SUMMARY: Final = 50
 #: A cell value quoted in a problem's message ('...'): left out of the summary, since a column mapped by

@@ -19,7 +19,7 @@ from estimator.core.cost_sharing import Estimate
 from estimator.core.money import format_money
 from estimator.core.pricing import price_grid
 from estimator.core.schedule import CFVariant, Setting, TableSet
-from estimator.reports.files import write_text_atomically
+from estimator.files import write_text_atomically
 
 Row = Mapping[str, Any]
 

@@ -53,8 +53,8 @@ from estimator.core.gfe import (
     Patient,
 )
 from estimator.core.payers import Method, Practice
+from estimator.files import write_bytes_atomically
 from estimator.reports import i18n
-from estimator.reports.files import write_bytes_atomically
 
 #: Layout happens at 96 dots per inch (a QImage with that resolution measures the fonts), whatever the screen.
 LAYOUT_DPI: Final = 96

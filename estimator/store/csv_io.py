@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,9 +17,12 @@ from estimator.core.errors import InputError
 from estimator.core.money import cents_to_decimal
 from estimator.core.payers import CodeKey
 from estimator.core.schedule import FeeSchedule
+from estimator.files import read_text, write_text_atomically
 
 MAX_REPORTED: Final = 20
 MAX_AMOUNT: Final = Decimal("1000000")
+#: What to do with a CSV file that is not UTF-8.
+SAVE_AS_CSV: Final = "save it as CSV (UTF-8)"
 
 
 class CsvImportError(InputError):
@@ -42,12 +43,7 @@ def read_amounts(path: Path, schedule: FeeSchedule, value_column: str = "amount"
         CsvImportError: any row invalid (bad number, unknown code, duplicate, missing column ...).
         InputError: the file cannot be read.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 text file; save it as CSV (UTF-8)") from None
+    text = read_text(path, hint=SAVE_AS_CSV)
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
     required = ("code", "modifier", value_column)
@@ -109,20 +105,3 @@ def write_amounts(path: Path, amounts: Mapping[CodeKey, int], value_column: str 
         writer.writerow([code, modifier, f"{cents_to_decimal(cents):.2f}"])
     write_text_atomically(path, buffer.getvalue())
 
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write a whole file or nothing: a temp file beside it, flushed, then renamed over it."""
-    path = Path(path)
-    try:
-        handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or Path("."))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write there ({exc.strerror})") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -46,7 +46,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from estimator.core import codes as cs
 from estimator.core.errors import InputError
@@ -69,7 +69,9 @@ from estimator.core.forecast import (
 )
 from estimator.core.payers import Practice
 from estimator.core.schedule import NATIONAL_KEY, PlacesOfService, Setting, TableSet
-from estimator.store.csv_io import write_text_atomically
+from estimator.files import read_text, write_text_atomically
+from estimator.store.csv_io import SAVE_AS_CSV
+from estimator.store.sqlite_store import SqliteStore
 
 TOP_LEVEL: Final = frozenset({
     "name", "year", "start", "months", "locality", "annual_volume", "monthly_volumes", "seasonality",
@@ -79,7 +81,9 @@ TOP_LEVEL: Final = frozenset({
 MAX_REPORTED: Final = 12
 #: Encounters a year assumed for a payer when negotiating without a mix file.
 DEFAULT_NEGOTIATE_VOLUME: Final = Decimal(1000)
-#: E/M share of the illustrative default mix (negotiating without a mix file).
+#: Encounters a year of the whole practice's illustrative mix (the app's Forecast and Negotiate pages).
+DEFAULT_PRACTICE_VOLUME: Final = Decimal(2400)
+#: E/M share of the illustrative default mix (before a mix file is opened).
 DEFAULT_EM_SHARE: Final = Decimal(30)
 SETTING_NAMES: Final = {"nonfacility": Setting.NONFACILITY, "non-facility": Setting.NONFACILITY,
                         "facility": Setting.FACILITY}
@@ -92,6 +96,14 @@ COLUMN_ALIASES: Final = {"date": ("date", "date_of_service", "dos"),
                          "em": ("em", "em_code", "e/m")}
 
 
+class Catalog(Protocol):
+    """The fee-schedule tables by year (``estimator.tables.shipped.TableCatalog``; store may not import tables)."""
+
+    def years(self) -> list[int]: ...
+
+    def for_year(self, year: int) -> TableSet: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Environment:
     """What validating a scenario needs besides the file: payers, years, tables, the practice."""
@@ -100,6 +112,11 @@ class Environment:
     years: tuple[int, ...]
     tables_for: Callable[[int], TableSet]
     practice: Practice
+
+    @classmethod
+    def of(cls, store: SqliteStore, catalog: Catalog) -> Environment:
+        """The practice database's payers and practice profile, with the catalog's years and tables."""
+        return cls(tuple(store.payer_names()), tuple(catalog.years()), catalog.for_year, store.practice())
 
     def payer(self, name: str) -> str | None:
         """The stored spelling of a payer name (names are case-insensitive), or None."""
@@ -194,12 +211,7 @@ def read_past_encounters(path: Path, places: PlacesOfService, payer: Callable[[s
     Raises:
         InputError: the file cannot be read, or rows are invalid (each named with its line and column).
     """
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the past-encounters file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 text file; save it as CSV (UTF-8)") from None
+    text = read_text(path, "the past-encounters file", SAVE_AS_CSV)
     numbered = [(n, line) for n, line in enumerate(text.splitlines(), start=1)
                 if line.strip() and not line.lstrip().startswith("#")]
     if not numbered:
@@ -446,12 +458,7 @@ def load_scenario(path: Path, env: Environment) -> Scenario:
         InputError: the file cannot be read.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the scenario file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 text file") from None
+    text = read_text(path, "the scenario file")
     return parse_scenario(text, env, base_dir=path.parent, source=str(path))
 
 
@@ -490,13 +497,26 @@ def default_mix(payer: str, env: Environment, *, year: int | None = None,
                 volume: Decimal = DEFAULT_NEGOTIATE_VOLUME) -> Scenario:
     """The illustrative mix used when negotiating without a mix file: ``volume`` encounters a year, all
     with ``payer``, the default lesion histogram, 30% with an E/M, at the practice's place of service."""
+    return illustrative_mix({payer: HUNDRED}, env, year=year, volume=volume)
+
+
+def illustrative_mix(payer_mix: Mapping[str, Decimal], env: Environment, *, year: int | None = None,
+                     volume: Decimal = DEFAULT_PRACTICE_VOLUME, seasonality: str = "flat",
+                     name: str = "illustrative default mix") -> Scenario:
+    """A mix to start from before any file is opened: ``volume`` encounters a year (``seasonality`` preset)
+    from January of ``year`` (default: the newest tables), ``payer_mix``, the default lesion histogram, 30%
+    with an E/M, all at the practice's place of service and locality.
+
+    Raises:
+        InputError: no tables for ``year``.
+    """
     year = year or (env.years[-1] if env.years else 2026)
     tables = env.tables_for(year)
     return Scenario(
-        payer_mix={payer: HUNDRED}, lesions=DEFAULT_LESIONS, annual_volume=volume, year=year,
-        start=dt.date(year, 1, 1), seasonality=SEASONALITY_PRESETS["flat"],
+        payer_mix=payer_mix, lesions=DEFAULT_LESIONS, annual_volume=volume, year=year,
+        start=dt.date(year, 1, 1), seasonality=SEASONALITY_PRESETS[seasonality],
         setting_mix={_practice_setting(env.practice, tables): HUNDRED}, em_share=DEFAULT_EM_SHARE,
-        locality_key=env.practice.locality_key, name="illustrative default mix",
+        locality_key=env.practice.locality_key, name=name,
     )
 
 

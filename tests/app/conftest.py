@@ -5,6 +5,8 @@ Fixtures:
     dialogs (autouse): a scripted dialog service (answers and chosen files queued by the test).
     catalog: the shipped tables (loaded once per session).
     store: a fresh ``SqliteStore`` in the test's temporary folder.
+    demo_context: an ``AppContext`` on ``catalog`` and ``store`` with the demo payers loaded; its background
+        tasks are waited for before the store closes.
     make_window: a factory building ``MainWindow`` on a real ``AppContext``; registered with qtbot and, on
         teardown, failing the test if a top-level widget leaked.
 """
@@ -24,6 +26,7 @@ from estimator.app.context import AppContext
 from estimator.app.dialogs import service as dialog_service
 from estimator.app.main_window import MainWindow
 from estimator.app.settings import Settings
+from estimator.store.demo import load_demo
 from estimator.store.sqlite_store import SqliteStore
 from estimator.tables.shipped import TableCatalog, default_catalog
 
@@ -94,6 +97,14 @@ def store(tmp_path: Path) -> Iterator[SqliteStore]:
     opened = SqliteStore(tmp_path / "practice.sqlite")
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def demo_context(qtbot: object, catalog: TableCatalog, store: SqliteStore) -> Iterator[AppContext]:
+    load_demo(store, catalog.for_year(2026))
+    context = AppContext(catalog, store)
+    yield context
+    context.tasks.wait(60_000)
 
 
 WindowFactory = Callable[..., MainWindow]

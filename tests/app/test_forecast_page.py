@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,9 +13,6 @@ from estimator.app.pages import forecast_page
 from estimator.app.pages.forecast_page import PROGRESS_STEPS, ForecastPage
 from estimator.core.forecast import ForecastResult
 from estimator.core.schedule import Setting
-from estimator.store.demo import load_demo
-from estimator.store.sqlite_store import SqliteStore
-from estimator.tables.shipped import TableCatalog
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "forecast_scenario.toml"
@@ -24,19 +20,8 @@ RUN_TIMEOUT_MS = 60_000
 
 
 @pytest.fixture
-def context(qtbot, tmp_path: Path) -> Iterator[AppContext]:  # type: ignore[no-untyped-def]
-    catalog = TableCatalog([(REPO / "rvu_tables", "shipped")])
-    store = SqliteStore(tmp_path / "db.sqlite")
-    load_demo(store, catalog.for_year(2026))
-    ctx = AppContext(catalog, store)
-    yield ctx
-    ctx.tasks.wait(RUN_TIMEOUT_MS)
-    store.close()
-
-
-@pytest.fixture
-def page(qtbot, context: AppContext) -> ForecastPage:  # type: ignore[no-untyped-def]
-    widget = forecast_page.create_page(context)
+def page(qtbot, demo_context: AppContext) -> ForecastPage:  # type: ignore[no-untyped-def]
+    widget = forecast_page.create_page(demo_context)
     qtbot.addWidget(widget)
     assert isinstance(widget, ForecastPage)
     return widget

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,6 @@ import pytest
 from estimator.app.context import AppContext
 from estimator.app.pages import negotiate_page
 from estimator.app.pages.negotiate_page import NegotiatePage
-from estimator.store.demo import load_demo
-from estimator.store.sqlite_store import SqliteStore
-from estimator.tables.shipped import TableCatalog
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "forecast_scenario.toml"
@@ -22,18 +18,8 @@ ACME = "Demo: Acme PPO (115%)"
 
 
 @pytest.fixture
-def context(qtbot, tmp_path: Path) -> Iterator[AppContext]:  # type: ignore[no-untyped-def]
-    catalog = TableCatalog([(REPO / "rvu_tables", "shipped")])
-    store = SqliteStore(tmp_path / "db.sqlite")
-    load_demo(store, catalog.for_year(2026))
-    ctx = AppContext(catalog, store)
-    yield ctx
-    store.close()
-
-
-@pytest.fixture
-def page(qtbot, context: AppContext) -> NegotiatePage:  # type: ignore[no-untyped-def]
-    widget = negotiate_page.create_page(context)
+def page(qtbot, demo_context: AppContext) -> NegotiatePage:  # type: ignore[no-untyped-def]
+    widget = negotiate_page.create_page(demo_context)
     qtbot.addWidget(widget)
     assert isinstance(widget, NegotiatePage)
     return widget

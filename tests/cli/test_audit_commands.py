@@ -6,16 +6,12 @@ way the README's walkthrough does.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from estimator.cli import main
+from tests.cli.conftest import Cli, csv_rows
 from tests.reports.pdf_text import pdf_text
 
 SAMPLE_FINDINGS = {
@@ -24,29 +20,6 @@ SAMPLE_FINDINGS = {
     ("SYN-CLM-1007", "mppr-missing"), ("SYN-CLM-1010", "frequency-limit"), ("SYN-CLM-1011", "prior-auth-missing"),
     ("SYN-CLM-1013", "underpaid"), ("SYN-CLM-1017", "underpaid"),
 }
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-Cli = Callable[..., Run]
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
-    def run(*args: str) -> Run:
-        try:
-            code = main(list(args))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture
@@ -72,7 +45,7 @@ def test_the_sample_audit_table_shows_its_findings_totals_and_bad_rows_but_no_pa
 
 def test_csv_output_is_one_row_per_finding_with_patient_ids_unless_left_out(cli: Cli, sample: Path) -> None:
     run = cli("audit", str(sample), "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(run.out)))
+    rows = csv_rows(run.out)
     assert {(r["claim_id"], r["rule"]) for r in rows} == SAMPLE_FINDINGS
     assert list(rows[0]) == ["claim_id", "patient_id", "date_of_service", "payer", "line", "code", "rule",
                              "severity", "message", "fix", "expected", "remitted", "variance"]
@@ -84,7 +57,7 @@ def test_csv_output_is_one_row_per_finding_with_patient_ids_unless_left_out(cli:
 
 
 def test_json_output_is_the_full_result(cli: Cli, sample: Path) -> None:
-    data = json.loads(cli("audit", str(sample), "--format", "json").out)
+    data = cli("audit", str(sample), "--format", "json").json()
     assert data["rows_read"] == 41 and data["summary"]["claims_audited"] == 19
     assert data["summary"]["underpaid_total"] == "28.75"
     claim = next(c for c in data["claims"] if c["claim_id"] == "SYN-CLM-1013")
@@ -96,7 +69,7 @@ def test_json_output_is_the_full_result(cli: Cli, sample: Path) -> None:
 
 
 def test_a_wider_tolerance_keeps_only_the_larger_underpayment(cli: Cli, sample: Path) -> None:
-    rows = list(csv.DictReader(io.StringIO(cli("audit", str(sample), "--format", "csv", "--tolerance", "6").out)))
+    rows = csv_rows(cli("audit", str(sample), "--format", "csv", "--tolerance", "6").out)
     assert [r["claim_id"] for r in rows if r["rule"] == "underpaid"] == ["SYN-CLM-1017"]
     bad = cli("audit", str(sample), "--tolerance", "-1")
     assert bad.code == 1 and bad.err.count("\n") == 1 and "--tolerance" in bad.err
@@ -107,7 +80,7 @@ def test_out_writes_the_findings_csv_and_the_pdf_summary_without_patient_ids(cli
     findings = tmp_path / "findings.csv"
     run = cli("audit", str(sample), "--format", "csv", "--out", str(findings))
     assert run.code == 0 and "with patient ids" in run.out
-    assert len(list(csv.DictReader(io.StringIO(findings.read_text(encoding="utf-8"))))) == len(SAMPLE_FINDINGS)
+    assert len(csv_rows(findings.read_text(encoding="utf-8"))) == len(SAMPLE_FINDINGS)
     pdf = tmp_path / "summary.pdf"
     run = cli("audit", str(sample), "--out", str(pdf))
     assert run.code == 0, run.err
@@ -132,7 +105,7 @@ def test_a_mapping_file_is_used_and_remembered_for_the_same_layout(cli: Cli, sam
                        "units = \"Count\"\nmodifiers = [\"M1\", \"M2\"]\ndiagnoses = \"Diag\"\nbilled = \"Charge\"\n"
                        "allowed = \"Allow\"\npaid = \"Pay\"\nprior_auth = \"Auth\"\n", encoding="utf-8")
     with_mapping = cli("audit", str(odd), "--mapping", str(mapping), "--format", "csv")
-    assert {(r["claim_id"], r["rule"]) for r in csv.DictReader(io.StringIO(with_mapping.out))} == SAMPLE_FINDINGS
+    assert {(r["claim_id"], r["rule"]) for r in csv_rows(with_mapping.out)} == SAMPLE_FINDINGS
     remembered = cli("audit", str(odd), "--format", "csv")
     assert remembered.code == 0 and remembered.out == with_mapping.out
     shown = cli("audit", str(odd), "--print-mapping")

@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from estimator.cli import main
+from tests.cli.conftest import Cli
 
 
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+def run_json(cli: Cli, *args: str) -> Any:
+    result = cli(*args, "--format", "json")
+    assert result.code == 0, result.err
+    return result.json()
 
 
-def run_json(capsys, *args: str):
-    code, out, err = run(capsys, *args, "--format", "json")
-    assert code == 0, err
-    return json.loads(out)
-
-
-def test_encounter_json_matches_the_issue_example(capsys) -> None:
-    data = run_json(capsys, "encounter", "--lesions", "8", "--em", "99213", "--add", "11102", "--dx", "L57.0",
+def test_encounter_json_matches_the_issue_example(cli: Cli) -> None:
+    data = run_json(cli, "encounter", "--lesions", "8", "--em", "99213", "--add", "11102", "--dx", "L57.0",
                     "--date", "2026-03-02", "--pos", "11")
     lines = {ln["code"]: ln for ln in data["lines"]}
     assert lines["99213"]["amount"] == "95.19" and lines["99213"]["modifiers"] == ["25"]
@@ -35,9 +30,9 @@ def test_encounter_json_matches_the_issue_example(capsys) -> None:
     assert {"code", "severity", "message", "source"} <= set(data["findings"][0])
 
 
-def test_encounter_explain_prints_the_trace(capsys) -> None:
-    code, out, _ = run(capsys, "encounter", "--lesions", "3", "--dx", "L57.0", "--explain", "--date", "2026-03-02")
-    assert code == 0 and "rounded once, half-up" in out and "place of service 11" in out
+def test_encounter_explain_prints_the_trace(cli: Cli) -> None:
+    result = cli("encounter", "--lesions", "3", "--dx", "L57.0", "--explain", "--date", "2026-03-02")
+    assert result.code == 0 and "rounded once, half-up" in result.out and "place of service 11" in result.out
 
 
 @pytest.mark.parametrize("args", [
@@ -55,81 +50,81 @@ def test_encounter_explain_prints_the_trace(capsys) -> None:
     ["payers", "add", "Medicare", "--percent-of-medicare", "120"],
     ["practice", "set", "--npi", "1234567890"],
 ])
-def test_bad_input_is_one_clear_line_and_a_non_zero_exit(capsys, args: list[str]) -> None:
-    code, _, err = run(capsys, *args)
-    assert code != 0
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+def test_bad_input_is_one_clear_line_and_a_non_zero_exit(cli: Cli, args: list[str]) -> None:
+    result = cli(*args)
+    assert result.code != 0
+    assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
 
 
-def test_global_period_says_whether_a_visit_is_inside(capsys) -> None:
-    data = run_json(capsys, "global-period", "--code", "17000", "--date", "2026-03-02", "--visit", "2026-03-12")
+def test_global_period_says_whether_a_visit_is_inside(cli: Cli) -> None:
+    data = run_json(cli, "global-period", "--code", "17000", "--date", "2026-03-02", "--visit", "2026-03-12")
     assert data["last_day"] == "2026-03-12" and data["inside"] is True
-    data = run_json(capsys, "global-period", "--code", "17000", "--date", "2026-03-02", "--visit", "2026-03-13")
+    data = run_json(cli, "global-period", "--code", "17000", "--date", "2026-03-02", "--visit", "2026-03-13")
     assert data["inside"] is False
 
 
-def test_medicare_and_commercial_estimates_split_to_the_cent(capsys) -> None:
+def test_medicare_and_commercial_estimates_split_to_the_cent(cli: Cli) -> None:
     base = ["estimate", "--lesions", "8", "--locality", "1320201", "--pos", "11", "--date", "2026-03-02"]
-    medicare = run_json(capsys, *base, "--deductible-remaining", "50")
+    medicare = run_json(cli, *base, "--deductible-remaining", "50")
     assert (medicare["allowed"], medicare["patient_owes"], medicare["sequestration"], medicare["payer_pays"]) == \
         ("126.83", "65.37", "1.23", "60.23")
-    assert run(capsys, "payers", "add", "Acme PPO", "--percent-of-medicare", "120", "--year", "2026",
-               "--locality", "1320201")[0] == 0
-    acme = run_json(capsys, *base, "--payer", "Acme PPO", "--deductible-remaining", "100", "--coinsurance", "20")
+    assert cli("payers", "add", "Acme PPO", "--percent-of-medicare", "120", "--year", "2026",
+               "--locality", "1320201").code == 0
+    acme = run_json(cli, *base, "--payer", "Acme PPO", "--deductible-remaining", "100", "--coinsurance", "20")
     assert acme["allowed"] == "152.20" and acme["sequestration"] == "0.00"
     total = sum(Decimal(acme[k]) for k in ("payer_pays", "patient_owes", "sequestration", "secondary_pays"))
     assert total == Decimal(acme["allowed"])
     assert acme["patient_breakdown"]["deductible"] == "100.00"
 
 
-def test_practice_defaults_feed_the_encounter(capsys) -> None:
-    assert run(capsys, "practice", "set", "--name", "Sunrise", "--npi", "1234567893", "--tin", "12-3456789",
-               "--locality", "1320201", "--pos", "22")[0] == 0
-    data = run_json(capsys, "encounter", "--lesions", "1", "--dx", "L57.0", "--date", "2026-03-02")
+def test_practice_defaults_feed_the_encounter(cli: Cli) -> None:
+    assert cli("practice", "set", "--name", "Sunrise", "--npi", "1234567893", "--tin", "12-3456789",
+               "--locality", "1320201", "--pos", "22").code == 0
+    data = run_json(cli, "encounter", "--lesions", "1", "--dx", "L57.0", "--date", "2026-03-02")
     assert data["locality"] == "1320201" and data["setting"] == "facility"
-    shown = run_json(capsys, "practice", "show")
+    shown = run_json(cli, "practice", "show")
     assert shown["npi"] == "1234567893" and shown["pos"] == "22"
 
 
-def test_payer_fee_schedule_import_export_round_trip(capsys, tmp_path: Path) -> None:
+def test_payer_fee_schedule_import_export_round_trip(cli: Cli, tmp_path: Path) -> None:
     src = tmp_path / "fees.csv"
     src.write_text("code,modifier,amount\n17000,,80.00\n17003,,10.00\n88305,26,40.10\n", encoding="utf-8")
-    assert run(capsys, "payers", "import", "Fixed Plan", str(src))[0] == 0
+    assert cli("payers", "import", "Fixed Plan", str(src)).code == 0
     out = tmp_path / "out.csv"
-    assert run(capsys, "payers", "export", "Fixed Plan", str(out))[0] == 0
+    assert cli("payers", "export", "Fixed Plan", str(out)).code == 0
     assert out.read_text(encoding="utf-8") == "code,modifier,amount\n17000,,80.00\n17003,,10.00\n88305,26,40.10\n"
-    est = run_json(capsys, "estimate", "--lesions", "3", "--payer", "Fixed Plan", "--deductible-remaining", "0",
+    est = run_json(cli, "estimate", "--lesions", "3", "--payer", "Fixed Plan", "--deductible-remaining", "0",
                    "--dx", "L57.0")
     assert est["allowed"] == "100.00"
 
 
-def test_a_refused_import_changes_nothing(capsys, tmp_path: Path) -> None:
-    before = run_json(capsys, "payers", "list")
+def test_a_refused_import_changes_nothing(cli: Cli, tmp_path: Path) -> None:
+    before = run_json(cli, "payers", "list")
     bad = tmp_path / "bad.csv"
     bad.write_text("code,modifier,amount\n17000,,70.00\n17003,,abc\n", encoding="utf-8")
-    code, _, err = run(capsys, "payers", "import", "Bad Payer", str(bad))
-    assert code == 1 and "line 3" in err
-    assert run_json(capsys, "payers", "list") == before
+    result = cli("payers", "import", "Bad Payer", str(bad))
+    assert result.code == 1 and "line 3" in result.err
+    assert run_json(cli, "payers", "list") == before
 
 
-def test_payers_edit_remove_and_show(capsys) -> None:
-    assert run(capsys, "payers", "add", "Acme", "--percent-of-medicare", "110", "--em25-reduction", "50",
+def test_payers_edit_remove_and_show(cli: Cli) -> None:
+    assert cli("payers", "add", "Acme", "--percent-of-medicare", "110", "--em25-reduction", "50",
                "--mppr", "off", "--lesser-of-charge", "yes", "--override", "17000=75", "--frequency", "2/365",
-               "--prior-auth", "96574")[0] == 0
-    assert run(capsys, "payers", "edit", "Acme", "--percent-of-medicare", "125", "--rename", "Acme 2")[0] == 0
-    shown = run_json(capsys, "payers", "show", "Acme 2")
+               "--prior-auth", "96574").code == 0
+    assert cli("payers", "edit", "Acme", "--percent-of-medicare", "125", "--rename", "Acme 2").code == 0
+    shown = run_json(cli, "payers", "show", "Acme 2")
     assert shown["percent_of_medicare"] == "125" and shown["mppr"] is False and shown["overrides"] == {"17000": "75.00"}
     assert shown["frequency_limit"] == "2/365" and shown["prior_auth_codes"] == ["96574"]
-    assert run(capsys, "payers", "remove", "Acme 2")[0] == 0
-    assert "Acme 2" not in [p["name"] for p in run_json(capsys, "payers", "list")]
+    assert cli("payers", "remove", "Acme 2").code == 0
+    assert "Acme 2" not in [p["name"] for p in run_json(cli, "payers", "list")]
 
 
-def test_demo_load_adds_labelled_payers_once(capsys) -> None:
-    assert run(capsys, "demo", "load")[0] == 0
-    names = [p["name"] for p in run_json(capsys, "payers", "list")]
+def test_demo_load_adds_labelled_payers_once(cli: Cli) -> None:
+    assert cli("demo", "load").code == 0
+    names = [p["name"] for p in run_json(cli, "payers", "list")]
     assert sum(n.startswith("Demo:") for n in names) == 4
-    code, out, _ = run(capsys, "demo", "load")
-    assert code == 0 and "already" in out
+    again = cli("demo", "load")
+    assert again.code == 0 and "already" in again.out
 
 
 def test_every_command_prints_its_help(capsys) -> None:

@@ -6,18 +6,15 @@ loaded with ``estimator demo load`` first, as a user would.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from estimator.cli import main
+from tests.cli.conftest import Cli, Run, csv_rows
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "forecast_scenario.toml"
@@ -27,28 +24,11 @@ ACME = "Demo: Acme PPO (115%)"
 OWN = "Demo: Own-CF Plan ($38.00)"
 
 
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    def run(*args: str) -> Run:
-        try:
-            code = main(list(args))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    assert run("demo", "load").code == 0
-    return run
+def cli(cli: Cli) -> Cli:
+    """The shared ``cli`` (tests/cli/conftest.py), with the demo payers the example scenario names loaded."""
+    assert cli("demo", "load").code == 0
+    return cli
 
 
 def _forecast(cli, *extra: str) -> Run:  # type: ignore[no-untyped-def]
@@ -84,7 +64,7 @@ def test_the_same_seed_prints_the_same_forecast_and_another_seed_other_bands(cli
     assert first.code == again.code == other.code == 0
     assert first.out == again.out
     assert first.out != other.out
-    rows = list(csv.DictReader(io.StringIO(first.out)))
+    rows = csv_rows(first.out)
     assert [r["month"] for r in rows][-1] == "total" and len(rows) == 13
 
 
@@ -210,7 +190,7 @@ def test_negotiate_tables_and_csv_render(cli) -> None:  # type: ignore[no-untype
     table = cli("negotiate", "--payer", ACME, "--target-revenue", "80000", "--mix", str(EXAMPLE))
     assert table.code == 0 and "Weighted % of Medicare" in table.out and "2025 -> 2026" in table.out
     out = cli("negotiate", "--payer", ACME, "--rate-change", "-3", "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(out.out)))
+    rows = csv_rows(out.out)
     assert {r["section"] for r in rows} == {"payer", "what_if", "yoy"}
 
 

@@ -6,50 +6,23 @@ unless a test imports a release itself.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 import re
 import shutil
 import zipfile
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from estimator import paths
-from estimator.cli import main
 from estimator.cli.common import parse_date
 from estimator.cli.pricing_commands import PRICE_COLUMNS
 from estimator.core.errors import InputError
 from estimator.tables.shipped import default_catalog
+from tests.cli.conftest import csv_rows
 
 MONEY = re.compile(r"^\d+\.\d\d$")
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    def json(self):
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def cli(capsys):
-    def run(*args: str) -> Run:
-        try:
-            code = main(list(args))
-        except SystemExit as exc:  # argparse usage errors and --version exit through SystemExit
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -115,7 +88,7 @@ def test_a_code_without_a_price_in_a_setting_gives_a_reason_and_no_amount(cli):
 
 def test_price_as_csv_has_the_documented_columns_and_as_a_table_shows_the_amount(cli):
     as_csv = cli("price", "17000", "--format", "csv")
-    rows = list(csv.DictReader(io.StringIO(as_csv.out)))
+    rows = csv_rows(as_csv.out)
     assert tuple(rows[0]) == PRICE_COLUMNS and rows[0]["amount"] == "66.47"
     as_table = cli("price", "17000", "--pos", "11")
     assert as_table.code == 0 and "66.47" in as_table.out and "RVU26C" in as_table.out

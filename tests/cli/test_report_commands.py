@@ -6,15 +6,11 @@ for ``qapp`` so the one application object of the test session is pytest-qt's.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
-from dataclasses import dataclass
 
 import pytest
 
-from estimator.cli import main
+from tests.cli.conftest import csv_rows
 from tests.reports.pdf_text import pdf_text
 
 MONEY = re.compile(r"^\d+\.\d\d$")
@@ -24,36 +20,9 @@ GFE = ["gfe", "--patient-name", "Ana Q. Testpatient", "--dob", "1951-02-03", "--
        "--scheduled-on", "2026-11-30", "--lesions", "8", "--dx", "L57.0", "--pos", "11"]
 
 
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    def json(self):
-        return json.loads(self.out)
-
-
-@pytest.fixture
-def cli(capsys):
-    def run(*args: str) -> Run:
-        try:
-            code = main(list(args))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
-
-
 @pytest.fixture
 def practice(cli):
     assert cli(*PRACTICE).code == 0
-
-
-def rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
 
 
 # --- issuing -----------------------------------------------------------------------------------------------
@@ -137,7 +106,7 @@ def test_the_log_lists_searches_shows_reprints_and_compares(cli, practice, tmp_p
     assert table.code == 0 and "Ana Q. Testpatient" in table.out and "José Núñez" in table.out
     found = cli("gfe", "list", "--search", "nunez", "--format", "json").json()
     assert [r["id"] for r in found] == [2]
-    assert rows(cli("gfe", "list", "--format", "csv").out)[0]["id"] == "2"  # newest first
+    assert csv_rows(cli("gfe", "list", "--format", "csv").out)[0]["id"] == "2"  # newest first
 
     shown = cli("gfe", "show", "1", "--format", "json").json()
     assert shown["patient"] == "Ana Q. Testpatient" and shown["provider"]["npi"] == "1234567893"
@@ -216,7 +185,7 @@ def test_estimate_writes_the_patient_estimate_pdf_and_csv_and_keeps_its_output(c
     text = pdf_text(pdf)
     assert "Estimación de su costo" in text and "Ana Q. Testpatient" in text and "Sunrise Dermatology" in text
     assert f"${data['patient_owes']}" in text and f"${data['allowed']}" in text
-    lines = rows(table.read_text(encoding="utf-8"))
+    lines = csv_rows(table.read_text(encoding="utf-8"))
     assert [r["code"] for r in lines] == [ln["code"] for ln in data["lines"]] + ["total"]
     assert lines[-1]["patient_owes"] == data["patient_owes"] and lines[-1]["allowed"] == data["allowed"]
 
@@ -227,7 +196,7 @@ def test_the_fee_schedule_of_a_locality_is_exported(cli, tmp_path):
     out = tmp_path / "fees.csv"
     result = cli("export", "fee-schedule", "--locality", "national", "--year", "2026", "--out", str(out))
     assert result.code == 0, result.err
-    table = {(r["code"], r["modifier"]): r for r in rows(out.read_text(encoding="utf-8"))}
+    table = {(r["code"], r["modifier"]): r for r in csv_rows(out.read_text(encoding="utf-8"))}
     assert table[("17000", "")]["nonfacility_par"] == "66.47"
     assert table[("17000", "")]["facility_par"] == "47.76"
     assert MONEY.match(table[("17000", "")]["nonfacility_limiting_charge"])
@@ -247,9 +216,9 @@ def test_comparisons_print_as_table_json_or_csv_and_write_csv_files(cli, tmp_pat
     assert {p["payer"] for p in payers} >= {"Medicare", "Self-pay"}
     medicare = next(p for p in payers if p["payer"] == "Medicare")
     assert medicare["pct_of_medicare"] == "100.00" and MONEY.match(medicare["allowed"])
-    localities = rows(cli("compare", "localities", *visit, "--format", "csv", "--top", "5").out)
+    localities = csv_rows(cli("compare", "localities", *visit, "--format", "csv", "--top", "5").out)
     assert len(localities) == 5 and all(MONEY.match(r["total"]) for r in localities)
     out = tmp_path / "years.csv"
     assert cli("compare", "years", *visit, "--years", "2025,2026", "--out", str(out)).code == 0
-    assert [r["year"] for r in rows(out.read_text(encoding="utf-8"))] == ["2025", "2026"]
+    assert [r["year"] for r in csv_rows(out.read_text(encoding="utf-8"))] == ["2025", "2026"]
     assert "Medicare" in cli("compare", "payers", *visit, "--payers", "Medicare").out

@@ -8,8 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
-from decimal import Decimal
-from typing import Any
 
 import numpy as np
 import pytest
@@ -27,21 +25,13 @@ from estimator.core.audit import (
     result_dict,
     summary,
 )
-from estimator.core.encounter import Encounter, ServiceLine
 from estimator.core.errors import InputError
-from estimator.core.lesions import lesion_lines
-from estimator.core.payers import MEDICARE_PAYER, Method, Payer, Practice, allowed_lines
-from estimator.core.rules import build_claim
+from estimator.core.payers import Method, Payer, Practice
 from estimator.core.schedule import TableSet
+from tests.strategies import AK, AUDIT_PAYERS, GeneratedClaims, clean_claims, remitted_lines
 
 D = dt.date
 MEDICARE = "Medicare"
-SUMMIT = Payer("Summit Health", Method.PERCENT_OF_MEDICARE, percent=Decimal(130), year=2026,
-               prior_auth_codes=frozenset({"96574"}), frequency_count=2, frequency_days=365)
-ACME = Payer("Acme PPO", Method.PERCENT_OF_MEDICARE, percent=Decimal(115), year=2026, em25_reduction=Decimal(50),
-             lesser_of_charge=True)
-PAYERS = (MEDICARE_PAYER, SUMMIT, ACME)
-AK = ("L57.0",)
 
 
 @pytest.fixture
@@ -52,7 +42,7 @@ def audit(tables_2025: TableSet, tables_2026: TableSet) -> Callable[..., AuditRe
 
     def run(lines: Sequence[AuditLine], **kwargs: object) -> AuditResult:
         batch = kwargs.pop("batch", None) or ClaimLines.from_lines(lines)
-        options: dict[str, object] = {"payers": PAYERS, "practice": Practice(),
+        options: dict[str, object] = {"payers": AUDIT_PAYERS, "practice": Practice(),
                                       "tables_for_date": lambda day: tables_for_year(day.year),
                                       "tables_for_year": tables_for_year, **kwargs}
         return audit_claims(batch, **options)  # type: ignore[arg-type]
@@ -325,59 +315,15 @@ def test_an_empty_batch_audits_to_nothing(audit: Callable[..., AuditResult]) -> 
 
 # --- generated claims ------------------------------------------------------------------------------------
 
-EM = ("99212", "99213", "99214", "99215")
-
-
-@st.composite
-def clean_visits(draw: st.DrawFn) -> list[tuple[str, int, tuple[str, ...], tuple[str, ...]]]:
-    """One valid visit: the right lesion tiers, 25 on a same-day visit, L57.0, maybe a biopsy."""
-    visit = [(code, units, (), AK) for code, units in lesion_lines(draw(st.integers(1, 40)))]
-    if draw(st.booleans()):
-        visit.insert(0, (draw(st.sampled_from(EM)), 1, ("25",), AK))
-    if draw(st.booleans()):
-        visit.append(("11102", 1, (), ("D48.5",)))
-    return visit
-
-
-@st.composite
-def clean_claims(draw: st.DrawFn) -> list[tuple[str, dt.date, str, list[Any]]]:
-    """Claims of several patients (one or two visits each, months apart), each a clean visit."""
-    claims = []
-    for k in range(draw(st.integers(1, 12))):
-        payer = draw(st.sampled_from([MEDICARE, "Acme PPO", "Summit Health"]))
-        day = D(2026, 1, 2) + dt.timedelta(days=draw(st.integers(0, 200)))
-        claims.append((f"P{k}", day, payer, draw(clean_visits())))
-        if draw(st.booleans()):  # the same patient again, after the global period, within the frequency limit
-            later = day + dt.timedelta(days=draw(st.integers(91, 160)))
-            claims.append((f"P{k}", later, payer, draw(clean_visits())))
-    return claims
-
-
-def remitted_lines(claims: list[tuple[str, dt.date, str, list[Any]]], tables_for_year: Callable[[int], TableSet]
-                   ) -> list[AuditLine]:
-    """The claims' lines, remitted at what the contract allows (51 shown where the reduction applies)."""
-    by_name = {p.name: p for p in PAYERS}
-    out = []
-    for k, (patient, day, payer, visit) in enumerate(claims):
-        encounter = Encounter(day, diagnoses=(), procedures=tuple(ServiceLine(c, u, m, d) for c, u, m, d in visit))
-        claim = build_claim(encounter, tables_for_year(day.year))
-        allowed, _ = allowed_lines(claim, by_name[payer], Practice(), tables_for_year)
-        for (code, units, _, dx), a in zip(visit, allowed, strict=True):
-            out.append(AuditLine(f"CLM{k}", patient, day, payer, code, units, a.line.modifiers, dx,
-                                 billed_cents=2 * a.allowed_cents + 100, allowed_cents=a.allowed_cents,
-                                 paid_cents=a.allowed_cents * 8 // 10))
-    return out
-
-
 @given(claims=clean_claims())
 @settings(max_examples=40)
 def test_generated_clean_claims_remitted_as_contracted_have_no_findings(
-        claims: list[tuple[str, dt.date, str, list[Any]]], tables_2025: TableSet, tables_2026: TableSet) -> None:
+        claims: GeneratedClaims, tables_2025: TableSet, tables_2026: TableSet) -> None:
     def tables_for_year(year: int) -> TableSet:
         return tables_2026 if year >= 2026 else tables_2025
 
     lines = remitted_lines(claims, tables_for_year)
-    result = audit_claims(ClaimLines.from_lines(lines), payers=PAYERS, practice=Practice(),
+    result = audit_claims(ClaimLines.from_lines(lines), payers=AUDIT_PAYERS, practice=Practice(),
                           tables_for_date=lambda day: tables_for_year(day.year), tables_for_year=tables_for_year)
     assert [f.finding.code for f in result.findings] == []
     assert not result.underpaid.any() and result.underpaid_cents == 0
@@ -415,7 +361,7 @@ def test_the_signature_cache_gives_the_same_audit_as_pricing_every_claim_afresh(
         return tables_2026 if year >= 2026 else tables_2025
 
     batch = ClaimLines.from_lines(lines)
-    results = [audit_claims(batch, payers=PAYERS, practice=Practice(),
+    results = [audit_claims(batch, payers=AUDIT_PAYERS, practice=Practice(),
                             tables_for_date=lambda d: tables_for_year(d.year), tables_for_year=tables_for_year,
                             cache=cache) for cache in (True, False)]
     cached, fresh = results

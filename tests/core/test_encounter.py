@@ -90,6 +90,16 @@ def test_added_procedure_syntax_carries_units_modifiers_and_diagnoses() -> None:
     assert ServiceLine.parse("11103x2:rt,59@d48.5,L57.0") == ServiceLine("11103", 2, ("RT", "59"), ("D48.5", "L57.0"))
 
 
+@pytest.mark.parametrize(("line", "text"), [
+    (ServiceLine("11102"), "11102"),
+    (ServiceLine("17110", modifiers=("59",)), "17110:59"),
+    (ServiceLine("11103", 2, ("RT", "59"), ("D48.5", "L57.0")), "11103x2:RT,59@D48.5,L57.0"),
+])
+def test_a_procedure_is_written_back_in_the_syntax_it_is_parsed_from(line: ServiceLine, text: str) -> None:
+    assert line.text() == text
+    assert ServiceLine.parse(text) == line
+
+
 def test_an_em_code_that_is_not_an_office_visit_is_refused() -> None:
     with pytest.raises(InputError, match="office E/M"):
         Encounter(DAY, em_code="17000")

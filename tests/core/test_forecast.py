@@ -96,6 +96,15 @@ def test_seasonal_volumes_add_up_to_the_annual_volume_and_follow_the_multipliers
     assert volumes[0] > volumes[6]  # January busier than July
 
 
+@pytest.mark.parametrize(("start", "year", "day"), [
+    (dt.date(2026, 7, 1), 2026, dt.date(2026, 7, 1)),
+    (dt.date(2025, 11, 1), 2026, dt.date(2026, 1, 1)),
+])
+def test_contracts_are_priced_on_the_first_forecast_month_within_the_pricing_year(
+        start: dt.date, year: int, day: dt.date) -> None:
+    assert scenario(start=start, year=year).pricing_day == day
+
+
 def test_a_horizon_starting_mid_year_uses_each_calendar_months_multiplier() -> None:
     volumes = monthly_volumes(scenario(start=dt.date(2026, 7, 1), months=12))
     assert volumes[0] == monthly_volumes(scenario())[6]

@@ -21,7 +21,7 @@ from estimator.core.payers import MEDICARE_PAYER, Method, Payer, Practice
 from estimator.core.schedule import TableSet
 from estimator.store import claims_csv as cc
 from estimator.store.sqlite_store import SqliteStore
-from tests.core.test_audit import PAYERS, clean_claims, remitted_lines
+from tests.strategies import AUDIT_PAYERS, clean_claims, remitted_lines
 
 TablesFor = Callable[[dt.date], TableSet]
 HEADER = ["DOS", "Claim #", "Patient ID", "Payer", "POS", "Locality", "CPT", "Units", "Mod 1", "Mod 2", "Dx",
@@ -298,7 +298,7 @@ def test_a_generated_file_of_clean_claims_reads_back_exactly_and_audits_without_
         AuditLine(x.claim_id, x.patient_id, x.date_of_service, x.payer, x.code, x.units, x.modifiers, x.diagnoses,
                   "11", "national", x.billed_cents, x.allowed_cents, x.paid_cents, False, k + 2)
         for k, x in enumerate(lines)]
-    result = audit_claims(parsed.lines, payers=PAYERS, practice=Practice(), tables_for_date=tables_for,
+    result = audit_claims(parsed.lines, payers=AUDIT_PAYERS, practice=Practice(), tables_for_date=tables_for,
                           tables_for_year=tables_for_year)
     assert [f.finding.code for f in result.findings if f.finding.severity == "error"] == []
     assert result.findings == () and not result.underpaid.any()

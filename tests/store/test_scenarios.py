@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from estimator.core.errors import InputError
-from estimator.core.forecast import SEASONALITY_PRESETS, Scenario, ScenarioError, VolumeModel
+from estimator.core.forecast import SEASONALITY_PRESETS, Scenario, ScenarioError, VolumeModel, scenario_problems
 from estimator.core.schedule import Setting
 from estimator.store import scenarios as sc
 from estimator.store.demo import load_demo
@@ -42,8 +42,7 @@ def catalog() -> TableCatalog:
 def env(tmp_path: Path, catalog: TableCatalog) -> sc.Environment:
     store = SqliteStore(tmp_path / "db.sqlite")
     load_demo(store, catalog.for_year(2026))
-    environment = sc.Environment(tuple(store.payer_names()), tuple(catalog.years()), catalog.for_year,
-                                 store.practice())
+    environment = sc.Environment.of(store, catalog)
     store.close()
     return environment
 
@@ -185,6 +184,16 @@ def test_a_csv_mix_is_fitted_into_a_scenario(env: sc.Environment) -> None:
 def test_the_default_negotiation_mix_is_all_one_payer(env: sc.Environment) -> None:
     s = sc.default_mix("Medicare", env)
     assert s.payer_mix == {"Medicare": Decimal(100)} and s.annual_volume == 1000
+
+
+def test_the_illustrative_practice_mix_starts_in_january_of_the_newest_tables_at_the_practices_setting(
+        env: sc.Environment) -> None:
+    mix = {"Medicare": Decimal(60), "Self-pay": Decimal(40)}
+    s = sc.illustrative_mix(mix, env, seasonality="winter", name="")
+    assert (s.payer_mix, s.annual_volume, s.year, s.start) == (mix, 2400, env.years[-1], dt.date(env.years[-1], 1, 1))
+    assert s.seasonality == SEASONALITY_PRESETS["winter"] and s.name == "" and s.em_share == 30
+    assert s.setting_mix == {Setting.NONFACILITY: Decimal(100)}  # the practice's POS 11
+    assert s.locality_key == env.practice.locality_key and scenario_problems(s) == []
 
 
 # --- writing ----------------------------------------------------------------------------------------------

@@ -46,9 +46,9 @@ from estimator.core.gfe import GoodFaithEstimate, Patient, build_gfe, gfe_to_dic
 from estimator.core.payers import SELF_PAY, Method
 from estimator.core.rules import build_claim
 from estimator.core.schedule import NATIONAL_KEY
+from estimator.files import write_bytes_atomically
 from estimator.reports import i18n
 from estimator.reports.documents import gfe_html, html_to_pdf_bytes, text_document
-from estimator.reports.files import write_bytes_atomically
 from estimator.store import gfe_log
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class GfeDialog(QDialog):
         self.g2211 = QCheckBox("G2211", self)
         self.g2211.setChecked(bool(getattr(inputs, "g2211", False)))
         procedures: tuple[ServiceLine, ...] = tuple(getattr(inputs, "procedures", ()) or ())
-        self.procedures = QLineEdit(", ".join(_service_text(p) for p in procedures), self)
+        self.procedures = QLineEdit(", ".join(p.text() for p in procedures), self)
         self.procedures.setPlaceholderText("e.g. 11102, 17110:59")
         self.diagnoses = QLineEdit(", ".join(getattr(inputs, "diagnoses", ()) or (cs.ACTINIC_KERATOSIS,)), self)
         self.payer = QComboBox(self)
@@ -319,13 +319,3 @@ class GfeDialog(QDialog):
             self._log(gfe, html_to_pdf_bytes(source))  # the log keeps a PDF of what was printed
         except EstimatorError as exc:
             dialogs().error(self, "Good Faith Estimate", f"printed, but not logged: {exc}")
-
-
-def _service_text(line: ServiceLine) -> str:
-    """A procedure in the form ``ServiceLine.parse`` reads (``11103x2:RT@D48.5``)."""
-    text = line.code + (f"x{line.units}" if line.units != 1 else "")
-    if line.modifiers:
-        text += ":" + ",".join(line.modifiers)
-    if line.diagnoses:
-        text += "@" + ",".join(line.diagnoses)
-    return text

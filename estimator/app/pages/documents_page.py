@@ -39,8 +39,8 @@ from estimator.app.text import money
 from estimator.core.errors import EstimatorError
 from estimator.core.gfe import DISPUTE_WINDOW_DAYS, NOSURPRISES_PHONE, NOSURPRISES_URL, BillComparison
 from estimator.core.parsing import parse_money
+from estimator.files import write_bytes_atomically
 from estimator.reports.documents import gfe_html, text_document
-from estimator.reports.files import write_bytes_atomically
 from estimator.store import gfe_log
 
 log = logging.getLogger(__name__)

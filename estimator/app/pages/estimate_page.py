@@ -47,7 +47,7 @@ from estimator.app.context import AppContext
 from estimator.app.models.claim_lines import ClaimLinesModel, explain_line
 from estimator.app.models.findings import FindingsModel, finding_text
 from estimator.app.settings import Settings
-from estimator.app.state import MAX_LESIONS, EstimateInputs, Inputs, LesionSeries, service_text, shared_inputs
+from estimator.app.state import MAX_LESIONS, EstimateInputs, Inputs, LesionSeries, shared_inputs
 from estimator.app.text import money
 from estimator.app.validation import (
     parse_diagnoses,
@@ -136,7 +136,7 @@ class EstimateForm(QWidget):
                            "procedure is billed too")
         self.g2211 = QCheckBox("G2211 add-on", self)
         self.g2211.setToolTip("Visit complexity add-on (not paid with a modifier-25 visit)")
-        self.procedures = ValidatedField(self._parse_procedures, ", ".join(service_text(p) for p in inputs.procedures),
+        self.procedures = ValidatedField(self._parse_procedures, ", ".join(p.text() for p in inputs.procedures),
                                          placeholder="e.g. 11102, 17110:59, 11103x2:RT", parent=self)
         self.diagnoses = ValidatedField(self._parse_diagnoses, ", ".join(inputs.diagnoses),
                                         placeholder="ICD-10-CM, e.g. L57.0", parent=self)
@@ -335,7 +335,7 @@ class EstimateForm(QWidget):
             self.date.setDate(day)
             self.date.blockSignals(False)
         b = inputs.benefits
-        self._sync(self.procedures, inputs.procedures, ", ".join(service_text(p) for p in inputs.procedures))
+        self._sync(self.procedures, inputs.procedures, ", ".join(p.text() for p in inputs.procedures))
         self._sync(self.diagnoses, inputs.diagnoses, ", ".join(inputs.diagnoses))
         self._sync(self.deductible, b.deductible_remaining_cents, _cents_text(b.deductible_remaining_cents))
         self._sync(self.coinsurance, b.coinsurance_pct, _pct_text(b.coinsurance_pct))

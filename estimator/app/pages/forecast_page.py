@@ -12,7 +12,6 @@ Page protocol used by the main window: ``current_table_view()``, ``current_chart
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
@@ -49,7 +48,7 @@ from estimator.app.workers import Progress, Task
 from estimator.core import codes as cs
 from estimator.core.errors import EstimatorError, InputError
 from estimator.core.forecast import (
-    DEFAULT_LESIONS,
+    DEFAULT_SEASONALITY,
     LESION_TIERS,
     MONTH_NAMES,
     SEASONALITY_PRESETS,
@@ -72,8 +71,6 @@ KEY = "forecast"
 TITLE = "Forecast"
 ORDER = 40
 
-DEFAULT_VOLUME: Final = 2400
-DEFAULT_EM_SHARE: Final = Decimal(30)
 DEFAULT_PATHS: Final = 1000
 MAX_GUI_PATHS: Final = 200_000
 PRESET_LABELS: Final = {"winter": "Winter peak (Nov-Mar busier)", "flat": "Flat"}
@@ -184,17 +181,8 @@ class ForecastPage(QWidget):
     # --- building ----------------------------------------------------------------------------------------
 
     def _default_scenario(self) -> Scenario:
-        store = self.context.store
-        practice = store.practice()
-        year = self.context.catalog.years()[-1]
-        try:
-            setting = self.context.tables(year).places.get(practice.place_of_service).setting
-        except InputError:
-            setting = Setting.NONFACILITY
-        return Scenario(payer_mix=default_payer_mix(store.payer_names()), lesions=DEFAULT_LESIONS,
-                        annual_volume=Decimal(DEFAULT_VOLUME), year=year, start=dt.date(year, 1, 1),
-                        setting_mix={setting: Decimal(100)}, em_share=DEFAULT_EM_SHARE,
-                        locality_key=practice.locality_key, name="")
+        env = self._environment()
+        return sc.illustrative_mix(default_payer_mix(env.payer_names), env, seasonality=DEFAULT_SEASONALITY, name="")
 
     def _build(self) -> None:
         self.open_button = QPushButton("Open scenario…")
@@ -469,9 +457,7 @@ class ForecastPage(QWidget):
     # --- files --------------------------------------------------------------------------------------------
 
     def _environment(self) -> sc.Environment:
-        store = self.context.store
-        return sc.Environment(tuple(store.payer_names()), tuple(self.context.catalog.years()),
-                              self.context.catalog.for_year, store.practice())
+        return sc.Environment.of(self.context.store, self.context.catalog)
 
     def open_scenario(self, path: Path | None = None) -> bool:
         """Fill the form from a scenario ``.toml`` (or a past-encounters ``.csv``); asks which when None."""
@@ -531,7 +517,7 @@ class ForecastPage(QWidget):
             return None
         catalog = self.context.catalog
         paths, seed = self.paths.value(), self.seed.value()
-        day = scenario.start if scenario.start.year == scenario.year else dt.date(scenario.year, 1, 1)
+        day = scenario.pricing_day
 
         def work(progress: Progress) -> ForecastResult:
             progress(0.0, "Pricing every encounter type…")

@@ -12,7 +12,6 @@ Page protocol used by the main window: ``current_table_view()``, ``current_chart
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
@@ -46,8 +45,6 @@ from estimator.app.text import money, percent
 from estimator.core import contracts as ct
 from estimator.core.errors import EstimatorError, InputError
 from estimator.core.forecast import (
-    DEFAULT_LESIONS,
-    SEASONALITY_PRESETS,
     ForecastModel,
     PriceTable,
     Scenario,
@@ -64,8 +61,6 @@ KEY = "negotiate"
 TITLE = "Negotiate"
 ORDER = 50
 
-DEFAULT_VOLUME: Final = 2400
-DEFAULT_EM_SHARE: Final = Decimal(30)
 SLIDER_MIN, SLIDER_MAX = -300, 300  # tenths of a percent: -30.0% .. +30.0%
 PROBLEM_STYLE = "color: #8B0000;"
 FloatArray = npt.NDArray[np.float64]
@@ -155,18 +150,8 @@ class NegotiatePage(QWidget):
     # --- building ----------------------------------------------------------------------------------------
 
     def _default_scenario(self) -> Scenario:
-        store = self.context.store
-        practice = store.practice()
-        year = self.context.catalog.years()[-1]
-        try:
-            setting = self.context.tables(year).places.get(practice.place_of_service).setting
-        except InputError:
-            setting = Setting.NONFACILITY
-        return Scenario(payer_mix=default_payer_mix(store.payer_names()), lesions=DEFAULT_LESIONS,
-                        annual_volume=Decimal(DEFAULT_VOLUME), year=year,
-                        start=dt.date(year, 1, 1), seasonality=SEASONALITY_PRESETS["flat"],
-                        setting_mix={setting: Decimal(100)}, em_share=DEFAULT_EM_SHARE,
-                        locality_key=practice.locality_key, name="illustrative default mix")
+        env = sc.Environment.of(self.context.store, self.context.catalog)
+        return sc.illustrative_mix(default_payer_mix(env.payer_names), env)
 
     def _build(self) -> None:
         self.open_button = QPushButton("Open mix…")
@@ -275,10 +260,9 @@ class NegotiatePage(QWidget):
         s = self._scenario
         self._payers = store.payers()
         tables = self.context.tables_for_year(s.year)
-        day = s.start if s.start.year == s.year else dt.date(s.year, 1, 1)
         try:
             table = price_table(self._payers, store.practice(), tables, self.context.catalog.for_year,
-                                locality_key=s.locality_key, em_code=s.em_code, day=day)
+                                locality_key=s.locality_key, em_code=s.em_code, day=s.pricing_day)
             mix = {n: v for n, v in s.payer_mix.items() if any(p.name == n for p in self._payers)}
             scenario = s if len(mix) == len(s.payer_mix) else dataclasses.replace(
                 s, payer_mix=default_payer_mix([p.name for p in self._payers]))
@@ -454,9 +438,7 @@ class NegotiatePage(QWidget):
                                        "Scenarios or past encounters (*.toml *.csv);;All files (*)")
             if path is None:
                 return False
-        store = self.context.store
-        env = sc.Environment(tuple(store.payer_names()), tuple(self.context.catalog.years()),
-                             self.context.catalog.for_year, store.practice())
+        env = sc.Environment.of(self.context.store, self.context.catalog)
         try:
             self._scenario = sc.load_mix(Path(path), env)
         except EstimatorError as exc:

@@ -219,3 +219,13 @@ def test_print_hands_an_html_summary_to_the_dialog_service(make_window: WindowFa
     assert "110.92" in dialogs.printed[0] and "17003" in dialogs.printed[0]
     current = window.page("estimate").current_estimate()  # type: ignore[attr-defined]
     assert current.estimate.allowed_cents == 11092 and current.inputs.lesions == 8
+
+
+def test_print_gives_the_patients_cost_estimate(qtbot: QtBot, make_window: WindowFactory) -> None:
+    """Ctrl+P on the estimate page prints the same patient estimate as 'estimator estimate --pdf'."""
+    page = estimate_page(make_window)
+    page.state.update(locality_key="national", place_of_service="11")
+    type_lesions(qtbot, page, "8")
+    text = " ".join(page.printable_document().toPlainText().split())
+    assert "Your cost estimate" in text and "110.92" in text and "17003" in text
+    assert "not a guarantee" in text

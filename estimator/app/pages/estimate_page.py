@@ -44,8 +44,8 @@ from PySide6.QtWidgets import (
 from estimator.app import settings as opts
 from estimator.app.charts.lesion_chart import LesionChart
 from estimator.app.context import AppContext
-from estimator.app.models.claim_lines import ClaimLinesModel, explain_line
-from estimator.app.models.findings import FindingsModel, finding_text
+from estimator.app.models.claim_lines import ClaimLinesModel
+from estimator.app.models.findings import FindingsModel
 from estimator.app.settings import Settings
 from estimator.app.state import MAX_LESIONS, EstimateInputs, Inputs, LesionSeries, shared_inputs
 from estimator.app.text import money
@@ -62,9 +62,11 @@ from estimator.core import codes as cs
 from estimator.core.cost_sharing import Benefits, CopayPer, Estimate
 from estimator.core.encounter import ServiceLine
 from estimator.core.errors import EstimatorError, InputError, UnknownCodeError
+from estimator.core.gfe import Patient
 from estimator.core.lesions import lesion_lines
 from estimator.core.parsing import parse_money
 from estimator.core.payers import MEDICARE
+from estimator.reports.documents import patient_estimate_html, text_document
 
 KEY = "estimate"
 TITLE = "Estimate"
@@ -568,10 +570,13 @@ class EstimatePage(QWidget):
         return self.chart
 
     def printable_document(self) -> QTextDocument:
-        """An HTML summary of the estimate (the official patient estimate PDF lives in reports)."""
-        document = QTextDocument(self)
-        document.setHtml(estimate_html(self.current_estimate(), self.state.practice().name))
-        return document
+        """The patient's cost estimate (Ctrl+P): the same document as ``estimator estimate --pdf``."""
+        current = self.current_estimate()
+        if current is None:
+            document = QTextDocument(self)
+            document.setHtml("<h2>No estimate</h2><p>The visit could not be priced; see the messages.</p>")
+            return document
+        return text_document(patient_estimate_html(current.estimate, self.state.practice(), Patient()), self)
 
     def select_line(self, code: str) -> bool:
         """Select the claim line of ``code`` (shows its explanation)."""
@@ -594,39 +599,8 @@ class EstimatePage(QWidget):
             self.table.horizontalHeader().restoreState(header)
 
 
-def estimate_html(current: CurrentEstimate | None, practice_name: str = "") -> str:
-    """The estimate as a one-page HTML summary for printing."""
-    if current is None:
-        return "<h2>No estimate</h2><p>The visit could not be priced.</p>"
-    est, inputs = current.estimate, current.inputs
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{e(ln.allowed.line.code)}</td><td>{e(ln.allowed.line.label)}</td>"
-        f"<td align='right'>{ln.allowed.line.units}</td><td>{e(', '.join(ln.allowed.line.modifiers))}</td>"
-        f"<td align='right'>{money(ln.allowed_cents)}</td><td align='right'>{money(ln.payer_cents)}</td>"
-        f"<td align='right'>{money(ln.patient_cents)}</td></tr>" for ln in est.lines)
-    findings = "".join(f"<li>{e(finding_text(f))}</li>" for f in est.findings if f.severity != "info")
-    assumptions = "".join(f"<li>{e(a)}</li>" for a in est.assumptions)
-    traces = "".join(f"<p><small>{'<br>'.join(e(t) for t in explain_line(ln))}</small></p>" for ln in est.lines)
-    return (
-        f"<h2>Estimate{' — ' + e(practice_name) if practice_name else ''}</h2>"
-        f"<p>Date of service {inputs.date_of_service.isoformat()} · {inputs.lesions} lesion(s) · "
-        f"{e(est.claim.place.code)} {e(est.claim.place.name)} · locality {e(est.claim.encounter.locality_key)} · "
-        f"payer {e(est.payer.name)} ({e(est.payer.describe())}) · tables {e(est.claim.release)}</p>"
-        "<table border='1' cellspacing='0' cellpadding='4' width='100%'>"
-        "<tr><th>Code</th><th>Service</th><th>Units</th><th>Modifiers</th><th>Allowed</th><th>Payer pays</th>"
-        f"<th>Patient owes</th></tr>{rows}"
-        f"<tr><td colspan='4'><b>Total</b></td><td align='right'><b>{money(est.allowed_cents)}</b></td>"
-        f"<td align='right'><b>{money(est.payer_cents)}</b></td>"
-        f"<td align='right'><b>{money(est.patient_cents)}</b></td></tr></table>"
-        + (f"<h3>Check before billing</h3><ul>{findings}</ul>" if findings else "")
-        + f"<h3>Assumptions</h3><ul>{assumptions}</ul><h3>How the numbers were computed</h3>{traces}"
-        "<p><i>This is an estimate, not a guarantee of payment.</i></p>"
-    )
-
-
 def create_page(context: AppContext) -> EstimatePage:
     return EstimatePage(context, shared_inputs(context))
 
 
-__all__ = ["KEY", "ORDER", "TITLE", "CurrentEstimate", "EstimatePage", "create_page", "estimate_html"]
+__all__ = ["KEY", "ORDER", "TITLE", "CurrentEstimate", "EstimatePage", "create_page"]

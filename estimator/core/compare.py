@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -63,7 +62,7 @@ def compare_localities(encounter: Encounter, tables: TableSet) -> list[LocalityR
     """
     claim = price_lines(encounter, tables)
     schedule = tables.schedule
-    rows = np.array([schedule.row(ln.code, _pricing_mod(ln)) for ln in claim.lines], dtype=np.int64)
+    rows = np.array([schedule.row(ln.code, ln.pricing_modifier) for ln in claim.lines], dtype=np.int64)
     grid = price_all_localities(tables, rows, [claim.setting], encounter.cf_variant, floor=encounter.work_floor)
     unit = np.where(grid.priced[:, None, 0], grid.cents[:, :, 0], 0)  # (lines, localities)
     total = np.zeros(unit.shape[1], dtype=np.int64)
@@ -95,14 +94,9 @@ def compare_years(encounter: Encounter, tables_by_year: Sequence[TableSet]) -> l
     """The same visit priced with each year's tables (e.g. 2025 vs 2026)."""
     rows = []
     for tables in tables_by_year:
-        day = encounter.date_of_service
-        moved = dataclasses.replace(encounter, date_of_service=day.replace(year=tables.year, day=min(day.day, 28)))
-        claim = price_lines(moved, tables)
+        # price_lines uses the tables it is given; the date of service only matters to the rule checks.
+        claim = price_lines(encounter, tables)
         rows.append(YearRow(tables.year, tables.release, claim.total_cents,
                             tuple((ln.code, ln.units, ln.cents) for ln in claim.lines)))
     return rows
 
-
-def _pricing_mod(line: object) -> str:
-    mods = getattr(line, "modifiers", ())
-    return next((m for m in mods if m in ("26", "TC", "53")), "")

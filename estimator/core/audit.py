@@ -522,7 +522,7 @@ class _Evaluator:
         """At most one indicator-2 unit: no line's price depends on another line."""
         units = 0
         for code, mods, count in requested:
-            key = (tables.release, code, next((m for m in mods if m in cs.PRICING_MODIFIERS), ""))
+            key = (tables.release, code, cs.pricing_modifier(mods))
             ranked = self.ranked.get(key)
             if ranked is None:
                 schedule = tables.schedule
@@ -824,7 +824,7 @@ def _audit(lines: ClaimLines, payers: Mapping[str, Payer] | Sequence[Payer], pra
     report(0.8)
 
     # Remittance against contract.
-    pricing_names = [next((m for m in mods if m in cs.PRICING_MODIFIERS), "") for mods in mods_values]
+    pricing_names = [cs.pricing_modifier(mods) for mods in mods_values]
     _pair_repeated_codes(lines, claim_of, code_of, _interned(pricing_names)[0][mods_of], expected, has_expected,
                          reduced)
     expected = np.where(_lesser_of(lines, payer_of, payer_by_id), np.minimum(expected, lines.billed_cents),

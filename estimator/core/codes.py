@@ -6,6 +6,7 @@ Each set names its source; they are data, not logic, so a rule change is a chang
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Final
 
 from estimator.core.errors import InputError
@@ -98,6 +99,11 @@ DOCUMENTATION_ELEMENTS: Final[dict[str, str]] = {
     "consent": "patient consent",
 }
 DESTRUCTION_METHODS: Final = ("cryosurgery", "electrosurgery", "laser", "chemical", "curettage")
+
+
+def pricing_modifier(modifiers: Iterable[str]) -> str:
+    """The modifier that selects its own RVU row (26, TC or 53), or '' for the global row."""
+    return next((m for m in modifiers if m in PRICING_MODIFIERS), "")
 
 
 def normalize_code(text: str) -> str:

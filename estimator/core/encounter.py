@@ -147,6 +147,11 @@ class ClaimLine:
         return (Decimal(100) - paid).quantize(Decimal("0.01"))
 
     @property
+    def pricing_modifier(self) -> str:
+        """The modifier that chose this line's RVU row (26, TC or 53), or ''."""
+        return cs.pricing_modifier(self.modifiers)
+
+    @property
     def is_em(self) -> bool:
         return self.code in cs.EM_CODES
 
@@ -211,7 +216,7 @@ def price_lines(encounter: Encounter, tables: TableSet) -> Claim:
     requested = _requested_lines(encounter, tables)
     priced = []
     for req in requested:
-        pricing_mod = next((m for m in req.modifiers if m in cs.PRICING_MODIFIERS), "")
+        pricing_mod = cs.pricing_modifier(req.modifiers)
         unit = price_unit(tables, req.code, pricing_mod, locality_key=encounter.locality_key, setting=setting,
                           cf_variant=encounter.cf_variant, floor=encounter.work_floor,
                           conversion_factor=encounter.own_conversion_factor)

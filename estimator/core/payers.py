@@ -196,12 +196,12 @@ def allowed_lines(
         else _medicare_claim(claim, payer, practice, tables_for)
     out = []
     for line, base in zip(claim.lines, basis.lines, strict=True):
-        charge_unit = practice.charge(line.code, _pricing_mod(line))
+        charge_unit = practice.charge(line.code, line.pricing_modifier)
         charge = charge_unit * line.units if charge_unit is not None else None
         notes: list[str] = []
         limiting = None
         pcts = _pcts(line, payer)
-        key = (line.code, _pricing_mod(line))
+        key = (line.code, line.pricing_modifier)
         if line.cents is None and payer.method is not Method.SELF_PAY:
             out.append(AllowedLine(line, 0, None, charge, None, (f"not payable: {line.reason}",)))
             continue
@@ -269,6 +269,3 @@ def allowed_lines(
         out.append(AllowedLine(line, allowed, line.cents, charge, limiting, tuple(notes)))
     return out, findings
 
-
-def _pricing_mod(line: ClaimLine) -> str:
-    return next((m for m in line.modifiers if m in ("26", "TC", "53")), "")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Final
 
 from estimator.core import codes as cs
-from estimator.core.encounter import Claim, ClaimLine, Encounter, price_lines
+from estimator.core.encounter import Claim, Encounter, price_lines
 from estimator.core.findings import SEVERITY_ORDER, Finding, Severity
 from estimator.core.money import cents_to_decimal
 from estimator.core.schedule import TableSet
@@ -146,7 +146,7 @@ def check_diagnoses(claim: Claim, tables: TableSet) -> Iterator[Finding]:
 def check_status(claim: Claim, tables: TableSet) -> Iterator[Finding]:
     others = len(claim.lines) > 1
     for line in claim.lines:
-        status = str(tables.schedule.status[tables.schedule.row(line.code, _pricing_modifier(line))])
+        status = str(tables.schedule.status[tables.schedule.row(line.code, line.pricing_modifier)])
         if line.reason is not None:
             severity: Severity = "warning" if status == "C" else "error"
             yield Finding("not-payable", severity, f"{line.code}: {line.reason}.", SRC_STATUS,
@@ -159,10 +159,6 @@ def check_status(claim: Claim, tables: TableSet) -> Iterator[Finding]:
             yield Finding("paid-only-alone", "warning",
                           f"{line.code} (status T) is paid only when no other service is billed that day.",
                           SRC_STATUS, "Expect no payment for it on this claim.", line.code)
-
-
-def _pricing_modifier(line: ClaimLine) -> str:
-    return next((m for m in line.modifiers if m in cs.PRICING_MODIFIERS), "")
 
 
 def check_global_period(claim: Claim, tables: TableSet) -> Iterator[Finding]:

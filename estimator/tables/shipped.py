@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -23,6 +25,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from estimator import paths
 from estimator.core.errors import DataFileError, InputError
 from estimator.core.money import to_scaled
 from estimator.core.pricing import check_exact
@@ -305,8 +308,6 @@ def _csv_text(columns: Sequence[str], records: Iterable[Sequence[str]]) -> str:
 
 
 def _sha(text: str) -> str:
-    import hashlib  # noqa: PLC0415 - only needed here and in verification
-
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -527,8 +528,6 @@ def import_release(
         InputError: no PPRRVU file under ``source``.
         DataFileError: a malformed file (named with its line and field).
     """
-    import re  # noqa: PLC0415 - only imports need the file-name pattern
-
     years = sorted({int(m.group(1)) for p in source.rglob("*")
                     if (m := re.search(r"PPRRVU(20\d\d)", p.name.upper()))})
     if not years:
@@ -546,6 +545,4 @@ def import_release(
 
 def default_catalog() -> TableCatalog:
     """Shipped tables plus whatever the user imported."""
-    from estimator import paths  # noqa: PLC0415 - keeps paths (env lookups) out of import time
-
     return TableCatalog([(paths.shipped_tables_root(), "shipped"), (paths.user_tables_root(), "imported")])

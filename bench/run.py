@@ -79,6 +79,23 @@ def median_seconds(work: Callable[[], object], runs: int, *, warmup: int = 1, mi
     return statistics.median(times)
 
 
+def median_seconds_side_by_side(work: Callable[[], object], floor: Callable[[], object], runs: int
+                                ) -> tuple[float, float]:
+    """Medians of ``work`` and ``floor`` timed in alternation, so both see the same machine (caches, clock, load).
+
+    The ratio of two medians taken minutes apart drifts with whatever else the machine is doing; taking
+    them run by run, side by side, keeps the ratio honest.
+    """
+    work(), floor()
+    work_times, floor_times = [], []
+    for _ in range(max(runs, MIN_RUNS)):
+        for fn, times in ((work, work_times), (floor, floor_times)):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return statistics.median(work_times), statistics.median(floor_times)
+
+
 def machine() -> dict[str, Any]:
     """What the numbers were measured on: processor, OS, CPU count, Python and numpy versions."""
     uname = platform.uname()
@@ -94,6 +111,8 @@ def machine() -> dict[str, Any]:
 # --- fee_schedule_pricing ---------------------------------------------------------------------------------
 
 BASELINE_SAMPLE = 20_000
+#: A few milliseconds each: more runs cost nothing and steady the median on a shared machine.
+FEE_SCHEDULE_RUNS = 41
 
 
 def _decimal_cells(tables: TableSet, rows: np.ndarray, settings: list[Setting], sample: int
@@ -149,8 +168,14 @@ def fee_schedule_pricing(options: Options) -> Result:
     def price() -> PriceGrid:
         return price_all_localities(tables, rows, settings, CFVariant.NONQP)
 
+    def fill() -> None:
+        out = np.empty(shape, dtype=np.int64)
+        out.fill(1)
+
     grid = price()
-    seconds = median_seconds(price, options.runs)
+    runs = max(options.runs, FEE_SCHEDULE_RUNS)
+    seconds, floor = median_seconds_side_by_side(price, fill, runs)
+    back_to_back = median_seconds(fill, runs)
 
     sample = min(BASELINE_SAMPLE, cells)
     sampled, compute, compute_par = _decimal_cells(tables, rows, settings, sample)
@@ -165,21 +190,21 @@ def fee_schedule_pricing(options: Options) -> Result:
             raise AssertionError(f"vectorized and Decimal results differ at row {row}, locality {l_i}: "
                                  f"{got} != {(par, nonpar, limiting)}")
     baseline = median_seconds(compute_par, options.runs, warmup=0) * cells / sample
-
-    def fill() -> None:
-        out = np.empty(shape, dtype=np.int64)
-        out.fill(1)
-
-    floor = median_seconds(fill, options.runs)
     return Result(seconds, baseline, floor, {
         "shape": list(shape),
         "cells": cells,
+        "runs": runs,
+        "floor_back_to_back_seconds": float(f"{back_to_back:.6g}"),
+        "vs_floor_back_to_back": round(seconds / back_to_back, 1),
         "derived_nonpar_and_limiting_seconds": float(f"{derived:.6g}"),
         "note": f"timed: the par fee-schedule amount of every cell (non-par and limiting charge are derived on "
                 f"demand from it; their time is given separately). baseline: a per-cell Python Decimal loop "
                 f"computing the par amount, timed on the first {sample} cells and scaled linearly to all "
                 f"{cells}; par, non-par and limiting checked equal to Decimal on that sample. floor: numpy "
-                "filling one int64 array of the grid's shape.",
+                "filling a fresh int64 array of the grid's shape, timed in alternation with the pricing (run by "
+                "run, so both start from the same cache state). floor_back_to_back: the same fill repeated in a "
+                "tight loop, where each fill finds the previous fill's pages still in cache - a best case that "
+                "any other work in between (even a 5 ms sleep) takes away.",
     })
 
 

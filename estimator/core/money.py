@@ -16,8 +16,9 @@ import numpy.typing as npt
 RVU_SCALE: Final = 100
 GPCI_SCALE: Final = 1_000
 CF_SCALE: Final = 10_000
-#: (RVU x GPCI x CF) is in units of 1e-9 dollars = 1e-7 cents.
-_FORMULA_PER_CENT: Final = RVU_SCALE * GPCI_SCALE * CF_SCALE // 100
+#: (RVU x GPCI x CF) is in units of 1e-9 dollars = 1e-7 cents: ``cents = (scaled + HALF) // PER_CENT``.
+FORMULA_PER_CENT: Final = RVU_SCALE * GPCI_SCALE * CF_SCALE // 100
+FORMULA_HALF_CENT: Final = FORMULA_PER_CENT // 2
 
 CENT: Final = Decimal("0.01")
 IntArray = npt.NDArray[np.int64]
@@ -68,11 +69,10 @@ def round_formula_to_cents(scaled: IntArray, out: IntArray | None = None) -> Int
     Amounts are never negative, so floor division after adding half is half-up.  With ``out`` the
     result is written there and ``scaled`` is used as scratch space (it gains the half).
     """
-    half = _FORMULA_PER_CENT // 2
     if out is None:
-        return (scaled + half) // _FORMULA_PER_CENT
-    scaled += half
-    return np.floor_divide(scaled, _FORMULA_PER_CENT, out=out)
+        return (scaled + FORMULA_HALF_CENT) // FORMULA_PER_CENT
+    scaled += FORMULA_HALF_CENT
+    return np.floor_divide(scaled, FORMULA_PER_CENT, out=out)
 
 
 def scale_cents(cents: IntArray | int, rate: Decimal) -> IntArray:

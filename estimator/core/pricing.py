@@ -3,7 +3,7 @@
     amount = round_half_up((W x GPCI_work + PE x GPCI_pe + MP x GPCI_mp) x CF)
 
 All factors are scaled integers (RVU x100, GPCI x1000, CF x10^4) so numpy computes the unrounded product
-exactly in int64 and rounds once, at ``money.round_formula_to_cents``.
+exactly in 64-bit integers and rounds once, half-up (``money.FORMULA_HALF_CENT``, ``FORMULA_PER_CENT``).
 """
 
 from __future__ import annotations
@@ -13,15 +13,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
+import numpy.typing as npt
 
 from estimator.core.errors import InputError
 from estimator.core.money import (
     CF_SCALE,
+    FORMULA_HALF_CENT,
+    FORMULA_PER_CENT,
     IntArray,
     cents_to_decimal,
     decimal_to_cents,
     from_scaled,
-    round_formula_to_cents,
     scale_cents,
     to_scaled,
 )
@@ -37,6 +39,8 @@ from estimator.core.schedule import (
     Setting,
     TableSet,
 )
+
+UIntArray = npt.NDArray[np.uint64]
 
 #: int64 holds 9.2e18; the largest RVU x GPCI x CF product is ~1e14, but refuse anything near the edge.
 _MAX_SAFE = 2**62
@@ -67,26 +71,57 @@ def fee_schedule_cents(
         int64 cents of shape (rows, localities, settings), possibly a non-contiguous view. Rows that have
         no price in a setting (non-payable status or NA) still get the formula's value; mask them with
         ``priced_mask``.
+
+    Raises:
+        InputError: a negative RVU, GPCI or conversion factor (the CMS tables have none).
     """
     rows = np.asarray(rows, dtype=np.int64)
-    work, mp = schedule.work[rows], schedule.mp[rows]
-    pes = [schedule.pe(setting)[rows] for setting in settings]
-    # GPCI x CF first: the same integer products as (RVU x GPCI) x CF, none larger than the final one.
     weights = np.asarray(gpcis, dtype=np.int64).reshape(-1, 3) * conversion_factor
-    out = np.empty((len(settings), len(weights), len(rows)), dtype=np.int64)
-    # Speed (bench/run.py): one locality at a time keeps every vector cache-sized and reuses two buffers;
-    # the work + MP terms are shared by both settings, and each result is rounded straight into ``out``.
-    # (Splitting the localities over two threads was measured slower on the 2-core target machine.)
-    common = np.empty(len(rows), dtype=np.int64)
-    term = np.empty_like(common)
-    for i, (g_work, g_pe, g_mp) in enumerate(weights.tolist()):
-        np.multiply(work, g_work, out=common)
-        common += np.multiply(mp, g_mp, out=term)
-        for s, pe in enumerate(pes):
-            np.multiply(pe, g_pe, out=term)
-            term += common
-            round_formula_to_cents(term, out=out[s, i])
-    return out.transpose(2, 1, 0)
+    columns = [schedule.work[rows], schedule.mp[rows], *(schedule.pe(setting)[rows] for setting in settings)]
+    if min(int(weights.min(initial=0)), *(int(c.min(initial=0)) for c in columns)) < 0:
+        raise InputError("fee-schedule values must not be negative")
+    # Every term is >= 0, so unsigned arithmetic is as exact, and numpy divides uint64 faster than int64.
+    work, mp, *pes = (column.astype(np.uint64) for column in columns)
+    out = np.empty((len(weights), len(settings), len(rows)), dtype=np.uint64)
+    pe = np.stack(pes) if pes else np.empty((0, len(rows)), dtype=np.uint64)
+    _fill_fee_schedule(out, work, mp, pe, [(a, b, c) for a, b, c in weights.tolist()])
+    return out.view(np.int64).transpose(2, 0, 1)
+
+
+def _fill_fee_schedule(out: UIntArray, work: UIntArray, mp: UIntArray, pe: UIntArray,
+                       weights: list[tuple[int, int, int]]) -> None:
+    """``out[l, s, r] = (work[r] a_l + pe[s, r] b_l + mp[r] c_l + half) // per_cent`` for (a_l, b_l, c_l) = weights[l].
+
+    Speed (bench/run.py ``fee_schedule_pricing``): one locality at a time keeps every vector in cache; the
+    work term (with the half cent) is computed once per distinct work weight (the 1.0 floor makes most of
+    them equal), the PE term once per distinct PE weight (localities are visited in PE-weight order), and a
+    locality whose three GPCIs repeat another's is copied rather than priced again.
+    """
+    first_with: dict[tuple[int, int, int], int] = {}
+    for index, triple in enumerate(weights):
+        first_with.setdefault(triple, index)
+    work_terms: dict[int, UIntArray] = {}
+    pe_term, common = np.empty(pe.shape, dtype=np.uint64), np.empty(len(work), dtype=np.uint64)
+    summed = np.empty_like(pe_term)
+    # numpy scalars of the arrays' own type: a Python int operand costs a conversion on every call.
+    as_uint = np.uint64
+    per_cent, half = as_uint(FORMULA_PER_CENT), as_uint(FORMULA_HALF_CENT)
+    last_pe_weight = None
+    for index in sorted(first_with.values(), key=lambda i: weights[i][1]):
+        work_weight, pe_weight, mp_weight = weights[index]
+        if pe_weight != last_pe_weight:
+            np.multiply(pe, as_uint(pe_weight), pe_term)
+            last_pe_weight = pe_weight
+        work_term = work_terms.get(work_weight)
+        if work_term is None:
+            work_term = work_terms[work_weight] = work * as_uint(work_weight) + half
+        np.multiply(mp, as_uint(mp_weight), common)
+        np.add(common, work_term, common)
+        np.add(pe_term, common, summed)
+        np.floor_divide(summed, per_cent, out[index])
+    for index, triple in enumerate(weights):
+        if first_with[triple] != index:
+            out[index] = out[first_with[triple]]
 
 
 def priced_mask(schedule: FeeSchedule, rows: IntArray, settings: Sequence[Setting]) -> BoolArray:

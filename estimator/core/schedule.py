@@ -96,12 +96,16 @@ class FeeSchedule:
     team_surgery: StrArray
     conversion_factor: int
     row_of: dict[tuple[str, str], int] = field(init=False, repr=False)
+    _payable: BoolArray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         _freeze_arrays(self)
         pairs = zip(self.codes.tolist(), self.modifiers.tolist(), strict=True)
         rows = {pair: i for i, pair in enumerate(pairs)}
         object.__setattr__(self, "row_of", rows)
+        payable = np.isin(self.status, list(PAYABLE_STATUSES))
+        payable.flags.writeable = False
+        object.__setattr__(self, "_payable", payable)
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -128,8 +132,8 @@ class FeeSchedule:
         return self.facility_na if setting is Setting.FACILITY else self.nonfacility_na
 
     def payable(self) -> BoolArray:
-        """Rows whose status carries national RVUs (A, R, T)."""
-        return np.isin(self.status, list(PAYABLE_STATUSES))
+        """Rows whose status carries national RVUs (A, R, T); read-only, computed once per table."""
+        return self._payable
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from estimator.core.errors import UnknownCodeError, UnknownLocalityError
+from estimator.core.errors import InputError, UnknownCodeError, UnknownLocalityError
 from estimator.core.pricing import (
     fee_schedule_cents,
     national_gpcis,
@@ -297,3 +297,34 @@ def test_an_unpriced_row_has_a_reason_and_a_priced_row_has_none(data):
                 assert reason is not None and "status" in reason
             unit = price_unit(s.tables, spec.code, setting=setting)
             assert (unit.cents is None) == (reason is not None)
+
+
+#: GPCI thousandths drawn from small pools, so localities often share one, two or all three GPCIs - the cases
+#: where fee_schedule_cents reuses a work or PE term, or copies a whole locality priced before.
+gpci_rows = st.lists(st.tuples(st.sampled_from([1000, 1064, 991]), st.sampled_from([949, 1000, 1162]),
+                               st.sampled_from([903, 1586])), min_size=1, max_size=8)
+
+
+@given(st.data())
+def test_localities_sharing_gpcis_are_priced_as_if_each_were_priced_alone_with_python_integers(data):
+    s = data.draw(synthetic_tables())
+    schedule = s.tables.schedule
+    gpcis = np.array(data.draw(gpci_rows), dtype=np.int64)
+    cf = int(data.draw(cf_values).replace(".", ""))
+    rows = np.arange(len(schedule))
+    together = fee_schedule_cents(schedule, rows, gpcis, [NF, F], cf)
+    for l_i, (g_work, g_pe, g_mp) in enumerate(gpcis.tolist()):
+        alone = fee_schedule_cents(schedule, rows, gpcis[l_i:l_i + 1], [NF, F], cf)
+        np.testing.assert_array_equal(together[:, l_i, :], alone[:, 0, :])
+        for row in rows.tolist():
+            for s_i, setting in enumerate([NF, F]):
+                scaled = (int(schedule.work[row]) * g_work + int(schedule.pe(setting)[row]) * g_pe
+                          + int(schedule.mp[row]) * g_mp) * cf
+                assert together[row, l_i, s_i] == (scaled + 5_000_000) // 10_000_000  # 1e-7 cents, half-up
+
+
+def test_a_negative_rvu_or_gpci_is_refused_rather_than_priced():
+    schedule = make_tables(RVU_2026, [REST_OF_TEXAS]).tables.schedule
+    rows = np.arange(len(schedule))
+    with pytest.raises(InputError, match="negative"):
+        fee_schedule_cents(schedule, rows, np.array([[1000, -949, 903]]), [NF], 334009)

@@ -104,18 +104,17 @@ def _fill_fee_schedule(out: UIntArray, work: UIntArray, mp: UIntArray, pe: UIntA
     pe_term, common = np.empty(pe.shape, dtype=np.uint64), np.empty(len(work), dtype=np.uint64)
     summed = np.empty_like(pe_term)
     # numpy scalars of the arrays' own type: a Python int operand costs a conversion on every call.
-    as_uint = np.uint64
-    per_cent, half = as_uint(FORMULA_PER_CENT), as_uint(FORMULA_HALF_CENT)
+    per_cent, half = np.uint64(FORMULA_PER_CENT), np.uint64(FORMULA_HALF_CENT)
     last_pe_weight = None
     for index in sorted(first_with.values(), key=lambda i: weights[i][1]):
         work_weight, pe_weight, mp_weight = weights[index]
         if pe_weight != last_pe_weight:
-            np.multiply(pe, as_uint(pe_weight), pe_term)
+            np.multiply(pe, np.uint64(pe_weight), pe_term)
             last_pe_weight = pe_weight
         work_term = work_terms.get(work_weight)
         if work_term is None:
-            work_term = work_terms[work_weight] = work * as_uint(work_weight) + half
-        np.multiply(mp, as_uint(mp_weight), common)
+            work_term = work_terms[work_weight] = work * np.uint64(work_weight) + half
+        np.multiply(mp, np.uint64(mp_weight), common)
         np.add(common, work_term, common)
         np.add(pe_term, common, summed)
         np.floor_divide(summed, per_cent, out[index])

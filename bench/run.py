@@ -69,14 +69,7 @@ def benchmark(name: str) -> Callable[[Benchmark], Benchmark]:
 
 def median_seconds(work: Callable[[], object], runs: int, *, warmup: int = 1, min_runs: int = MIN_RUNS) -> float:
     """Median wall time of ``runs`` (at least ``min_runs``) calls of ``work`` after ``warmup`` untimed calls."""
-    for _ in range(warmup):
-        work()
-    times = []
-    for _ in range(max(runs, min_runs)):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return interleaved_medians([work], runs, warmup=warmup, min_runs=min_runs)[0]
 
 
 def median_seconds_side_by_side(work: Callable[[], object], floor: Callable[[], object], runs: int
@@ -86,14 +79,23 @@ def median_seconds_side_by_side(work: Callable[[], object], floor: Callable[[], 
     The ratio of two medians taken minutes apart drifts with whatever else the machine is doing; taking
     them run by run, side by side, keeps the ratio honest.
     """
-    work(), floor()
-    work_times, floor_times = [], []
-    for _ in range(max(runs, MIN_RUNS)):
-        for fn, times in ((work, work_times), (floor, floor_times)):
+    work_seconds, floor_seconds = interleaved_medians([work, floor], runs)
+    return work_seconds, floor_seconds
+
+
+def interleaved_medians(fns: list[Callable[[], object]], runs: int, *, warmup: int = 1,
+                        min_runs: int = MIN_RUNS) -> list[float]:
+    """Median wall time of each of ``fns``, timed in turn within each run, after ``warmup`` untimed rounds."""
+    for _ in range(warmup):
+        for fn in fns:
+            fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(max(runs, min_runs)):
+        for fn, fn_times in zip(fns, times, strict=True):
             start = time.perf_counter()
             fn()
-            times.append(time.perf_counter() - start)
-    return statistics.median(work_times), statistics.median(floor_times)
+            fn_times.append(time.perf_counter() - start)
+    return [statistics.median(fn_times) for fn_times in times]
 
 
 def machine() -> dict[str, Any]:

@@ -68,7 +68,7 @@ PAYER_MIX = {"Medicare": Decimal(55), "Demo: Acme PPO (115%)": Decimal(20), "Dem
 
 
 def _setup() -> tuple[Callable[[], ForecastModel], Scenario, Practice, TableCatalog, list[Any]]:
-    catalog = TableCatalog([(REPO_ROOT / "rvu_tables", "shipped")])
+    catalog = TableCatalog([(REPO_ROOT / "estimator" / "rvu_tables", "shipped")])
     tables = catalog.for_year(2026)
     with tempfile.TemporaryDirectory() as folder:
         store = SqliteStore(Path(folder) / "bench.sqlite")

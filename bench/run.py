@@ -35,7 +35,7 @@ from estimator.core.schedule import CFVariant, Setting, TableSet
 from estimator.tables.shipped import LOCALITY_FILE, POS_FILE, RVU_FILE, load_table_set
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-TABLES_2026 = REPO_ROOT / "rvu_tables" / "2026"
+TABLES_2026 = REPO_ROOT / "estimator" / "rvu_tables" / "2026"
 MIN_RUNS = 5
 
 

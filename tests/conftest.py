@@ -23,7 +23,7 @@ from estimator.core.schedule import TableSet
 from estimator.tables.shipped import load_table_set
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHIPPED_TABLES = REPO_ROOT / "rvu_tables"
+SHIPPED_TABLES = REPO_ROOT / "estimator" / "rvu_tables"
 CMS_DIR = REPO_ROOT.parent / "shared" / "cms"
 
 # "dev" keeps the local loop quick; CI (HYPOTHESIS_PROFILE=ci, set by .ci/run) runs more examples and is
@@ -60,6 +60,9 @@ def _isolated_user_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    for variable in ("ESTIMATOR_LOG_DIR", "ESTIMATOR_CACHE_DIR"):
+        monkeypatch.delenv(variable, raising=False)
     monkeypatch.delenv("ESTIMATOR_DEBUG", raising=False)
     yield data
 

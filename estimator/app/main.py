@@ -14,21 +14,23 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import traceback
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 from types import TracebackType
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from estimator import paths
+from estimator import logs, paths
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
 from estimator.app.main_window import MainWindow
 from estimator.app.settings import CHART_ANTIALIAS, Settings
 from estimator.app.state import MAX_LESIONS
+from estimator.core.errors import EstimatorError
 from estimator.store.sqlite_store import SqliteStore
 from estimator.tables.shipped import default_catalog
 
@@ -48,11 +50,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _where_logged() -> str:
+    path = logs.log_file()
+    return f"Details were written to the log file:\n{path}" if path.exists() else "No log file could be written."
+
+
 def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
     """Log an unexpected error and tell the user, instead of dying silently inside a Qt slot."""
-    text = "".join(traceback.format_exception(kind, value, tb))
-    log.error("unexpected error:\n%s", text)
-    dialogs().error(None, "Unexpected error", f"{kind.__name__}: {value}\n\nDetails were written to the log.")
+    logs.log_unexpected("the app", kind, value, tb)
+    dialogs().error(None, "Unexpected error", f"{kind.__name__}: {value}\n\n{_where_logged()}")
+
+
+def _startup_failed(message: str) -> int:
+    """A start-up error: a dialog (a windowed app has no console) and one line on stderr; exit status 1."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    dialogs().error(None, "17000 Estimator cannot start", f"{message}\n\n{_where_logged()}")
+    return 1
+
+
+def application_icon() -> QIcon:
+    return QIcon(str(resources.files("estimator").joinpath("resources", "icon.png")))
 
 
 def screenshot(app: QApplication, window: MainWindow, page: str, lesions: int | None, path: Path) -> None:
@@ -77,18 +94,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.lesions is not None and not 1 <= args.lesions <= MAX_LESIONS:
         print(f"{PROG}: error: --lesions must be from 1 to {MAX_LESIONS}, got {args.lesions}", file=sys.stderr)
         return 1
-    logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(levelname)s: %(name)s: %(message)s")
+    logs.setup_logging(console_prefix=PROG)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(app, QApplication)
     app.setApplicationName("estimator")
     app.setOrganizationName("estimator")
     app.setApplicationDisplayName("17000 Estimator")
+    app.setWindowIcon(application_icon())
     try:
+        try:
+            catalog = default_catalog()
+            catalog.check_complete()
+            catalog.for_year(catalog.years()[-1])  # damaged tables: a dialog now, never a window missing tabs
+        except EstimatorError as exc:
+            return _startup_failed(str(exc))
         settings = Settings()
         pg.setConfigOptions(antialias=bool(settings.get(CHART_ANTIALIAS)))
         db = Path(args.db) if args.db else paths.default_db_path()
-        context = AppContext(default_catalog(), SqliteStore(db))
+        context = AppContext(catalog, SqliteStore(db))
         window = MainWindow(context, settings, restore=args.screenshot is None)
+        warning = paths.network_warning(db)
+        if warning:
+            log.warning("%s", warning)
+            window.show_banner("network", "Warning: " + warning)
+        if window.page_errors and args.screenshot is None:
+            dialogs().error(window, "Some pages could not be loaded",
+                            ", ".join(window.page_errors) + f"\n\n{_where_logged()}")
         if args.screenshot is not None:
             try:
                 screenshot(app, window, args.page, args.lesions, Path(args.screenshot))
@@ -98,9 +129,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
                 context.store.close()
             return 0
-    except Exception as exc:  # one line for the user; the CLI's convention
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return 1
+    except EstimatorError as exc:  # one line for the user; the CLI's convention
+        return _startup_failed(str(exc))
+    except OSError as exc:
+        return _startup_failed(f"{exc.filename or ''}: {exc.strerror or exc}")
+    except Exception as exc:
+        logs.log_unexpected("start-up", type(exc), exc, exc.__traceback__)
+        return _startup_failed(f"unexpected error: {type(exc).__name__}: {exc}")
     sys.excepthook = _excepthook
     if args.lesions is not None:
         window.estimate_inputs.set_lesions(args.lesions)

@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup, QUndoStack
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette, QUndoGroup, QUndoStack
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
+from estimator import about
 from estimator.app import pages as pages_package
 from estimator.app import settings as opts
 from estimator.app.context import AppContext
@@ -39,6 +40,7 @@ from estimator.app.files import export_model_csv
 from estimator.app.settings import Settings
 from estimator.app.state import EstimateInputs, Inputs
 from estimator.core.errors import EstimatorError
+from estimator.store import backup
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +107,13 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        self.setCentralWidget(self.tabs)
+        central = QWidget(self)
+        self._central_layout = QVBoxLayout(central)
+        self._central_layout.setContentsMargins(0, 0, 0, 0)
+        self._central_layout.setSpacing(0)
+        self._central_layout.addWidget(self.tabs)
+        self.setCentralWidget(central)
+        self.banners: dict[str, QLabel] = {}
         self.undo_group = QUndoGroup(self)
         self.pages: dict[str, QWidget] = {}
         self.page_errors: dict[str, str] = {}
@@ -142,6 +150,27 @@ class MainWindow(QMainWindow):
         if restore:
             self._restore()
         self._current_changed(self.tabs.currentIndex())
+
+    # --- banners --------------------------------------------------------------------------------------------
+
+    def show_banner(self, key: str, text: str) -> QLabel:
+        """A one-line notice above the pages (e.g. the database is on a network drive); one per ``key``."""
+        banner = self.banners.get(key)
+        if banner is None:
+            banner = QLabel(self)
+            banner.setObjectName(f"banner_{key}")
+            banner.setWordWrap(True)
+            banner.setTextFormat(Qt.TextFormat.PlainText)
+            banner.setFrameShape(QFrame.Shape.StyledPanel)
+            banner.setBackgroundRole(QPalette.ColorRole.ToolTipBase)
+            banner.setForegroundRole(QPalette.ColorRole.ToolTipText)
+            banner.setAutoFillBackground(True)
+            banner.setContentsMargins(8, 4, 8, 4)
+            self._central_layout.insertWidget(len(self.banners), banner)
+            self.banners[key] = banner
+        banner.setText(text)
+        banner.setAccessibleName(text)
+        return banner
 
     # --- pages ----------------------------------------------------------------------------------------------
 
@@ -196,6 +225,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.print_action = self._action(file_menu, "&Print…", "Ctrl+P", self.print_page)
         file_menu.addSeparator()
+        self.backup_action = self._action(file_menu, "&Back up database…", None, lambda: self.back_up_database())
+        file_menu.addSeparator()
         # Explicit keys: StandardKey.Quit is empty on some platforms (and offscreen).
         self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
 
@@ -217,7 +248,8 @@ class MainWindow(QMainWindow):
             self.page_actions.append(action)
 
         help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "&About", None, self._about)
+        self.about_action = self._action(help_menu, "&About", None, self._about)
+        self._action(help_menu, "About &Qt", None, QApplication.aboutQt)
 
     def _action(self, menu: Any, text: str, shortcut: Any, slot: Callable[..., Any]) -> QAction:
         action = QAction(text, self)
@@ -227,11 +259,30 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         return action
 
+    def about_text(self) -> str:
+        """Version, tables, licences and the third-party components, as Help > About shows them."""
+        return about.about_text(self.context.catalog.releases())
+
     def _about(self) -> None:
-        dialogs().information(self, "About", f"{APP_TITLE}\nMedicare Physician Fee Schedule tables: "
-                              + ", ".join(f"{r.release} ({r.origin})" for r in self.context.catalog.releases()))
+        dialogs().information(self, "About 17000 Estimator", self.about_text())
 
     # --- file actions ------------------------------------------------------------------------------------------
+
+    def back_up_database(self, path: Path | None = None) -> Path | None:
+        """File > Back up database…: a consistent copy of the practice database (SQLite's backup API)."""
+        if path is None:
+            suggested = f"practice-backup-{dt.date.today().isoformat()}.sqlite"
+            path = dialogs().save_file(self, "Back up the practice database", suggested,
+                                       "Estimator databases (*.sqlite);;All files (*)")
+            if path is None:
+                return None
+        try:
+            written = backup.backup_database(self.context.store, path)
+        except EstimatorError as exc:
+            dialogs().error(self, "Back up database", str(exc))
+            return None
+        self.statusBar().showMessage(f"Backed up the practice database to {written}", 8000)
+        return written
 
     def export_table_csv(self, path: Path | None = None) -> Path | None:
         """Write the current page's main table as CSV (asks where when ``path`` is None)."""

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import os
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from estimator import __version__
+from estimator import about, logs
 from estimator.cli.common import Context, Parser
 from estimator.core.errors import EstimatorError
+from estimator.tables.shipped import default_catalog
 
 #: Command groups register in this order; any other ``estimator/cli/*_commands.py`` module follows.
 FIRST = ("pricing_commands", "encounter_commands", "store_commands")
@@ -22,10 +25,26 @@ def command_modules() -> list[str]:
     return [name for name in FIRST if name in found] + [name for name in found if name not in FIRST]
 
 
+class VersionAction(argparse.Action):
+    """``--version``: the package version and the newest tables, looked up only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        try:
+            releases = default_catalog().releases()
+        except EstimatorError:
+            releases = []
+        print(about.version_line(releases))
+        parser.exit()
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="estimator", description="Reimbursement estimator for premalignant lesion destruction "
                     "(CPT 17000/17003/17004) and the services billed beside it.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=VersionAction, help="print the version and the fee-schedule tables")
     parser.add_argument("--db", help="practice database file (default: $ESTIMATOR_DB or the user data folder)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     for name in command_modules():
@@ -37,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; a user error prints one line to stderr and exits 1, never a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    log_path = logs.setup_logging()
     ctx = Context(db=args.db)
     try:
         return int(args.run(args, ctx))
@@ -54,11 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line, unless debugging
         if os.environ.get("ESTIMATOR_DEBUG"):
             raise
+        logs.log_unexpected(f"estimator {args.command}", type(exc), exc, exc.__traceback__)
+        where = f"; details are in {log_path}" if log_path else ""
         sys.stderr.write(f"estimator: internal error: {type(exc).__name__}: {exc} "
-                         "(set ESTIMATOR_DEBUG=1 for details and please report it)\n")
+                         f"(set ESTIMATOR_DEBUG=1 for details and please report it{where})\n")
         return 70
     finally:
         ctx.close()
+        logs.close_logging()
 
 
 if __name__ == "__main__":

@@ -40,6 +40,9 @@ class Context:
     def store(self) -> SqliteStore:
         """The practice database, opened (and created or migrated) on first use."""
         if self._store is None:
+            warning = paths.network_warning(self.db_path)
+            if warning:
+                sys.stderr.write(f"estimator: warning: {warning}\n")
             self._store = SqliteStore(self.db_path)
         return self._store
 

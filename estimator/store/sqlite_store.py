@@ -119,9 +119,10 @@ class SqliteStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        db: sqlite3.Connection | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            db = self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             self._db.row_factory = sqlite3.Row
             self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA journal_mode = WAL")
@@ -129,9 +130,13 @@ class SqliteStore:
             self._db.execute("PRAGMA synchronous = FULL")
             self._migrate()
             self._ensure_builtins()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: cannot open the practice database ({exc}); "
-                             "restore a backup (practice.sqlite.bak-*) or move the file away") from None
+        except BaseException as exc:
+            if db is not None:  # never leave a connection open behind a failed start
+                db.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreError(f"{self.path}: cannot open the practice database ({exc}); "
+                                 "restore a backup (practice.sqlite.bak-*) or move the file away") from None
+            raise
 
     # --- plumbing -----------------------------------------------------------------------------------------
 
@@ -183,6 +188,10 @@ class SqliteStore:
 
     def close(self) -> None:
         self._db.close()
+
+    def connection_for_backup(self) -> sqlite3.Connection:
+        """The open connection, for SQLite's online backup API (``estimator.store.backup``)."""
+        return self._db
 
     def integrity_ok(self) -> bool:
         return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")

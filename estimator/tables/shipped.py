@@ -26,7 +26,7 @@ from typing import Any, Final
 import numpy as np
 
 from estimator import paths
-from estimator.core.errors import DataFileError, InputError
+from estimator.core.errors import DataFileError, EstimatorError, InputError
 from estimator.core.money import to_scaled
 from estimator.core.pricing import check_exact
 from estimator.core.schedule import (
@@ -465,11 +465,15 @@ class TableCatalog:
 
     def __init__(self, roots: Sequence[tuple[Path, str]]) -> None:
         self._releases: list[Release] = []
+        self._origins = dict(roots)
         for root, origin in roots:
             if not root.is_dir():
                 continue
             for folder in sorted(p for p in root.iterdir() if (p / MANIFEST).is_file()):
-                manifest = read_manifest(folder)
+                try:
+                    manifest = read_manifest(folder)
+                except DataFileError as exc:
+                    raise TablesDamagedError(f"fee-schedule tables damaged: {exc}; {_fix(origin)}") from None
                 self._releases.append(Release(int(manifest["year"]), str(manifest["release"]),
                                               dt.date.fromisoformat(manifest["effective"]), folder, origin))
         # Newest effective date last; for the same release an imported copy wins over the shipped one.
@@ -512,8 +516,26 @@ class TableCatalog:
 
     def _load(self, folder: Path) -> TableSet:
         if folder not in self._loaded:
-            self._loaded[folder] = load_table_set(folder)
+            try:
+                self._loaded[folder] = load_table_set(folder)
+            except DataFileError as exc:
+                origin = next((r.origin for r in self._releases if r.folder == folder), "imported")
+                raise TablesDamagedError(f"fee-schedule tables damaged: {exc}; {_fix(origin)}") from None
         return self._loaded[folder]
+
+    def check_complete(self) -> None:
+        """Every release's files are present (a quick check before the app opens a window).
+
+        Raises:
+            TablesDamagedError: no release at all, or a file named in a manifest is missing.
+        """
+        if not self._releases:
+            raise TablesDamagedError(f"no fee-schedule tables found; {_fix('shipped')}")
+        for release in self._releases:
+            for name in read_manifest(release.folder)["tables"]:
+                if not (release.folder / name).is_file():
+                    raise TablesDamagedError(f"fee-schedule tables incomplete: {release.folder / name} is missing; "
+                                             f"{_fix(release.origin)}")
 
 
 def import_release(
@@ -543,6 +565,25 @@ def import_release(
     return manifest
 
 
+class TablesDamagedError(EstimatorError):
+    """The fee-schedule tables are missing or damaged; the message names the file and how to get it back."""
+
+
+def _fix(origin: str) -> str:
+    if origin == "shipped":
+        return ("the installation is incomplete or damaged: reinstall the estimator (the desktop build, or "
+                "'python -m pip install --force-reinstall ak-estimator')")
+    return ("import that CMS release again with 'estimator tables import' "
+            "(or Fee tables > Import CMS release… in the app)")
+
+
 def default_catalog() -> TableCatalog:
-    """Shipped tables plus whatever the user imported."""
-    return TableCatalog([(paths.shipped_tables_root(), "shipped"), (paths.user_tables_root(), "imported")])
+    """Shipped tables plus whatever the user imported.
+
+    Raises:
+        TablesDamagedError: the package carries no tables (an incomplete installation).
+    """
+    shipped = paths.shipped_tables_root()
+    if not shipped.is_dir() or not any((p / MANIFEST).is_file() for p in shipped.iterdir()):
+        raise TablesDamagedError(f"no fee-schedule tables in {shipped}; {_fix('shipped')}")
+    return TableCatalog([(shipped, "shipped"), (paths.user_tables_root(), "imported")])

@@ -35,7 +35,7 @@ Medicare = 100
 
 @pytest.fixture(scope="module")
 def catalog() -> TableCatalog:
-    return TableCatalog([(REPO / "rvu_tables", "shipped")])
+    return TableCatalog([(REPO / "estimator" / "rvu_tables", "shipped")])
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication, QTextDocument
@@ -41,7 +42,7 @@ class DialogService:
                   filters: str = "CSV files (*.csv)") -> Path | None:
         """A file to write, or ``None`` when cancelled (or headless)."""
         if self.headless:
-            log.info("headless: would ask where to save %s (%s)", suggested, title)
+            log.info("headless: would ask where to save (%s)", title)
             return None
         name, _ = QFileDialog.getSaveFileName(parent, title, suggested, filters)
         return Path(name) if name else None
@@ -57,7 +58,7 @@ class DialogService:
     def confirm(self, parent: QWidget | None, title: str, text: str) -> bool:
         """Ask a yes/no question (the safe answer, no, when headless)."""
         if self.headless:
-            log.info("headless: would ask %r: %s -> no", title, text)
+            log.info("headless: would ask %r -> no", title)
             return False
         answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes
                                       | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
@@ -65,13 +66,14 @@ class DialogService:
 
     def error(self, parent: QWidget | None, title: str, text: str) -> None:
         if self.headless:
-            log.warning("%s: %s", title, text)
+            log.warning("headless: error dialog %r (its text is not logged: it may name a patient)", title)
+            print(f"{title}: {text}", file=sys.stderr)
             return
         QMessageBox.warning(parent, title, text)
 
     def information(self, parent: QWidget | None, title: str, text: str) -> None:
         if self.headless:
-            log.info("%s: %s", title, text)
+            log.info("headless: information dialog %r", title)
             return
         QMessageBox.information(parent, title, text)
 

@@ -1,0 +1,82 @@
+"""The log file: one rotating file in the user's log folder, shared by the CLI and the app.
+
+A windowed app has no console, so what goes wrong must land somewhere a user can find and send: the log
+file, which error dialogs name.  Patient details never go in it: the program logs no patient data, and an
+unexpected error is logged as its type and stack only — its message, which may quote what was typed (a
+patient's name), is shown to the user and not written down.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import sys
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from estimator import paths
+
+LOG_NAME = "estimator.log"
+MAX_BYTES = 1_000_000
+BACKUPS = 4
+_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
+
+
+def log_file() -> Path:
+    return paths.user_log_dir() / LOG_NAME
+
+
+class _OwnerOnlyRotatingHandler(logging.handlers.RotatingFileHandler):
+    """A rotating file whose every generation is created readable by its owner only."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return os.fdopen(fd, self.mode.replace("w", "a"), encoding=self.encoding, errors=self.errors)
+
+
+def setup_logging(console_prefix: str | None = None, level: int = logging.INFO) -> Path | None:
+    """Send the ``estimator`` loggers to the log file (and warnings to stderr with ``console_prefix``).
+
+    Returns the log file, or None when it cannot be written (the program still runs; stderr only).
+    """
+    root = logging.getLogger("estimator")
+    root.setLevel(level)
+    for handler in list(root.handlers):
+        if getattr(handler, "_estimator", False):
+            root.removeHandler(handler)
+            handler.close()
+    if console_prefix is not None and sys.stderr is not None:
+        console = logging.StreamHandler()
+        console.setLevel(logging.WARNING)
+        console.setFormatter(logging.Formatter(f"{console_prefix}: %(levelname)s: %(message)s"))
+        console._estimator = True  # type: ignore[attr-defined]
+        root.addHandler(console)
+    path = log_file()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handler = _OwnerOnlyRotatingHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
+                                            delay=True)
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler._estimator = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    return path
+
+
+def close_logging() -> None:
+    """Close the handlers ``setup_logging`` added (tests; the end of a run)."""
+    root = logging.getLogger("estimator")
+    for handler in list(root.handlers):
+        if getattr(handler, "_estimator", False):
+            root.removeHandler(handler)
+            handler.close()
+
+
+def log_unexpected(where: str, kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """Log an unexpected error by type and stack, without its message (it may quote patient data)."""
+    stack = "".join(traceback.format_tb(tb))
+    logging.getLogger("estimator").error("unexpected error in %s: %s.%s\n%s", where, kind.__module__,
+                                         kind.__qualname__, stack.rstrip())

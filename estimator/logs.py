@@ -77,6 +77,7 @@ def close_logging() -> None:
 
 def log_unexpected(where: str, kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
     """Log an unexpected error by type and stack, without its message (it may quote patient data)."""
-    stack = "".join(traceback.format_tb(tb))
+    # File, line and function only: no source lines and no locals, so nothing typed can leak in.
+    stack = "\n".join(f"  {Path(f.filename).name}:{f.lineno} in {f.name}" for f in traceback.extract_tb(tb))
     logging.getLogger("estimator").error("unexpected error in %s: %s.%s\n%s", where, kind.__module__,
                                          kind.__qualname__, stack.rstrip())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sqlite3
 import unicodedata
 from collections.abc import Mapping
@@ -23,6 +24,8 @@ from estimator.core import gfe as core_gfe
 from estimator.core.errors import InputError
 from estimator.core.gfe import BillComparison, GoodFaithEstimate, gfe_from_dict, gfe_to_dict, retain_until
 from estimator.store.sqlite_store import SqliteStore
+
+log = logging.getLogger(__name__)
 
 _SUMMARY_COLUMNS: Final = ("id, issued_at, patient_name, patient_dob, scheduled_date, scheduled_on, due_date, "
                            "lang, total_cents, retain_until")
@@ -102,7 +105,10 @@ def save(store: SqliteStore, gfe: GoodFaithEstimate, *, lang: str, inputs: Mappi
         cursor = db.execute(
             "INSERT INTO gfe_log (issued_at, patient_name, patient_dob, scheduled_date, scheduled_on, due_date, "
             "lang, total_cents, inputs_json, pdf, retain_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
-        return int(cursor.lastrowid or 0)
+        entry = int(cursor.lastrowid or 0)
+    # No patient detail here: the log file is not protected like the database.
+    log.info("Good Faith Estimate #%d logged (%s, %d services)", entry, lang, len(gfe.items))
+    return entry
 
 
 def _folded(text: str) -> str:

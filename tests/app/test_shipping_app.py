@@ -56,7 +56,7 @@ def test_about_shows_the_version_tables_licences_and_components(make_window: Win
     for needle in ("All rights reserved", "PySide6-Essentials", "LGPL-3.0", "NumPy", "PyQtGraph", "platformdirs"):
         assert needle in text
     assert "http" not in text  # a link-free list
-    help_menu = [a for a in window.menuBar().actions() if a.text() == "&Help"][0].menu()
+    help_menu = next(a for a in window.menuBar().actions() if a.text() == "&Help").menu()
     assert "About &Qt" in [a.text() for a in help_menu.actions()]
 
 

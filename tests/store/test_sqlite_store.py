@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import signal
 import sqlite3
@@ -91,13 +92,15 @@ def test_migration_from_v1_keeps_data_and_takes_a_backup(tmp_path: Path) -> None
     assert store.query("SELECT count(*) FROM gfe_log")[0][0] == 0
     store.close()
     backup = tmp_path / "old.sqlite.bak-v1"
-    assert sqlite3.connect(backup).execute("SELECT name FROM practice").fetchone()[0] == "Old Practice"
+    with contextlib.closing(sqlite3.connect(backup)) as copy:
+        assert copy.execute("SELECT name FROM practice").fetchone()[0] == "Old Practice"
 
 
 def test_a_database_from_a_newer_program_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.sqlite"
     SqliteStore(path).close()
-    sqlite3.connect(path).execute(f"PRAGMA user_version = {sqlite_store.schema_version() + 1}")
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute(f"PRAGMA user_version = {sqlite_store.schema_version() + 1}")
     with pytest.raises(StoreError, match="newer version"):
         SqliteStore(path)
 

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 import threading
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +47,8 @@ from estimator.app.workers import Progress, Task
 from estimator.core.errors import EstimatorError
 from estimator.core.pricing import price_grid
 from estimator.core.schedule import NATIONAL_KEY, Setting
-from estimator.tables.shipped import TableCatalog, default_catalog, import_release
+from estimator.tables.importing import import_release
+from estimator.tables.shipped import TableCatalog, default_catalog
 
 KEY = "tables"
 TITLE = "Fee tables"
@@ -75,14 +74,7 @@ def run_import(source: Path, user_root: Path, catalog: TableCatalog, progress: P
     """
     thread_id = threading.get_ident()
     progress(0.0, f"reading {source.name}")
-    with tempfile.TemporaryDirectory(prefix="cms-release-") as tmp:
-        folder = source
-        if source.is_file() and source.suffix.lower() == ".zip":
-            progress(0.02, "unpacking the .zip")
-            with zipfile.ZipFile(source) as archive:
-                archive.extractall(tmp)  # zipfile drops absolute paths and '..' parts
-            folder = Path(tmp)
-        manifest = import_release(folder, user_root, catalog, progress=lambda step, done: progress(done * 0.9, step))
+    manifest = import_release(source, user_root, catalog, progress=lambda step, done: progress(done * 0.9, step))
     progress(0.92, "loading the new tables")
     fresh = default_catalog()
     fresh.for_year(int(manifest["year"]))

@@ -26,6 +26,7 @@ from estimator.core.payers import (
     TablesForYear,
     allowed_lines,
 )
+from estimator.core.schedule import TablesInForce
 
 HUNDRED: Final = Decimal(100)
 
@@ -107,6 +108,13 @@ class Estimate:
     @property
     def allowed_cents(self) -> int:
         return self.total("allowed_cents")
+
+    @property
+    def provisional(self) -> TablesInForce | None:
+        """The stand-in release when an amount rests on Medicare rates of a year not yet published."""
+        if uses_provisional_rates(self.claim, self.payer, [line.allowed for line in self.lines]):
+            return self.claim.in_force
+        return None
 
     @property
     def payer_cents(self) -> int:

@@ -12,6 +12,7 @@ stderr on error).  ``--quit-after-show`` exits as soon as the window is shown (s
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 import traceback
@@ -44,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--page", default="estimate", help="page for --screenshot (estimate, compare, payers, "
                                                            "tables, ...); default estimate")
     parser.add_argument("--lesions", type=int, metavar="N", help=f"lesion count to show (1-{MAX_LESIONS})")
+    parser.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="date of service to show (default: today)")
     parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -55,7 +58,8 @@ def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackTy
     dialogs().error(None, "Unexpected error", f"{kind.__name__}: {value}\n\nDetails were written to the log.")
 
 
-def screenshot(app: QApplication, window: MainWindow, page: str, lesions: int | None, path: Path) -> None:
+def screenshot(app: QApplication, window: MainWindow, page: str, lesions: int | None, path: Path,
+               date_of_service: dt.date | None = None) -> None:
     """Render ``page`` with the inputs, after every pending update has run, and save it as PNG.
 
     Raises:
@@ -65,6 +69,8 @@ def screenshot(app: QApplication, window: MainWindow, page: str, lesions: int | 
     window.show_page(page)
     if lesions is not None:
         window.estimate_inputs.set_lesions(lesions)
+    if date_of_service is not None:
+        window.estimate_inputs.update(date_of_service=date_of_service)
     window.show()
     for _ in range(4):  # pages defer some work to the event loop (compare page, chart ranges)
         app.processEvents()
@@ -91,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window = MainWindow(context, settings, restore=args.screenshot is None)
         if args.screenshot is not None:
             try:
-                screenshot(app, window, args.page, args.lesions, Path(args.screenshot))
+                screenshot(app, window, args.page, args.lesions, Path(args.screenshot), args.date)
             finally:
                 window.close()
                 window.deleteLater()

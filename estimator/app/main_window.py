@@ -29,7 +29,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup, QUndoStack
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from estimator.app import pages as pages_package
 from estimator.app import settings as opts
@@ -38,7 +38,9 @@ from estimator.app.dialogs.service import dialogs
 from estimator.app.files import export_model_csv
 from estimator.app.settings import Settings
 from estimator.app.state import EstimateInputs, Inputs
+from estimator.app.views.tables_banner import TablesBanner
 from estimator.core.errors import EstimatorError
+from estimator.tables.status import reminder
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +107,14 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        self.setCentralWidget(self.tabs)
+        self.tables_banner = TablesBanner(self)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.tables_banner)
+        column.addWidget(self.tabs)
+        self.setCentralWidget(central)
         self.undo_group = QUndoGroup(self)
         self.pages: dict[str, QWidget] = {}
         self.page_errors: dict[str, str] = {}
@@ -135,6 +144,8 @@ class MainWindow(QMainWindow):
         self._show_release()
         context.status_posted.connect(lambda text: self.statusBar().showMessage(text, 8000))
         context.store_changed.connect(self._show_release)
+        context.tables_changed.connect(self._show_release)
+        self.estimate_inputs.inputs_changed.connect(lambda _inputs: self._show_release())
         self.tabs.currentChanged.connect(self._current_changed)
         if self.page_errors:
             self.statusBar().showMessage("Some pages could not be loaded: " + ", ".join(self.page_errors), 15000)
@@ -179,11 +190,16 @@ class MainWindow(QMainWindow):
         self.page_changed.emit(self.current_key())
 
     def _show_release(self) -> None:
+        """The status-bar release and the tables banner, for the estimate's date of service."""
+        in_force = None
         try:
             tables = self.estimate_inputs.tables()
-            self.release_label.setText(f"Tables {tables.release} ({tables.year})")
+            in_force = tables.tables_in_force
+            provisional = " provisional" if in_force.provisional else ""
+            self.release_label.setText(f"Tables {tables.release} ({tables.year}){provisional}")
         except EstimatorError:
             self.release_label.setText("")
+        self.tables_banner.show_notice(in_force, reminder(self.context.catalog, self.context.today()))
 
     # --- menus -----------------------------------------------------------------------------------------------
 

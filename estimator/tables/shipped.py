@@ -571,6 +571,11 @@ class TableCatalog:
     def releases(self) -> list[Release]:
         return list(self._releases)
 
+    def set_provisional_cfs(self, provisional_cfs: Mapping[int, ProvisionalCF]) -> None:
+        """Use these provisional CFs from now on (after ``tables set-cf``); loaded tables are kept."""
+        self.provisional_cfs = dict(provisional_cfs)
+        self._in_use.clear()
+
     def years(self) -> list[int]:
         return sorted({r.year for r in self._releases})
 

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from estimator.core.errors import InputError
 from estimator.tables.cms_files import MONTH_LETTER, MONTH_NUMBER
-from estimator.tables.shipped import TableCatalog, import_hint
+from estimator.tables.shipped import TableCatalog
 
 LETTER_MONTH: Final = {letter: MONTH_NUMBER[month] for month, letter in MONTH_LETTER.items()}
 MONTH_NAMES: Final = {1: "January", 4: "April", 7: "July", 10: "October", 12: "December", 3: "March",
@@ -69,13 +69,14 @@ def expected_next(catalog: TableCatalog) -> tuple[str, dt.date, dt.date]:
 def reminder(catalog: TableCatalog, today: dt.date) -> str:
     """One line from 1 December when next year's tables are missing (or this year's, after 1 January)."""
     years = catalog.years()
+    how = "import it in Fee tables > Import CMS release or with 'estimator tables import RVU{yy}A.zip'"
     if today.year not in years:
-        return (f"Medicare's {today.year} fee schedule is not imported: estimates use the {catalog.newest().year} "
-                f"rates and are marked provisional; {import_hint(today.year)}.")
+        return (f"Medicare's {today.year} fee schedule is not imported: {today.year} estimates are provisional; "
+                + how.format(yy=f"{today.year % 100:02d}") + ".")
     if (today.month, today.day) >= REMINDER_FROM and today.year + 1 not in years:
         nxt = today.year + 1
-        return (f"Medicare's {nxt} fee schedule (RVU{nxt % 100:02d}A) is due this month and not imported yet: "
-                f"{nxt} dates will be marked provisional until you {import_hint(nxt)}.")
+        return (f"Medicare's {nxt} fee schedule (RVU{nxt % 100:02d}A) is due in December and not imported yet; "
+                + how.format(yy=f"{nxt % 100:02d}") + ".")
     return ""
 
 

@@ -193,7 +193,7 @@ def build_tables(
 
     Raises:
         DataFileError: a file is missing or malformed (file, line and field named).
-        InputError: the year has no policy constants.
+        InputError: a year older than the policy table's years (a newer one takes its CF from the release).
     """
     progress("reading the RVU file", 0.05)
     rvu_path = _pick_rvu(source, year, release)
@@ -292,6 +292,9 @@ def _new_year_constants(source: Path, year: int, rvu: RvuFile, notes: list[str])
     known year and labelled so (they change by law or CMS notice, not in the RVU file)."""
     table = _policy_table()
     known = max(table, key=int)
+    if year < int(known):
+        raise InputError(f"no payment-policy constants for {year} (this program knows {', '.join(sorted(table))}); "
+                         "only a year newer than those can take its constants from the release")
     carried = {k: {"value": v["value"], "source": f"carried from {known} (not yet in this program's policy "
                                                     f"table): {v['source']}"}
                for k, v in table[known].items() if k != "effective"}

@@ -118,8 +118,8 @@ def release_year(folder: Path) -> int:
     Raises:
         InputError: no PPRRVU file.
     """
-    years = sorted({int(m.group(1)) for p in folder.rglob("*")
-                    if (m := re.search(r"PPRRVU(20\d\d)", p.name.upper()))})
+    years = sorted({2000 + int(m.group(1)[-2:]) for p in folder.rglob("*")
+                    if (m := re.search(r"PPRRVU((?:20)?\d\d)(?!\d)", p.name.upper()))})
     if not years:
         raise InputError(f"no PPRRVU file found in {folder}: a CMS release has e.g. PPRRVU2026_Oct_nonQPP.csv")
     return years[-1]

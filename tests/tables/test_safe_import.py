@@ -78,6 +78,13 @@ def test_a_synthetic_next_year_release_switches_prices_by_date_and_ends_the_prov
     assert user_entries() == [".lock", "2027-RVU27A"]
 
 
+def test_a_release_with_the_pprrvu_file_in_the_txt_layout_imports_the_same(tmp_path: Path) -> None:
+    manifest = importing.import_release(write_release_zip(tmp_path / "RVU27A.zip", layout="txt"),
+                                        paths.user_tables_root(), default_catalog())
+    assert (manifest["release"], manifest["sources"][0]["file"]) == ("RVU27A", "PPRRVU27_JAN.txt")
+    assert price_17000(dt.date(2027, 3, 1)) == ("RVU27A", int(NEXT_17000 * 100), False)
+
+
 def test_tables_the_fallback_lists_ride_along_into_an_imported_release(tmp_path: Path) -> None:
     """A table a release does not rebuild (e.g. the NCCI tables) is carried from the release it updates,
     verified against its sha256 and listed in the new manifest."""

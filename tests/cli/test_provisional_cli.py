@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import REPO_ROOT
 from tests.reports.pdf_text import pdf_text
 
 PRACTICE = ["practice", "set", "--name", "Sunrise Dermatology", "--npi", "1234567893", "--tin", "12-3456789",
@@ -141,3 +142,16 @@ def test_a_forecast_running_into_next_year_says_those_months_are_provisional(cli
     negotiate = cli("negotiate", "--payer", "Medicare", "--mix", str(scenario), "--format", "json").json()
     assert negotiate["tables"]["provisional"] is True
     assert any(n.startswith("Provisional: 2027 Medicare rates") for n in negotiate["notes"])
+
+
+def test_an_audit_of_claims_dated_after_the_newest_tables_says_they_are_provisional(cli, tmp_path) -> None:
+    assert cli("demo", "load").code == 0
+    claims = tmp_path / "claims.csv"
+    claims.write_text((REPO_ROOT / "samples" / "claims_sample.csv").read_text().replace("2026-", "2027-"))
+    mapping = str(REPO_ROOT / "samples" / "claims_mapping.toml")
+    data = cli("audit", str(claims), "--mapping", mapping, "--format", "json").json()
+    assert [(t["release"], t["for_year"], t["provisional"]) for t in data["provisional_tables"]] == [
+        ("RVU26C", 2027, True)]
+    assert "PROVISIONAL: 2027 Medicare rates" in cli("audit", str(claims), "--mapping", mapping).out
+    original = cli("audit", str(REPO_ROOT / "samples" / "claims_sample.csv"), "--mapping", mapping, "--format", "json")
+    assert original.json()["provisional_tables"] == []

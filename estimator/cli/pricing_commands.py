@@ -89,6 +89,8 @@ def register(commands: Any) -> None:
     group = cf.add_mutually_exclusive_group(required=True)
     group.add_argument("--cf", help="the non-QP conversion factor, up to 4 decimals, e.g. 33.5000")
     group.add_argument("--clear", action="store_true", help="remove the year's provisional conversion factor")
+    cf.add_argument("--qp-cf", help="the qualifying APM participants' CF, where the rule gives one "
+                                    "(default: QPs keep the newest release's)")
     cf.add_argument("--source", help="where it comes from, e.g. \"CY 2027 PFS final rule\" (required with --cf)")
     cf.set_defaults(run=run_tables_set_cf)
     un = sub.add_parser("unset-cf", help="remove a provisional conversion factor (same as set-cf --clear)")
@@ -272,8 +274,9 @@ def run_tables_set_cf(args: argparse.Namespace, ctx: Context) -> int:
     year = _provisional_year(ctx, args.year)
     newest = ctx.catalog.newest()
     cf = parse_cf(args.cf, Decimal(newest.conversion_factor))
-    entry = set_provisional_cf(paths.user_tables_root(), year, cf, args.source or "", dt.date.today())
-    write(f"{year} dates of service now use the provisional conversion factor {entry.cf} ({entry.source}) with the "
+    qp = parse_cf(args.qp_cf, Decimal(newest.conversion_factor)) if args.qp_cf else None
+    entry = set_provisional_cf(paths.user_tables_root(), year, cf, args.source or "", dt.date.today(), qp)
+    write(f"{year} dates of service now use the provisional conversion factor {entry.describe()} with the "
           f"{newest.year} RVUs and GPCIs ({newest.release}), marked provisional, until {year}'s CMS release is "
           f"imported; remove it with 'estimator tables unset-cf --year {year}'")
     return 0

@@ -36,9 +36,11 @@ class ProvisionalCF:
     cf: Decimal
     source: str
     entered: dt.date
+    cf_qp: Decimal | None = None  # the qualifying APM participants' CF, where the rule gives one
 
     def describe(self) -> str:
-        return f"{self.cf} (provisional, {self.source}, entered {self.entered.isoformat()})"
+        qp = f"; QP {self.cf_qp}" if self.cf_qp is not None else ""
+        return f"{self.cf}{qp} (provisional, {self.source}, entered {self.entered.isoformat()})"
 
 
 def read_provisional_cfs(root: Path) -> dict[int, ProvisionalCF]:
@@ -57,7 +59,8 @@ def read_provisional_cfs(root: Path) -> dict[int, ProvisionalCF]:
     try:
         data = json.loads(text)
         return {int(year): ProvisionalCF(int(year), Decimal(entry["cf"]), str(entry["source"]),
-                                         dt.date.fromisoformat(entry["entered"]))
+                                         dt.date.fromisoformat(entry["entered"]),
+                                         Decimal(entry["cf_qp"]) if entry.get("cf_qp") else None)
                 for year, entry in data.items()}
     except (ValueError, TypeError, KeyError, AttributeError, InvalidOperation):
         raise DataFileError(str(path), None, None, "is damaged; delete it and enter the CF again with "
@@ -86,7 +89,8 @@ def parse_cf(text: str, reference: Decimal) -> Decimal:
     return cf.quantize(Decimal("0.0001"))
 
 
-def set_provisional_cf(root: Path, year: int, cf: Decimal, source: str, entered: dt.date) -> ProvisionalCF:
+def set_provisional_cf(root: Path, year: int, cf: Decimal, source: str, entered: dt.date,
+                       cf_qp: Decimal | None = None) -> ProvisionalCF:
     """Store (or replace) the provisional CF of ``year``; the file is replaced whole or not at all.
 
     Raises:
@@ -98,7 +102,7 @@ def set_provisional_cf(root: Path, year: int, cf: Decimal, source: str, entered:
     if len(source) > MAX_SOURCE:
         raise InputError(f"--source is {len(source)} characters; keep it under {MAX_SOURCE}")
     entries = read_provisional_cfs(root)
-    entries[year] = ProvisionalCF(year, cf, source, entered)
+    entries[year] = ProvisionalCF(year, cf, source, entered, cf_qp)
     _write(root, entries)
     return entries[year]
 
@@ -114,6 +118,7 @@ def clear_provisional_cf(root: Path, year: int) -> ProvisionalCF | None:
 
 def _write(root: Path, entries: dict[int, ProvisionalCF]) -> None:
     root.mkdir(parents=True, exist_ok=True)
-    data = {str(y): {"cf": str(e.cf), "source": e.source, "entered": e.entered.isoformat()}
+    data = {str(y): {"cf": str(e.cf), "source": e.source, "entered": e.entered.isoformat(),
+                     **({"cf_qp": str(e.cf_qp)} if e.cf_qp is not None else {})}
             for y, e in sorted(entries.items())}
     write_text_atomically(root / FILE, json.dumps(data, indent=2, sort_keys=True) + "\n")

@@ -628,8 +628,10 @@ class TableCatalog:
         override = self.provisional_cfs.get(year)
         if override is not None:
             cf_text = override.describe()
+            qp = (f", QP {override.cf_qp}" if override.cf_qp is not None
+                  else f"; qualifying APM participants keep the {newest.year} QP factor")
             cf_words = (f"your provisional {year} conversion factor {override.cf} ({override.source}, entered "
-                        f"{override.entered.isoformat()})")
+                        f"{override.entered.isoformat()}{qp})")
         else:
             cf_text = f"{newest.conversion_factor} ({newest.release}; no {year} conversion factor entered)"
             cf_words = (f"the {newest.year} conversion factor {newest.conversion_factor} (enter the {year} one from "
@@ -658,8 +660,12 @@ class TableCatalog:
             tables = self._load(release.folder)
             override = self.provisional_cfs.get(in_force.for_year) if in_force.provisional else None
             if override is not None:
-                policy = dataclasses.replace(tables.policy, cf_nonqp=override.cf,
-                                             sources={**tables.policy.sources, "cf_nonqp": override.describe()})
+                # Without a QP factor from the rule, QPs keep the newest release's (the note says so).
+                policy = dataclasses.replace(
+                    tables.policy, cf_nonqp=override.cf,
+                    cf_qp=override.cf_qp if override.cf_qp is not None else tables.policy.cf_qp,
+                    sources={**tables.policy.sources, "cf_nonqp": override.describe(),
+                             **({"cf_qp": override.describe()} if override.cf_qp is not None else {})})
                 schedule = dataclasses.replace(tables.schedule, conversion_factor=to_scaled(override.cf, 10_000))
                 tables = dataclasses.replace(tables, policy=policy, schedule=schedule)
             self._in_use[key] = dataclasses.replace(tables, in_force=in_force)

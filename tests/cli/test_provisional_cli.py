@@ -155,3 +155,14 @@ def test_an_audit_of_claims_dated_after_the_newest_tables_says_they_are_provisio
     assert "PROVISIONAL: 2027 Medicare rates" in cli("audit", str(claims), "--mapping", mapping).out
     original = cli("audit", str(REPO_ROOT / "samples" / "claims_sample.csv"), "--mapping", mapping, "--format", "json")
     assert original.json()["provisional_tables"] == []
+
+
+def test_a_provisional_qp_cf_is_used_for_qps_and_without_it_qps_keep_the_newest(cli) -> None:
+    args = ["price", "17000", "--year", "2027", "--cf", "qp", "--setting", "nonfacility", "--format", "json"]
+    assert cli("tables", "set-cf", "--year", "2027", "--cf", "33.5", "--qp-cf", "33.6", "--source", "rule").code == 0
+    # (0.59 + 1.34 + 0.06) x 33.6000 = 66.864 -> 66.86
+    assert cli(*args).json()[0]["amount"] == "66.86"
+    assert cli("tables", "set-cf", "--year", "2027", "--cf", "33.5", "--source", "rule").code == 0
+    row = cli(*args).json()[0]
+    assert row["amount"] == "66.80"  # 1.99 x 33.5675 (the 2026 QP factor) = 66.799 -> 66.80
+    assert "qualifying APM participants keep the 2026 QP factor" in row["tables"]["note"]

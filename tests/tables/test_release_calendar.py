@@ -7,6 +7,8 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from estimator import paths
 from estimator.core.errors import DataFileError, InputError
@@ -57,8 +59,9 @@ def test_a_provisional_cf_prices_the_next_year_until_it_is_removed() -> None:
     [line] = price_lesions(tables, 1, locality_key="national", setting=Setting.NONFACILITY)
     assert line.cents == 6667 and amount(RVU_17000_NONFAC, "33.5000") == "66.67"  # 66.665 rounds half-up
     in_force = tables.tables_in_force
-    assert in_force.provisional and "your provisional 2027 conversion factor 33.5000 (CY 2027 PFS final rule, " \
-                                      "entered 2026-11-03)" in in_force.note
+    assert in_force.provisional
+    assert ("your provisional 2027 conversion factor 33.5000 (CY 2027 PFS final rule, entered 2026-11-03; "
+            "qualifying APM participants keep the 2026 QP factor)") in in_force.note
     assert in_force.conversion_factor.startswith("33.5000 (provisional")
     # 2026 keeps its own CF.
     [line] = price_lesions(catalog.for_date(dt.date(2026, 12, 1)), 1, locality_key="national",
@@ -114,3 +117,18 @@ def test_the_reminder_starts_on_1_december(today: dt.date, expected: str) -> Non
     assert text.startswith(expected) if expected else text == ""
     if expected:
         assert "Fee tables > Import CMS release" in text and "\n" not in text
+
+
+@settings(max_examples=25)
+@given(day=st.dates(min_value=dt.date(2027, 1, 1), max_value=dt.date(2040, 12, 31)), lesions=st.integers(1, 40))
+def test_any_date_after_the_newest_tables_prices_as_its_last_day_and_is_provisional(day: dt.date,
+                                                                                    lesions: int) -> None:
+    catalog = _CATALOG
+    later, last = catalog.for_date(day), catalog.for_date(dt.date(2026, 12, 31))
+    assert later.tables_in_force.provisional and later.tables_in_force.for_year == day.year
+    assert not last.tables_in_force.provisional
+    assert [ln.cents for ln in price_lesions(later, lesions, locality_key="1320201", setting=Setting.NONFACILITY)] \
+        == [ln.cents for ln in price_lesions(last, lesions, locality_key="1320201", setting=Setting.NONFACILITY)]
+
+
+_CATALOG = default_catalog()  # shipped tables only: no user folder is read at import time

@@ -14,6 +14,7 @@ so the Compare, Documents and other pages price the same visit).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -36,6 +37,8 @@ class AppContext(QObject):
         self.store = store
         self.tasks = TaskRunner(self)
         self.estimate_inputs: QObject | None = None  # the shared EstimateInputs; set by MainWindow
+        #: Today's date for the tables reminder and status (tests set another day).
+        self.today: Callable[[], dt.date] = dt.date.today
 
     def tables(self, year: int | None = None, on: dt.date | None = None) -> TableSet:
         """Tables for a date of service, else a year, else the newest year."""
@@ -50,6 +53,6 @@ class AppContext(QObject):
         self.store_changed.emit()
 
     def replace_catalog(self, catalog: TableCatalog) -> None:
-        """Use a new catalog (after an import) and tell every page to re-price."""
+        """Use a new catalog (after an import or a provisional CF change) and tell every page to re-price."""
         self.catalog = catalog
         self.tables_changed.emit()

@@ -12,6 +12,7 @@ stderr on error).  ``--quit-after-show`` exits as soon as the window is shown (s
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
@@ -46,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--page", default="estimate", help="page for --screenshot (estimate, compare, payers, "
                                                            "tables, ...); default estimate")
     parser.add_argument("--lesions", type=int, metavar="N", help=f"lesion count to show (1-{MAX_LESIONS})")
+    parser.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="date of service to show (default: today)")
     parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
     return parser
 
@@ -72,7 +75,8 @@ def application_icon() -> QIcon:
     return QIcon(str(resources.files("estimator").joinpath("resources", "icon.png")))
 
 
-def screenshot(app: QApplication, window: MainWindow, page: str, lesions: int | None, path: Path) -> None:
+def screenshot(app: QApplication, window: MainWindow, page: str, lesions: int | None, path: Path,
+               date_of_service: dt.date | None = None) -> None:
     """Render ``page`` with the inputs, after every pending update has run, and save it as PNG.
 
     Raises:
@@ -82,6 +86,8 @@ def screenshot(app: QApplication, window: MainWindow, page: str, lesions: int | 
     window.show_page(page)
     if lesions is not None:
         window.estimate_inputs.set_lesions(lesions)
+    if date_of_service is not None:
+        window.estimate_inputs.update(date_of_service=date_of_service)
     window.show()
     for _ in range(4):  # pages defer some work to the event loop (compare page, chart ranges)
         app.processEvents()
@@ -122,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             ", ".join(window.page_errors) + f"\n\n{_where_logged()}")
         if args.screenshot is not None:
             try:
-                screenshot(app, window, args.page, args.lesions, Path(args.screenshot))
+                screenshot(app, window, args.page, args.lesions, Path(args.screenshot), args.date)
             finally:
                 window.close()
                 window.deleteLater()

@@ -39,8 +39,10 @@ from estimator.app.dialogs.service import dialogs
 from estimator.app.files import export_model_csv
 from estimator.app.settings import Settings
 from estimator.app.state import EstimateInputs, Inputs
+from estimator.app.views.tables_banner import TablesBanner
 from estimator.core.errors import EstimatorError
 from estimator.store import backup
+from estimator.tables.status import reminder
 
 log = logging.getLogger(__name__)
 
@@ -107,10 +109,12 @@ class MainWindow(QMainWindow):
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
+        self.tables_banner = TablesBanner(self)
         central = QWidget(self)
         self._central_layout = QVBoxLayout(central)
         self._central_layout.setContentsMargins(0, 0, 0, 0)
         self._central_layout.setSpacing(0)
+        self._central_layout.addWidget(self.tables_banner)
         self._central_layout.addWidget(self.tabs)
         self.setCentralWidget(central)
         self.banners: dict[str, QLabel] = {}
@@ -143,6 +147,8 @@ class MainWindow(QMainWindow):
         self._show_release()
         context.status_posted.connect(lambda text: self.statusBar().showMessage(text, 8000))
         context.store_changed.connect(self._show_release)
+        context.tables_changed.connect(self._show_release)
+        self.estimate_inputs.inputs_changed.connect(lambda _inputs: self._show_release())
         self.tabs.currentChanged.connect(self._current_changed)
         if self.page_errors:
             self.statusBar().showMessage("Some pages could not be loaded: " + ", ".join(self.page_errors), 15000)
@@ -166,7 +172,7 @@ class MainWindow(QMainWindow):
             banner.setForegroundRole(QPalette.ColorRole.ToolTipText)
             banner.setAutoFillBackground(True)
             banner.setContentsMargins(8, 4, 8, 4)
-            self._central_layout.insertWidget(len(self.banners), banner)
+            self._central_layout.insertWidget(self._central_layout.count() - 1, banner)  # above the tabs
             self.banners[key] = banner
         banner.setText(text)
         banner.setAccessibleName(text)
@@ -208,11 +214,16 @@ class MainWindow(QMainWindow):
         self.page_changed.emit(self.current_key())
 
     def _show_release(self) -> None:
+        """The status-bar release and the tables banner, for the estimate's date of service."""
+        in_force = None
         try:
             tables = self.estimate_inputs.tables()
-            self.release_label.setText(f"Tables {tables.release} ({tables.year})")
+            in_force = tables.tables_in_force
+            provisional = " provisional" if in_force.provisional else ""
+            self.release_label.setText(f"Tables {tables.release} ({tables.year}){provisional}")
         except EstimatorError:
             self.release_label.setText("")
+        self.tables_banner.show_notice(in_force, reminder(self.context.catalog, self.context.today()))
 
     # --- menus -----------------------------------------------------------------------------------------------
 

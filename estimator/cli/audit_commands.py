@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Final
 
-from estimator.cli.common import Context, Parser, add_format
+from estimator.cli.common import Context, Parser, add_format, provisional_text
 from estimator.cli.output import json_text, table_text, write
 from estimator.core.audit import DEFAULT_TOLERANCE_CENTS, AuditResult, audit_claims, result_dict, summary
 from estimator.core.money import format_money
@@ -86,16 +86,22 @@ def run_audit(args: argparse.Namespace, ctx: Context) -> int:
                           tables_for_date=catalog.for_date, tables_for_year=catalog.for_year,
                           tolerance_cents=tolerance, problems=parsed.problems)
     patient_ids = not args.no_patient_ids
+    # Claims dated after the newest tables are checked against stand-in rates: say so.
+    newest = catalog.newest().year
+    provisional = [catalog.in_force(y)[1] for y in sorted({c.date_of_service.year for c in result.claims
+                                                            if c.date_of_service.year > newest})]
     if args.out and args.out.lower().endswith(".pdf"):
         size = write_pdf_summary(result, args.out, source=path.name, rows_read=parsed.rows)
         write(f"wrote the audit summary of {path.name} to {args.out} ({size:,} bytes; no patient ids)")
         return 0
     if args.format == "json":
-        text = json_text({"file": path.name, "rows_read": parsed.rows, **result_dict(result, patient_ids=patient_ids)})
+        text = json_text({"file": path.name, "rows_read": parsed.rows, **result_dict(result, patient_ids=patient_ids),
+                          "provisional_tables": [f.as_dict() for f in provisional]})
     elif args.format == "csv":
         text = findings_csv(result, patient_ids=patient_ids)
     else:
-        text = audit_table(result, source=path.name, rows_read=parsed.rows)
+        text = "\n".join([audit_table(result, source=path.name, rows_read=parsed.rows),
+                          *(line for f in provisional for line in provisional_text(f))])
     if args.out:
         write_text_atomically(args.out, text if text.endswith("\n") else text + "\n")
         what = {"csv": f"{len(result.findings)} findings", "json": "the full result"}.get(args.format, "the summary")

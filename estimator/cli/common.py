@@ -11,7 +11,7 @@ from typing import NoReturn
 from estimator import paths
 from estimator.core.errors import InputError
 from estimator.core.payers import Practice
-from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting, TableSet
+from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting, TableSet, TablesInForce
 from estimator.store.sqlite_store import SqliteStore
 from estimator.tables.shipped import TableCatalog, default_catalog
 
@@ -130,3 +130,13 @@ def locality_from(args: argparse.Namespace, tables: TableSet, default: str = NAT
         return NATIONAL_KEY
     tables.localities.index(key)
     return key
+
+
+def tables_block(in_force: TablesInForce | None) -> dict[str, object] | None:
+    """The ``"tables"`` object of every priced JSON output: release, year, provisional, note."""
+    return None if in_force is None else in_force.as_dict()
+
+
+def provisional_text(in_force: TablesInForce | None) -> list[str]:
+    """The line a text output carries when its rates are provisional (none otherwise)."""
+    return [f"PROVISIONAL: {in_force.note}"] if in_force is not None and in_force.provisional else []

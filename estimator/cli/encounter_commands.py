@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from estimator.cli.common import Context, Parser, add_format, locality_from, parse_date
+from estimator.cli.common import Context, Parser, add_format, locality_from, parse_date, provisional_text, tables_block
 from estimator.cli.output import json_text, table_text, write
 from estimator.core import codes as cs
 from estimator.core.encounter import Claim, Encounter, PriorService, ServiceLine
@@ -107,6 +107,7 @@ def claim_dict(claim: Claim) -> dict[str, Any]:
         } for ln in claim.lines],
         "total": format_money(claim.total_cents),
         "findings": [f.as_dict() for f in claim.findings],
+        "tables": tables_block(claim.in_force),
     }
 
 
@@ -119,6 +120,7 @@ def claim_table(claim: Claim, explain: bool) -> str:
     rows.append({"code": "total", "amount": format_money(claim.total_cents)})
     out = [f"{claim.encounter.date_of_service.isoformat()}  {claim.release}  locality {claim.encounter.locality_key}"
            f"  POS {claim.place.code} ({claim.place.name}, {claim.setting.label})",
+           *provisional_text(claim.in_force),
            table_text(rows, ("code", "mods", "units", "each", "reduction", "amount", "service"))]
     if explain:
         for ln in claim.lines:

@@ -178,8 +178,34 @@ def forecast_dict(result: ForecastResult, ctx: Context) -> dict[str, Any]:
         "per_encounter": {"allowed": format_money(half_up(exact.per_encounter_allowed)),
                           "collected": format_money(half_up(exact.per_encounter_collected))},
         "monthly": months, "total": total, "simulation": simulation,
-        "notes": list(model.table.notes), "assumptions": assumptions(model),
+        "notes": list(model.table.notes), "assumptions": [*assumptions(model), *provisional_assumptions(model, ctx)],
+        "tables": forecast_tables(model, ctx),
     }
+
+
+def forecast_tables(model: ForecastModel, ctx: Context) -> dict[str, object]:
+    """The ``"tables"`` object: provisional when the scenario's year, or any month of it, is after the
+    newest release (a forecast running into next year)."""
+    in_force = ctx.catalog.in_force(model.scenario.year)[1]
+    last = max(m.year for m in model.months)
+    if not in_force.provisional and last > ctx.catalog.newest().year:
+        in_force = dataclasses.replace(ctx.catalog.in_force(last)[1], release=in_force.release, year=in_force.year,
+                                       conversion_factor=in_force.conversion_factor)
+    return in_force.as_dict()
+
+
+def provisional_assumptions(model: ForecastModel, ctx: Context) -> list[str]:
+    """What the forecast says about months priced with another year's tables."""
+    year = model.scenario.year
+    late = sorted({m.year for m in model.months if m.year != year})
+    out = []
+    if late:
+        out.append(f"Months in {', '.join(map(str, late))} are priced with the scenario's {year} fee schedule "
+                   f"({model.table.release}).")
+    block = forecast_tables(model, ctx)
+    if block["provisional"]:
+        out.append(f"Provisional: {block['note']}")
+    return out
 
 
 def assumptions(model: ForecastModel) -> list[str]:
@@ -294,7 +320,8 @@ def negotiate_dict(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         "medicare_per_encounter": format_money(half_up(ct.medicare_per_encounter(basis))),
         "revenue": format_money(half_up(ct.revenue(basis, payer.name))),
         "lesser_of_charge": payer.lesser_of_charge,
-        "payers": rows, "what_if": None, "target": None, "notes": list(model.table.notes),
+        "payers": rows, "what_if": None, "target": None,
+        "notes": [*model.table.notes, *provisional_assumptions(model, ctx)], "tables": forecast_tables(model, ctx),
     }
     if change is not None:
         data["what_if"] = _what_if_dict(ct.what_if_rate_change(basis, payer.name, change))

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
-import tempfile
-import zipfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,11 @@ from estimator.cli.common import (
     add_format,
     add_pricing_options,
     locality_from,
+    parse_date,
     parse_year,
+    provisional_text,
     settings_from,
+    tables_block,
 )
 from estimator.cli.output import json_text, render, table_text, write
 from estimator.core.errors import InputError
@@ -28,7 +30,10 @@ from estimator.core.lesions import parse_lesion_count, price_lesions
 from estimator.core.money import format_money, from_scaled
 from estimator.core.pricing import locality_gpcis, price_grid, unpriced_reason
 from estimator.core.schedule import CFVariant
-from estimator.tables.shipped import build_tables, import_release
+from estimator.tables.importing import import_release
+from estimator.tables.provisional_cf import clear_provisional_cf, parse_cf, set_provisional_cf
+from estimator.tables.shipped import build_tables
+from estimator.tables.status import tables_status
 
 PRICE_COLUMNS = ("code", "modifier", "year", "locality", "locality_name", "setting", "work_rvu", "pe_rvu",
                  "mp_rvu", "work_gpci", "pe_gpci", "mp_gpci", "conversion_factor", "amount", "nonpar_amount",
@@ -68,11 +73,29 @@ def register(commands: Any) -> None:
     b.add_argument("--release", help="a specific release, e.g. RVU26B (default: the newest found)")
     b.set_defaults(run=run_tables_build)
     i = sub.add_parser("import", help="load a newer quarterly CMS release into your data folder")
-    i.add_argument("path", help="a folder or .zip of a CMS RVU release (PPRRVU + GPCI files)")
+    i.add_argument("path", help="the .zip of a CMS RVU release as downloaded (or its unpacked folder)")
     i.set_defaults(run=run_tables_import)
     ls = sub.add_parser("list", help="the releases available and which one is in force")
     add_format(ls)
     ls.set_defaults(run=run_tables_list)
+    st = sub.add_parser("status", help="releases in force by quarter, what is provisional, what is due next")
+    st.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)  # tests: another day's view
+    add_format(st)
+    st.set_defaults(run=run_tables_status)
+    cf = sub.add_parser("set-cf", help="a provisional conversion factor for a year CMS has not published yet",
+                        description="Use this conversion factor (e.g. from the final rule) with the newest RVUs and "
+                                    "GPCIs for the year's dates of service until its CMS release is imported.")
+    cf.add_argument("--year", required=True, help="the payment year, e.g. 2027")
+    group = cf.add_mutually_exclusive_group(required=True)
+    group.add_argument("--cf", help="the non-QP conversion factor, up to 4 decimals, e.g. 33.5000")
+    group.add_argument("--clear", action="store_true", help="remove the year's provisional conversion factor")
+    cf.add_argument("--qp-cf", help="the qualifying APM participants' CF, where the rule gives one "
+                                    "(default: QPs keep the newest release's)")
+    cf.add_argument("--source", help="where it comes from, e.g. \"CY 2027 PFS final rule\" (required with --cf)")
+    cf.set_defaults(run=run_tables_set_cf)
+    un = sub.add_parser("unset-cf", help="remove a provisional conversion factor (same as set-cf --clear)")
+    un.add_argument("--year", required=True)
+    un.set_defaults(run=run_tables_unset_cf)
 
 
 def _split_code(text: str) -> tuple[str, str]:
@@ -117,12 +140,14 @@ def run_price(args: argparse.Namespace, ctx: Context) -> int:
                     "limiting_charge": format_money(int(limiting[r_i, l_i, s_i])) if priced else None,
                     "status": str(sch.status[row]),
                     "reason": None if priced else unpriced_reason(sch, row, setting),
+                    "tables": tables_block(tables.tables_in_force),
                 })
     if args.format == "table":
         columns = ("code", "modifier", "locality", "setting", "amount", "nonpar_amount", "limiting_charge", "reason")
         heads = ("code", "mod", "locality", "setting", "par", "non-par", "limiting", "note")
-        write(f"{tables.year} fee schedule ({tables.release}), CF {tables.policy.conversion_factor(cf)} ({cf.value})"
-              f"{'' if floor else ', work GPCI without floor'}\n" + table_text(records, columns, heads))
+        write("\n".join([f"{tables.year} fee schedule ({tables.release}), CF {tables.policy.conversion_factor(cf)} "
+                         f"({cf.value}){'' if floor else ', work GPCI without floor'}",
+                         *provisional_text(tables.tables_in_force), table_text(records, columns, heads)]))
     else:
         write(render(records, PRICE_COLUMNS, args.format))
     return 0
@@ -141,13 +166,14 @@ def run_lesions(args: argparse.Namespace, ctx: Context) -> int:
         "locality_name": tables.localities.locality(key).name, "setting": setting.value, "cf_variant": args.cf,
         "lines": [{"code": ln.code, "units": ln.units, "unit_amount": format_money(ln.unit_cents),
                    "amount": format_money(ln.cents), "label": tables.label(ln.code)} for ln in lines],
-        "total": format_money(total),
+        "total": format_money(total), "tables": tables_block(tables.tables_in_force),
     }
     if args.format == "json":
         write(json_text(result))
     else:
         rows = [*result["lines"], {"code": "total", "amount": result["total"]}]
         write(f"{count} lesion(s), {result['locality_name']}, {setting.label}, {tables.year} ({tables.release})\n"
+              + "".join(f"{line}\n" for line in provisional_text(tables.tables_in_force))
               + table_text(rows, ("code", "units", "unit_amount", "amount", "label"),
                            ("code", "units", "each", "amount", "service")))
     return 0
@@ -207,19 +233,64 @@ def run_tables_build(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_tables_import(args: argparse.Namespace, ctx: Context) -> int:
-    source = Path(args.path)
-    if not source.exists():
-        raise InputError(f"{source} does not exist: give the folder or .zip of a CMS RVU release")
-    with tempfile.TemporaryDirectory() as unpacked:
-        if source.is_file():
-            if not zipfile.is_zipfile(source):
-                raise InputError(f"{source} is neither a folder nor a .zip file")
-            with zipfile.ZipFile(source) as archive:
-                archive.extractall(unpacked)
-            source = Path(unpacked)
-        manifest = import_release(source, paths.user_tables_root(), ctx.catalog)
-    write(f"imported {manifest['release']} ({manifest['year']}), effective {manifest['effective']}; "
-          "it is used for dates of service from then on")
+    manifest = import_release(Path(args.path), paths.user_tables_root(), ctx.catalog)
+    # Only now, with the release swapped in whole, is it "imported".
+    write(f"imported {manifest['release']} ({manifest['year']}), effective {manifest['effective']}, CF "
+          f"{manifest['constants']['cf_nonqp']['value']}; it is used for dates of service from then on"
+          + "".join(f"\nnote: {n}" for n in manifest["notes"]))
+    return 0
+
+
+def run_tables_status(args: argparse.Namespace, ctx: Context) -> int:
+    status = tables_status(ctx.catalog, parse_date(args.today) if args.today else dt.date.today())
+    if args.format == "json":
+        write(json_text(status.as_dict()))
+        return 0
+    rows = [{"quarter": q.quarter, "release": q.release, "origin": q.origin,
+             "provisional": "PROVISIONAL" if q.provisional else "", "cf": q.conversion_factor, "note": q.note}
+            for q in status.quarters]
+    lines = ["Fee-schedule tables by quarter of the date of service:",
+             table_text(rows, ("quarter", "release", "origin", "provisional", "cf", "note"),
+                        ("quarter", "release", "origin", "", "conversion factor", "note")),
+             f"Due next: {status.due_next}"]
+    if status.reminder:
+        lines.append(f"Reminder: {status.reminder}")
+    write("\n".join(lines))
+    return 0
+
+
+def _provisional_year(ctx: Context, text: str) -> int:
+    year = parse_year(text)
+    newest = ctx.catalog.newest()
+    if year <= newest.year:
+        raise InputError(f"{year} already has CMS tables ({ctx.catalog.release_for(year).release}); a provisional "
+                         f"conversion factor is only for a year after {newest.year}")
+    return year
+
+
+def run_tables_set_cf(args: argparse.Namespace, ctx: Context) -> int:
+    if args.clear:
+        return run_tables_unset_cf(args, ctx)
+    year = _provisional_year(ctx, args.year)
+    newest = ctx.catalog.newest()
+    cf = parse_cf(args.cf, Decimal(newest.conversion_factor))
+    qp = parse_cf(args.qp_cf, Decimal(newest.conversion_factor)) if args.qp_cf else None
+    entry = set_provisional_cf(paths.user_tables_root(), year, cf, args.source or "", dt.date.today(), qp)
+    write(f"{year} dates of service now use the provisional conversion factor {entry.describe()} with the "
+          f"{newest.year} RVUs and GPCIs ({newest.release}), marked provisional, until {year}'s CMS release is "
+          f"imported; remove it with 'estimator tables unset-cf --year {year}'")
+    return 0
+
+
+def run_tables_unset_cf(args: argparse.Namespace, ctx: Context) -> int:
+    year = parse_year(args.year)
+    removed = clear_provisional_cf(paths.user_tables_root(), year)
+    if removed is None:
+        write(f"no provisional conversion factor was set for {year}; nothing changed")
+    else:
+        newest = ctx.catalog.newest()
+        write(f"removed the provisional {year} conversion factor {removed.cf}; {year} dates of service use the "
+              f"{newest.year} conversion factor {newest.conversion_factor} again until {year}'s release is imported")
     return 0
 
 

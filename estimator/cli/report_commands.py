@@ -12,10 +12,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from estimator.cli.common import Context, Parser, add_format, parse_date, parse_year
+from estimator.cli.common import (
+    Context,
+    Parser,
+    add_format,
+    parse_date,
+    parse_year,
+    provisional_text,
+    tables_block,
+)
 from estimator.cli.encounter_commands import add_encounter_options, encounter_from
 from estimator.cli.output import FORMATS, json_text, render, table_text, write
 from estimator.cli.store_commands import add_benefit_options, benefits_from
@@ -36,7 +45,7 @@ from estimator.core.money import format_money
 from estimator.core.parsing import parse_money
 from estimator.core.payers import SELF_PAY, Method
 from estimator.core.rules import build_claim
-from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting
+from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting, TablesInForce
 from estimator.files import write_bytes_atomically
 from estimator.reports import csv_exports, i18n
 from estimator.store import gfe_log
@@ -197,6 +206,16 @@ def prepare_gfe(args: argparse.Namespace, ctx: Context,
     return gfe, findings
 
 
+def gfe_tables(gfe: GoodFaithEstimate, ctx: Context) -> dict[str, object] | None:
+    """The GFE's ``"tables"`` object: provisional only when a charge fell back to a stand-in Medicare rate."""
+    if gfe.service_date is None:
+        return None
+    block = ctx.catalog.in_force(gfe.service_date.year, gfe.service_date)[1].as_dict()
+    if not gfe.rates_for_year:
+        block.update(provisional=False, note="priced from the practice's charge master: no Medicare rate is used")
+    return block
+
+
 def _no_benefits() -> argparse.Namespace:
     """Self-pay: no plan, so the standard (empty) benefits."""
     return argparse.Namespace(deductible_remaining=None, coinsurance=None, copay="0", copay_per="visit",
@@ -226,12 +245,14 @@ def run_gfe_issue(args: argparse.Namespace, ctx: Context) -> int:
     result = {"id": entry_id, "out": str(out), "total": format_money(gfe.total_cents),
               "due_date": due.due.isoformat() if due.due else None, "timing": due.timing.value,
               "rule": due.explain(), "retain_until": gfe_log.get(ctx.store, entry_id).record.retain_until,
-              "lang": args.lang, "findings": [f.as_dict() for f in findings]}
+              "lang": args.lang, "findings": [f.as_dict() for f in findings], "tables": gfe_tables(gfe, ctx)}
     if args.format == "json":
         write(json_text(result))
         return 0
+    provisional = result["tables"] and result["tables"]["provisional"]
     write(f"Good Faith Estimate #{entry_id} written to {out} (total expected charges {result['total']}).\n"
-          f"{due.explain()}\nLogged; keep until {result['retain_until']}.")
+          + (f"PROVISIONAL: {result['tables']['note']}\n" if provisional else "")
+          + f"{due.explain()}\nLogged; keep until {result['retain_until']}.")
     return 0
 
 
@@ -323,41 +344,57 @@ def run_export_fee_schedule(args: argparse.Namespace, ctx: Context) -> int:
     settings = list(Setting) if args.setting == "both" else [Setting(args.setting)]
     rows = csv_exports.fee_schedule_rows(tables, key, settings, CFVariant(args.cf), floor=not args.no_floor)
     csv_exports.write_csv(args.out, rows, csv_exports.fee_schedule_columns(settings))
-    write(f"wrote {len(rows)} codes ({tables.release}, locality {key}) to {args.out}")
+    write("\n".join([f"wrote {len(rows)} codes ({tables.release}, locality {key}) to {args.out}",
+                     *provisional_text(tables.tables_in_force)]))
     return 0
 
 
-def _emit(rows: list[dict[str, Any]], columns: tuple[str, ...], args: argparse.Namespace) -> int:
+def _emit(rows: list[dict[str, Any]], columns: tuple[str, ...], args: argparse.Namespace,
+          in_force: Sequence[TablesInForce]) -> int:
+    """Print or write the rows; JSON rows carry their ``"tables"`` object, text says when it is provisional
+    (``in_force``: one for all rows, or one per row)."""
+    per_row = list(in_force) if len(in_force) == len(rows) else [in_force[0]] * len(rows)
+    notes = list(dict.fromkeys(line for f in in_force for line in provisional_text(f)))
     if args.out:
         csv_exports.write_csv(args.out, rows, columns)
-        write(f"wrote {len(rows)} rows to {args.out}")
+        write("\n".join([f"wrote {len(rows)} rows to {args.out}", *notes]))
+    elif args.format == "json":
+        write(json_text([{**r, "tables": tables_block(f)} for r, f in zip(rows, per_row, strict=True)]))
+    elif args.format == "csv":
+        write(render(rows, columns, "csv"))
     else:
-        write(render(rows, columns, args.format))
+        write("\n".join([*notes, render(rows, columns, args.format)]))
     return 0
 
 
 def run_compare_payers(args: argparse.Namespace, ctx: Context) -> int:
     encounter = encounter_from(args, ctx, ctx.practice_defaults())
-    claim = build_claim(encounter, ctx.tables(on=encounter.date_of_service))
+    tables = ctx.tables(on=encounter.date_of_service)
+    claim = build_claim(encounter, tables)
     names = [n for n in (args.payers or "").split(",") if n.strip()]
     payers = [ctx.store.payer(n) for n in names] if names else ctx.store.payers()
     rows = compare_payers(claim, payers, ctx.practice(), benefits_from(args), lambda year: ctx.tables(year))
-    return _emit(csv_exports.payer_rows(rows), csv_exports.PAYER_COLUMNS, args)
+    return _emit(csv_exports.payer_rows(rows), csv_exports.PAYER_COLUMNS, args, [tables.tables_in_force])
 
 
 def run_compare_localities(args: argparse.Namespace, ctx: Context) -> int:
     encounter = encounter_from(args, ctx, ctx.practice_defaults())
-    rows = compare_localities(encounter, ctx.tables(on=encounter.date_of_service))
+    tables = ctx.tables(on=encounter.date_of_service)
+    rows = compare_localities(encounter, tables)
     if args.top is not None:
         if args.top < 1:
             raise InputError(f"--top must be at least 1, got {args.top}")
         rows = rows[:args.top]
-    return _emit(csv_exports.locality_rows(rows), csv_exports.LOCALITY_COLUMNS, args)
+    return _emit(csv_exports.locality_rows(rows), csv_exports.LOCALITY_COLUMNS, args, [tables.tables_in_force])
 
 
 def run_compare_years(args: argparse.Namespace, ctx: Context) -> int:
     encounter = encounter_from(args, ctx, ctx.practice_defaults())
     years = [parse_year(y) for y in args.years.split(",") if y.strip()] if args.years else ctx.catalog.years()
-    rows = compare_years(encounter, [ctx.tables(y) for y in years])
-    return _emit(csv_exports.year_rows(rows), csv_exports.YEAR_COLUMNS, args)
+    tables = [ctx.tables(y) for y in years]
+    rows = csv_exports.year_rows(compare_years(encounter, tables))
+    for row, t in zip(rows, tables, strict=True):  # a year priced with a stand-in release says so
+        if t.tables_in_force.provisional:
+            row.update(year=t.tables_in_force.for_year, release=f"{t.release} (provisional)")
+    return _emit(rows, csv_exports.YEAR_COLUMNS, args, [t.tables_in_force for t in tables])
 

@@ -10,11 +10,19 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from estimator.cli.common import Context, Parser, add_format, parse_date, parse_year
+from estimator.cli.common import (
+    Context,
+    Parser,
+    add_format,
+    parse_date,
+    parse_year,
+    provisional_text,
+    tables_block,
+)
 from estimator.cli.encounter_commands import add_encounter_options, claim_dict, encounter_from
 from estimator.cli.output import json_text, render, table_text, write
 from estimator.core import codes as cs
-from estimator.core.cost_sharing import Benefits, CopayPer, Estimate, estimate
+from estimator.core.cost_sharing import Benefits, CopayPer, Estimate, estimate, uses_provisional_rates
 from estimator.core.errors import InputError
 from estimator.core.gfe import Patient
 from estimator.core.ids import validate_npi, validate_tin
@@ -407,7 +415,19 @@ def estimate_dict(est: Estimate) -> dict[str, Any]:
         "limiting_charge": None if limiting is None else format_money(limiting),
         "findings": [f.as_dict() for f in est.findings],
         "assumptions": list(est.assumptions),
+        "tables": estimate_tables(est),
     }
+
+
+def estimate_tables(est: Estimate) -> dict[str, object] | None:
+    """The estimate's ``"tables"`` object; a self-pay price from the charge master alone is never provisional
+    (it uses no Medicare rate)."""
+    block = tables_block(est.claim.in_force)
+    if block is not None and not uses_provisional_rates(est.claim, est.payer, [ln.allowed for ln in est.lines]):
+        block["provisional"] = False
+        if est.payer.method is Method.SELF_PAY:
+            block["note"] = "priced from the practice's charge master: no Medicare rate is used"
+    return block
 
 
 def run_estimate(args: argparse.Namespace, ctx: Context) -> int:
@@ -433,6 +453,7 @@ def run_estimate(args: argparse.Namespace, ctx: Context) -> int:
     rows.append({"code": "total", "allowed": data["allowed"], "payer": data["payer_pays"],
                  "patient": data["patient_owes"], "seq": data["sequestration"]})
     out = [f"{data['payer']} ({data['contract']}), {data['date_of_service']}, {data['release']}",
+           *(provisional_text(est.claim.in_force) if data["tables"] and data["tables"]["provisional"] else []),
            table_text(rows, ("code", "mods", "units", "allowed", "payer", "patient", "seq"),
                       ("code", "mods", "units", "allowed", "payer pays", "patient owes", "sequestration")),
            f"\nPatient owes {data['patient_owes']}: " + (

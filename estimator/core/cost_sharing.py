@@ -26,6 +26,7 @@ from estimator.core.payers import (
     TablesForYear,
     allowed_lines,
 )
+from estimator.core.schedule import TablesInForce
 
 HUNDRED: Final = Decimal(100)
 
@@ -109,6 +110,13 @@ class Estimate:
         return self.total("allowed_cents")
 
     @property
+    def provisional(self) -> TablesInForce | None:
+        """The stand-in release when an amount rests on Medicare rates of a year not yet published."""
+        if uses_provisional_rates(self.claim, self.payer, [line.allowed for line in self.lines]):
+            return self.claim.in_force
+        return None
+
+    @property
     def payer_cents(self) -> int:
         return self.total("payer_cents")
 
@@ -133,6 +141,17 @@ class Estimate:
     def limiting_charge_cents(self) -> int | None:
         limits = [line.allowed.limiting_charge_cents for line in self.lines]
         return None if all(v is None for v in limits) else sum(v or 0 for v in limits)
+
+
+def uses_provisional_rates(claim: Claim, payer: Payer, allowed: Sequence[AllowedLine]) -> bool:
+    """Whether an amount rests on Medicare rates that only stand in for a year not yet published.
+
+    A self-pay price comes from the charge master and needs no Medicare rates, except for a code the
+    charge master lacks (priced at Medicare's amount).
+    """
+    if claim.in_force is None or not claim.in_force.provisional:
+        return False
+    return payer.method is not Method.SELF_PAY or any(a.charge_cents is None for a in allowed)
 
 
 def estimate(
@@ -202,6 +221,9 @@ def estimate(
         assumptions.append("Copay is taken first, then the deductible, then coinsurance on the rest of each line.")
     if benefits.secondary_pct:
         assumptions.append(f"A secondary plan pays {benefits.secondary_pct.normalize():f}% of the patient's share.")
+    if uses_provisional_rates(claim, payer, allowed):
+        assert claim.in_force is not None
+        assumptions.append(f"Provisional: {claim.in_force.note}")
     return Estimate(payer, claim, tuple(lines), (*claim.findings, *findings), tuple(assumptions))
 
 

@@ -18,7 +18,7 @@ from estimator.core.findings import Finding
 from estimator.core.lesions import lesion_lines
 from estimator.core.money import cents_to_decimal, scale_cents
 from estimator.core.pricing import PriceTrace, price_unit
-from estimator.core.schedule import NATIONAL_KEY, CFVariant, PlaceOfService, Setting, TableSet
+from estimator.core.schedule import NATIONAL_KEY, CFVariant, PlaceOfService, Setting, TableSet, TablesInForce
 
 #: Multiple-procedure indicator 2: 100% for the highest, 50% for the next four, then by report (DOMAIN s4).
 MPPR_RATES: Final = (100, 50, 50, 50, 50)
@@ -171,6 +171,7 @@ class Claim:
     setting: Setting
     lines: tuple[ClaimLine, ...]
     findings: tuple[Finding, ...] = field(default=())
+    in_force: TablesInForce | None = None  # the release used and whether it is provisional for this date
 
     @property
     def total_cents(self) -> int:
@@ -269,4 +270,5 @@ def price_lines(encounter: Encounter, tables: TableSet) -> Claim:
             reason=unit.reason,
             trace=LineTrace(unit.trace, _setting_reason(place), req.units, tuple(adjustments)),
         ))
-    return Claim(encounter, tables.year, tables.release, place, setting, tuple(lines))
+    return Claim(encounter, tables.year, tables.release, place, setting, tuple(lines),
+                 in_force=tables.tables_in_force)

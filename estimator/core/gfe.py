@@ -98,6 +98,10 @@ class GoodFaithEstimate:
     issued_on: dt.date
     primary_text: str = ""  # the user's own description of the primary service, when given
     requested: bool = False  # asked for by the patient before anything was scheduled
+    #: When a charge fell back to a Medicare rate that only stands in for a year not yet published:
+    #: the rates' year and the year of service (0 otherwise).
+    rates_year: int = 0
+    rates_for_year: int = 0
 
     @property
     def total_cents(self) -> int:
@@ -154,7 +158,7 @@ def build_gfe(
     items: tuple[GfeItem, ...] = ()
     place = ""
     primary_code = primary_label = ""
-    lesions = 0
+    lesions = rates_year = rates_for_year = 0
     if estimate is not None:
         if estimate.payer.method is not Method.SELF_PAY:
             raise InputError(f"a Good Faith Estimate uses the self-pay price; {estimate.payer.name!r} is not a "
@@ -168,6 +172,8 @@ def build_gfe(
             primary = estimate.lines[_primary_index(estimate)].allowed.line
             primary_code, primary_label = primary.code, primary.label
         lesions = estimate.claim.encounter.lesions
+        if (stand_in := estimate.provisional) is not None:
+            rates_year, rates_for_year = stand_in.year, stand_in.for_year
     if service_date is not None and service_date < start:
         gfe_due(start, service_date)  # raises with the explanation
     return GoodFaithEstimate(
@@ -176,7 +182,8 @@ def build_gfe(
         service_date=service_date, due=gfe_due(start, None if requested else service_date),
         providers=(ProviderEstimate(Provider.from_practice(practice), place, items),),
         separately=tuple(s.strip() for s in separately if s.strip()), issued_on=issued_on,
-        primary_text=primary_text.strip(), requested=requested,
+        primary_text=primary_text.strip(), requested=requested, rates_year=rates_year,
+        rates_for_year=rates_for_year,
     )
 
 
@@ -281,6 +288,7 @@ def gfe_to_dict(gfe: GoodFaithEstimate) -> dict[str, Any]:
         } for part in gfe.providers],
         "separately": list(gfe.separately), "issued_on": gfe.issued_on.isoformat(),
         "requested": gfe.requested, "total_cents": gfe.total_cents,
+        "rates_year": gfe.rates_year, "rates_for_year": gfe.rates_for_year,
     }
 
 
@@ -313,6 +321,7 @@ def gfe_from_dict(data: Mapping[str, Any]) -> GoodFaithEstimate:
             separately=tuple(str(s) for s in data["separately"]),
             issued_on=dt.date.fromisoformat(data["issued_on"]),
             primary_text=str(data.get("primary_text", "")), requested=bool(data.get("requested", False)),
+            rates_year=int(data.get("rates_year", 0)), rates_for_year=int(data.get("rates_for_year", 0)),
         )
     except (KeyError, TypeError, ValueError, AssertionError) as exc:
         raise InputError(f"not a stored Good Faith Estimate ({type(exc).__name__}: {exc})") from None

@@ -223,10 +223,11 @@ def allowed_lines(
         elif payer.method is Method.SELF_PAY:
             if charge is None:
                 allowed = line.full_cents or 0
+                stand_in = claim.in_force.document_line if claim.in_force is not None else ""
                 findings.append(Finding("no-charge", "warning", f"{line.code} has no charge in the charge master; "
-                                        "the Medicare amount is used.", "practice charge master",
-                                        "Add the code to the charge master.", line.code))
-                notes.append("no charge master entry: Medicare amount used")
+                                        "the Medicare amount is used" + (f" ({stand_in})." if stand_in else "."),
+                                        "practice charge master", "Add the code to the charge master.", line.code))
+                notes.append("no charge master entry: Medicare amount used" + (f" ({stand_in})" if stand_in else ""))
             else:
                 allowed = charge
                 notes.append(f"charge master {cents_to_decimal(charge)}")

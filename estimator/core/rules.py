@@ -237,4 +237,4 @@ def build_claim(encounter: Encounter, tables: TableSet) -> Claim:
     """
     claim = price_lines(encounter, tables)
     return Claim(claim.encounter, claim.year, claim.release, claim.place, claim.setting, claim.lines,
-                 tuple(check_claim(claim, tables)))
+                 tuple(check_claim(claim, tables)), claim.in_force)

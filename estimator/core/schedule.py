@@ -266,6 +266,33 @@ class Policy:
         return self.cf_qp if variant is CFVariant.QP else self.cf_nonqp
 
 
+@dataclass(frozen=True, slots=True)
+class TablesInForce:
+    """Which release prices a date or year, and whether it only stands in for a year CMS has not published.
+
+    CMS publishes next year's tables in December, often after January visits are booked; until they are
+    imported the newest release prices them, and every output must say so (``provisional``).
+    """
+
+    release: str
+    year: int  # the release's own payment year
+    for_year: int  # the year being priced
+    provisional: bool
+    note: str  # what a front desk reads, naming how to import the new release
+    conversion_factor: str = ""  # "33.4009 (RVU26C)" or the provisional CF with its source
+
+    @property
+    def document_line(self) -> str:
+        """The one line a patient document carries when the rates are provisional ('' otherwise)."""
+        if not self.provisional:
+            return ""
+        return f"estimated with {self.year} Medicare rates; {self.for_year} rates not yet published"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"release": self.release, "year": self.year, "for_year": self.for_year,
+                "provisional": self.provisional, "note": self.note, "conversion_factor": self.conversion_factor}
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class TableSet:
     """One release of the fee-schedule tables, everything pricing needs for a date of service."""
@@ -278,6 +305,15 @@ class TableSet:
     places: PlacesOfService
     policy: Policy
     labels: dict[str, str]
+    in_force: TablesInForce | None = None  # set by the catalog: for which year, provisional or not
+
+    @property
+    def tables_in_force(self) -> TablesInForce:
+        """How these tables are used (a table set loaded on its own prices its own year)."""
+        if self.in_force is not None:
+            return self.in_force
+        return TablesInForce(self.release, self.year, self.year, False,
+                             f"{self.year} Medicare rates ({self.release})", f"{self.policy.cf_nonqp} ({self.release})")
 
     def label(self, code: str) -> str:
         """A plain-language label for a featured code, else the public HCPCS II text, else ''."""

@@ -389,6 +389,13 @@ def _code_cell(code: str, modifiers: Sequence[str]) -> str:
 
 # --- the patient estimate ----------------------------------------------------------------------------------
 
+def _provisional_box(year: int, for_year: int, lang: str) -> str:
+    """The line a document carries when its amounts use Medicare rates standing in for a later year."""
+    line = i18n.text(lang, "provisional_rates", year=year, next=for_year)
+    return ('<table width="100%" cellspacing="0" cellpadding="6" style="margin-top: 6px;"><tr>'
+            f'<td style="background-color: #fff4d6;"><b>{_e(line)}</b></td></tr></table>')
+
+
 def patient_estimate_html(estimate: Estimate, practice: Practice, patient: Patient | None = None,
                           lang: str = "en", issued_on: dt.date | None = None) -> str:
     """The estimate for an insured patient: services, allowed, insurance pays, patient owes and why.
@@ -438,6 +445,8 @@ def patient_estimate_html(estimate: Estimate, practice: Practice, patient: Patie
                       ["", _e(t("total")), "", _e(i18n.money(estimate.allowed_cents)),
                        _e(i18n.money(estimate.payer_cents)), _e(i18n.money(estimate.patient_cents))],
                       wide=1, wide_pct=38))
+    if (stand_in := estimate.provisional) is not None:
+        body.append(_provisional_box(stand_in.year, stand_in.for_year, lang))
     body.append(f"<h2>{_e(t('why_heading'))}</h2><ul>")
     why = []
     if self_pay:
@@ -456,7 +465,9 @@ def patient_estimate_html(estimate: Estimate, practice: Practice, patient: Patie
         why.append(t("limiting_note", amount=i18n.money(estimate.limiting_charge_cents)))
     body.extend(f"<li>{_e(w)}</li>" for w in why)
     body.append(f"</ul><h2>{_e(t('assumptions_heading'))}</h2><ul>")
-    body.extend(f'<li class="small">{_e(i18n.assumption(a, lang))}</li>' for a in estimate.assumptions)
+    # The provisional assumption speaks to the practice (how to import); the patient reads _provisional_box.
+    body.extend(f'<li class="small">{_e(i18n.assumption(a, lang))}</li>' for a in estimate.assumptions
+                if not a.startswith("Provisional: "))
     body.append("</ul>")
     body.append('<table width="100%" cellspacing="0" cellpadding="8" style="margin-top: 10px;">'
                 f'<tr><td class="note"><b>{_e(t("not_guarantee"))}</b></td></tr></table>')
@@ -514,6 +525,8 @@ def gfe_html(gfe: GoodFaithEstimate, lang: str = "en") -> str:
     body.append('<table width="100%" cellspacing="0" cellpadding="6" style="margin-top: 4px;"><tr>'
                 f'<td style="background-color: #e8eef5;"><span class="label">{_e(t("due_by"))}:</span> '
                 f"<b>{_e(due_text(gfe, lang))}</b></td></tr></table>")
+    if gfe.rates_for_year > gfe.rates_year > 0:
+        body.append(_provisional_box(gfe.rates_year, gfe.rates_for_year, lang))
     for part in gfe.providers:
         p = part.provider
         role = t("convening_provider") if p.convening else t("co_provider")

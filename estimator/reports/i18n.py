@@ -65,6 +65,7 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "limiting_note": "This practice does not participate with Medicare. The most it may bill you for these "
                          "services (the limiting charge) is {amount}.",
         "assumptions_heading": "Assumptions used",
+        "provisional_rates": "Estimated with {year} Medicare rates; {next} rates not yet published.",
         "not_guarantee": "This is an estimate, not a guarantee of payment. What you owe is decided by your "
                          "insurance plan when it processes the claim, and may differ if your benefits, the "
                          "services you receive or your plan's rules are different from what is assumed here. "
@@ -168,6 +169,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "limiting_note": "Esta práctica no participa con Medicare. Lo máximo que puede cobrarle por estos "
                          "servicios (el cargo límite) es {amount}.",
         "assumptions_heading": "Supuestos utilizados",
+        "provisional_rates": "Estimado con las tarifas de Medicare de {year}; las tarifas de {next} aún no se "
+                             "han publicado.",
         "not_guarantee": "Esta es una estimación, no una garantía de pago. Lo que usted debe lo decide su plan "
                          "de seguro cuando procesa la reclamación, y puede ser diferente si sus beneficios, los "
                          "servicios que recibe o las reglas de su plan no coinciden con lo que se supone aquí. "

@@ -331,7 +331,8 @@ def scenario_from_dict(data: Mapping[str, Any], env: Environment, *, base_dir: P
                                      f"{', '.join(sorted(TOP_LEVEL))})"))
     newest = env.years[-1] if env.years else 2026
     year = _integer(data["year"], "year", problems) if "year" in data else newest
-    if year is not None and year not in env.years:
+    # A year after the newest tables is priced with them, marked provisional (the tables layer decides).
+    if year is not None and year not in env.years and not (env.years and year > env.years[-1]):
         problems.append(Problem("year", f"no fee-schedule tables for {year}; available: "
                                         f"{', '.join(str(y) for y in env.years)}"))
         year = None

@@ -135,6 +135,9 @@ def period_from_name(path: Path, year_hint: int | None) -> tuple[int, str]:
     match = re.search(r"(JAN|APR|JUL|OCT)[_-]?(20\d\d)", name)
     if match:
         return int(match.group(2)), match.group(1)
+    match = re.search(r"PPRRVU(\d\d)[_-]?(JAN|APR|JUL|OCT)", name)  # two-digit year, e.g. PPRRVU27_JAN.txt
+    if match:
+        return 2000 + int(match.group(1)), match.group(2)
     match = re.search(r"RVU(\d\d)([A-D])", name)
     if match:
         month = {v: k for k, v in MONTH_LETTER.items()}[match.group(2)]

@@ -7,7 +7,9 @@ source file with its row count and sha256), ``rvu.csv``, ``localities.csv``, ``z
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -16,7 +18,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -37,9 +39,11 @@ from estimator.core.schedule import (
     Policy,
     Setting,
     TableSet,
+    TablesInForce,
 )
-from estimator.tables import cms_files
+from estimator.tables import cms_files, swap
 from estimator.tables.cms_files import MONTH_NUMBER, CountyRow, GpciRow, RvuFile, ZipRow
+from estimator.tables.provisional_cf import ProvisionalCF, read_provisional_cfs
 
 SCHEMA: Final = 1
 MANIFEST: Final = "manifest.json"
@@ -109,7 +113,7 @@ def _find(source: Path, patterns: Iterable[str]) -> list[Path]:
 
 def _pick_rvu(source: Path, year: int, release: str | None) -> Path:
     candidates = [p for p in _find(source, [f"PPRRVU{year}*", f"pprrvu{year}*", f"PPRRVU{year % 100:02d}*"])
-                  if p.suffix.lower() in (".csv", ".txt")]
+                  if p.suffix.lower() in (".csv", ".txt") and not _is_qpp(p)]
     if release:
         candidates = [p for p in candidates if cms_files.period_from_name(p, year)[1] == _release_month(release)]
     if not candidates:
@@ -189,24 +193,28 @@ def build_tables(
 
     Raises:
         DataFileError: a file is missing or malformed (file, line and field named).
-        InputError: the year has no policy constants.
+        InputError: a year older than the policy table's years (a newer one takes its CF from the release).
     """
-    policy = policy_constants(year)
     progress("reading the RVU file", 0.05)
     rvu_path = _pick_rvu(source, year, release)
     rvu = cms_files.read_pprrvu(rvu_path, year)
     if rvu.year != year:
         raise DataFileError(str(rvu_path), None, None, f"is a {rvu.year} file, not {year}")
-    if rvu.conversion_factor != Decimal(policy["cf_nonqp"]["value"]):
-        raise DataFileError(str(rvu_path), None, "CONV FACTOR", f"{rvu.conversion_factor} differs from the {year} "
-                            f"conversion factor {policy['cf_nonqp']['value']} in policy.json")
+    notes: list[str] = []
+    if str(year) in _policy_table():
+        policy = policy_constants(year)
+        if rvu.conversion_factor != Decimal(policy["cf_nonqp"]["value"]):
+            raise DataFileError(str(rvu_path), None, "CONV FACTOR", f"{rvu.conversion_factor} differs from the "
+                                f"{year} conversion factor {policy['cf_nonqp']['value']} in policy.json")
+    else:
+        policy = _new_year_constants(source, year, rvu, notes)
     progress("reading the GPCI file", 0.45)
     gpci_path = _pick_gpci(source, year)
     gpcis = cms_files.read_gpci(gpci_path)
     keys = {g.key for g in gpcis}
     sources = [_source_entry("rvu", rvu_path, rvu.release, len(rvu.rows)),
                _source_entry("gpci", gpci_path, rvu.release, len(gpcis))]
-    notes: list[str] = []
+    reused_from = read_manifest(fallback)["release"] if fallback is not None else ""
 
     progress("reading the county crosswalk", 0.55)
     locco = _pick_locco(source, year)
@@ -222,7 +230,7 @@ def build_tables(
                          "the locality keys are identical")
     elif fallback is not None:
         counties = {r["key"]: r["counties"] for r in _read_csv(fallback / LOCALITY_FILE)}
-        notes.append(f"counties reused from the shipped {year} tables (the release has no LOCCO file)")
+        notes.append(f"counties reused from {reused_from} (the release has no LOCCO file)")
     else:
         raise DataFileError(str(source), None, None, f"no locality->county crosswalk (e.g. {year % 100:02d}LOCCO.txt)")
     missing = sorted(keys - counties.keys())
@@ -243,7 +251,7 @@ def build_tables(
         zip_rows = [[z.zip, z.state, z.key, z.rural, "1" if z.plus_four else "0"] for z in zips]
     elif fallback is not None:
         zip_rows = [[r[c] for c in ZIP_COLUMNS] for r in _read_csv(fallback / ZIP_FILE)]
-        notes.append(f"ZIP codes reused from the shipped {year} tables (the release has no ZIP5 file)")
+        notes.append(f"ZIP codes reused from {reused_from} (the release has no ZIP5 file)")
     else:
         raise DataFileError(str(source), None, None, "no ZIP5 file (ZIP code to carrier locality)")
 
@@ -255,6 +263,8 @@ def build_tables(
         ZIP_FILE: _csv_text(ZIP_COLUMNS, sorted(zip_rows)),
         POS_FILE: _resource_text(POS_FILE),
     }
+    if fallback is not None:
+        _carry_over(fallback, files, sources, notes)
     manifest = {
         "schema": SCHEMA,
         "year": year,
@@ -270,6 +280,71 @@ def build_tables(
     _write_folder_atomically(out, files)
     progress("done", 1.0)
     return manifest
+
+
+def _policy_table() -> dict[str, Any]:
+    return dict(json.loads(_resource_text("policy.json")))
+
+
+def _new_year_constants(source: Path, year: int, rvu: RvuFile, notes: list[str]) -> dict[str, Any]:
+    """Constants for a year newer than this program knows: the CF from the release itself (its CONV
+    FACTOR column; the QP factor from its QPP file where included), the rest carried from the newest
+    known year and labelled so (they change by law or CMS notice, not in the RVU file)."""
+    table = _policy_table()
+    known = max(table, key=int)
+    if year < int(known):
+        raise InputError(f"no payment-policy constants for {year} (this program knows {', '.join(sorted(table))}); "
+                         "only a year newer than those can take its constants from the release")
+    carried = {k: {"value": v["value"], "source": f"carried from {known} (not yet in this program's policy "
+                                                    f"table): {v['source']}"}
+               for k, v in table[known].items() if k != "effective"}
+    carried["cf_nonqp"] = {"value": str(rvu.conversion_factor),
+                           "source": f"{rvu.path.name} CONV FACTOR column ({rvu.release})"}
+    qpp = [p for p in _find(source, [f"PPRRVU{year}*QPP*", f"pprrvu{year}*qpp*"])
+           if p.suffix.lower() in (".csv", ".txt") and _is_qpp(p)]
+    if qpp:
+        qp = cms_files.read_pprrvu(max(qpp, key=lambda p: p.suffix.lower() == ".csv"), year)
+        carried["cf_qp"] = {"value": str(qp.conversion_factor), "source": f"{qp.path.name} CONV FACTOR column"}
+    else:
+        carried["cf_qp"] = {"value": str(rvu.conversion_factor),
+                            "source": f"no QPP file in {rvu.release}: the non-QP factor is used for QPs too"}
+        notes.append(f"no QPP PPRRVU file in {rvu.release}: the QP conversion factor is the non-QP one")
+    notes.append(f"{year} is newer than this program's policy table: deductible, coinsurance and the other "
+                 f"constants are carried from {known}")
+    return carried
+
+
+def _carry_over(fallback: Path, files: dict[str, str], sources: list[dict[str, Any]], notes: list[str]) -> None:
+    """Every other table the fallback release lists (e.g. the NCCI tables) rides along into the new
+    release, verified against its sha256, with its source entries and a note, so a quarterly release
+    that does not include it still has it."""
+    manifest = read_manifest(fallback)
+    built_roles = {e["role"] for e in sources} | {"counties", "counties_full_text", "zip_codes"}
+    for name, entry in sorted(manifest["tables"].items()):
+        if name in files:
+            continue
+        text = _read_table_text(fallback / name, entry.get("sha256"))
+        files[name] = text
+        notes.append(f"{name} reused from {manifest['release']} (the release has no newer source for it)")
+    for entry in manifest.get("sources", []):
+        if entry.get("role") not in built_roles:
+            sources.append({**entry, "reused_from": manifest["release"]})
+
+
+def _read_table_text(path: Path, expected_sha: str | None) -> str:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(str(path), None, None, f"cannot read the table ({exc})") from None
+    if expected_sha is not None and _sha(text) != expected_sha:
+        raise DataFileError(str(path), None, None, "does not match the sha256 in manifest.json (the table was "
+                            "changed or damaged; rebuild it with 'estimator tables build')")
+    return text
+
+
+def _is_qpp(path: Path) -> bool:
+    """A PPRRVU file of qualifying APM participants (``..._QPP``), not the ``nonQPP`` one."""
+    return re.search(r"(?<!NON)QPP", path.name.upper()) is not None
 
 
 def _merge_counties(rows: Sequence[CountyRow]) -> dict[str, str]:
@@ -458,34 +533,68 @@ class Release:
     effective: dt.date
     folder: Path
     origin: str  # "shipped" or "imported"
+    conversion_factor: str = ""  # the non-QP CF of its manifest
+
+
+def import_hint(year: int) -> str:
+    """How to import a year's first release, from the command line and in the app."""
+    return (f"import it with 'estimator tables import RVU{year % 100:02d}A.zip' or, in the app, "
+            "Fee tables > Import CMS release")
 
 
 class TableCatalog:
-    """Every table folder in the shipped and user roots; picks the release in force for a date of service."""
+    """Every table folder in the shipped and user roots; picks the release in force for a date of service.
 
-    def __init__(self, roots: Sequence[tuple[Path, str]]) -> None:
+    A year after the newest release is priced with the newest release, flagged provisional (see
+    ``in_force``), with the practice's provisional conversion factor for that year where one was entered.
+    """
+
+    def __init__(self, roots: Sequence[tuple[Path, str]],
+                 provisional_cfs: Mapping[int, ProvisionalCF] | None = None) -> None:
         self._releases: list[Release] = []
-        self._origins = dict(roots)
+        # Only the user's folder is locked: imports write there, never into the shipped tables.
+        self._locked_roots = {root for root, origin in roots if origin == "imported"}
         for root, origin in roots:
             if not root.is_dir():
                 continue
-            for folder in sorted(p for p in root.iterdir() if (p / MANIFEST).is_file()):
-                try:
-                    manifest = read_manifest(folder)
-                except DataFileError as exc:
-                    raise TablesDamagedError(f"fee-schedule tables damaged: {exc}; {_fix(origin)}") from None
-                self._releases.append(Release(int(manifest["year"]), str(manifest["release"]),
-                                              dt.date.fromisoformat(manifest["effective"]), folder, origin))
+            with self._reading(root):
+                for folder in sorted(p for p in root.iterdir() if not p.name.startswith(".")
+                                     and (p / MANIFEST).is_file()):
+                    try:
+                        manifest = read_manifest(folder)
+                    except DataFileError as exc:
+                        raise TablesDamagedError(f"fee-schedule tables damaged: {exc}; {_fix(origin)}") from None
+                    self._releases.append(Release(
+                        int(manifest["year"]), str(manifest["release"]), dt.date.fromisoformat(manifest["effective"]),
+                        folder, origin, str(manifest["constants"]["cf_nonqp"]["value"])))
         # Newest effective date last; for the same release an imported copy wins over the shipped one.
         self._releases.sort(key=lambda r: (r.year, r.effective, r.origin == "imported"))
+        self.provisional_cfs: dict[int, ProvisionalCF] = dict(provisional_cfs or {})
         self._loaded: dict[Path, TableSet] = {}
+        self._in_use: dict[tuple[Path, int], TableSet] = {}
         self._zips: dict[Path, dict[str, ZipEntry]] = {}
 
     def releases(self) -> list[Release]:
         return list(self._releases)
 
+    def set_provisional_cfs(self, provisional_cfs: Mapping[int, ProvisionalCF]) -> None:
+        """Use these provisional CFs from now on (after ``tables set-cf``); loaded tables are kept."""
+        self.provisional_cfs = dict(provisional_cfs)
+        self._in_use.clear()
+
     def years(self) -> list[int]:
         return sorted({r.year for r in self._releases})
+
+    def newest(self) -> Release:
+        """The newest release of all.
+
+        Raises:
+            InputError: no tables at all.
+        """
+        if not self._releases:
+            raise InputError("no fee-schedule tables found; reinstall the program or import a CMS release with "
+                             "'estimator tables import FILE.zip'")
+        return self._releases[-1]
 
     def release_for(self, year: int, on: dt.date | None = None) -> Release:
         """The newest release of ``year`` effective on ``on`` (or the earliest of the year before that).
@@ -502,26 +611,81 @@ class TableCatalog:
         in_force = [r for r in of_year if r.effective <= on]
         return in_force[-1] if in_force else of_year[0]
 
+    def in_force(self, year: int, on: dt.date | None = None) -> tuple[Release, TablesInForce]:
+        """The release that prices ``year`` (on date ``on``), and whether it is provisional: the one place
+        that decides.
+
+        A year after the newest release is never refused: the newest release stands in for it, and the
+        note says so in words a front desk understands, with how to import the real release.
+
+        Raises:
+            InputError: a year before the oldest tables, or between years with no tables.
+        """
+        newest = self.newest()
+        if year <= newest.year:
+            release = self.release_for(year, on)
+            return release, TablesInForce(
+                release.release, release.year, year, False,
+                f"{year} Medicare rates ({release.release}, effective {release.effective.isoformat()})",
+                f"{release.conversion_factor} ({release.release})")
+        override = self.provisional_cfs.get(year)
+        if override is not None:
+            cf_text = override.describe()
+            qp = (f", QP {override.cf_qp}" if override.cf_qp is not None
+                  else f"; qualifying APM participants keep the {newest.year} QP factor")
+            cf_words = (f"your provisional {year} conversion factor {override.cf} ({override.source}, entered "
+                        f"{override.entered.isoformat()}{qp})")
+        else:
+            cf_text = f"{newest.conversion_factor} ({newest.release}; no {year} conversion factor entered)"
+            cf_words = (f"the {newest.year} conversion factor {newest.conversion_factor} (enter the {year} one from "
+                        f"the final rule with 'estimator tables set-cf --year {year}')")
+        note = (f"{year} Medicare rates are not yet published: estimated with the {newest.year} rates "
+                f"({newest.release}) and {cf_words}. CMS publishes RVU{year % 100:02d}A in December; "
+                f"{import_hint(year)}.")
+        return newest, TablesInForce(newest.release, newest.year, year, True, note, cf_text)
+
     def for_year(self, year: int) -> TableSet:
-        return self._load(self.release_for(year).folder)
+        return self._in_force_tables(*self.in_force(year))
 
     def for_date(self, on: dt.date) -> TableSet:
-        return self._load(self.release_for(on.year, on).folder)
+        return self._in_force_tables(*self.in_force(on.year, on))
 
     def zip_codes(self, year: int) -> dict[str, ZipEntry]:
-        folder = self.release_for(year).folder
+        folder = self.in_force(year)[0].folder
         if folder not in self._zips:
-            self._zips[folder] = load_zip_codes(folder)
+            with self._reading(folder.parent):
+                self._zips[folder] = load_zip_codes(folder)
         return self._zips[folder]
+
+    def _in_force_tables(self, release: Release, in_force: TablesInForce) -> TableSet:
+        key = (release.folder, in_force.for_year)
+        if key not in self._in_use:
+            tables = self._load(release.folder)
+            override = self.provisional_cfs.get(in_force.for_year) if in_force.provisional else None
+            if override is not None:
+                # Without a QP factor from the rule, QPs keep the newest release's (the note says so).
+                policy = dataclasses.replace(
+                    tables.policy, cf_nonqp=override.cf,
+                    cf_qp=override.cf_qp if override.cf_qp is not None else tables.policy.cf_qp,
+                    sources={**tables.policy.sources, "cf_nonqp": override.describe(),
+                             **({"cf_qp": override.describe()} if override.cf_qp is not None else {})})
+                schedule = dataclasses.replace(tables.schedule, conversion_factor=to_scaled(override.cf, 10_000))
+                tables = dataclasses.replace(tables, policy=policy, schedule=schedule)
+            self._in_use[key] = dataclasses.replace(tables, in_force=in_force)
+        return self._in_use[key]
 
     def _load(self, folder: Path) -> TableSet:
         if folder not in self._loaded:
             try:
-                self._loaded[folder] = load_table_set(folder)
+                with self._reading(folder.parent):
+                    self._loaded[folder] = load_table_set(folder)
             except DataFileError as exc:
                 origin = next((r.origin for r in self._releases if r.folder == folder), "imported")
                 raise TablesDamagedError(f"fee-schedule tables damaged: {exc}; {_fix(origin)}") from None
         return self._loaded[folder]
+
+    def _reading(self, root: Path) -> contextlib.AbstractContextManager[bool]:
+        return swap.reading(root) if root in self._locked_roots else contextlib.nullcontext(True)
 
     def check_complete(self) -> None:
         """Every release's files are present (a quick check before the app opens a window).
@@ -538,33 +702,6 @@ class TableCatalog:
                                              f"{_fix(release.origin)}")
 
 
-def import_release(
-    source: Path, user_root: Path, catalog: TableCatalog, progress: Progress = _no_progress
-) -> dict[str, Any]:
-    """Build a user copy of the newest release found under ``source`` (a quarterly CMS RVU package).
-
-    ZIP and county tables missing from the package are reused from the catalog's tables of that year.
-    Nothing in ``user_root`` changes unless the whole release is valid.
-
-    Raises:
-        InputError: no PPRRVU file under ``source``.
-        DataFileError: a malformed file (named with its line and field).
-    """
-    years = sorted({int(m.group(1)) for p in source.rglob("*")
-                    if (m := re.search(r"PPRRVU(20\d\d)", p.name.upper()))})
-    if not years:
-        raise InputError(f"no PPRRVU file found under {source}: a CMS release has e.g. PPRRVU2026_Oct_nonQPP.csv")
-    year = years[-1]
-    fallback = catalog.release_for(year).folder if year in catalog.years() else None
-    staging = user_root / f".import-{year}"
-    manifest = build_tables(source, year, staging, fallback=fallback, progress=progress)
-    final = user_root / f"{year}-{manifest['release']}"
-    if final.exists():
-        shutil.rmtree(final)
-    staging.rename(final)
-    return manifest
-
-
 class TablesDamagedError(EstimatorError):
     """The fee-schedule tables are missing or damaged; the message names the file and how to get it back."""
 
@@ -578,7 +715,8 @@ def _fix(origin: str) -> str:
 
 
 def default_catalog() -> TableCatalog:
-    """Shipped tables plus whatever the user imported.
+    """Shipped tables plus whatever the user imported (an interrupted import is finished or rolled back
+    first), with the practice's provisional conversion factors.
 
     Raises:
         TablesDamagedError: the package carries no tables (an incomplete installation).
@@ -586,4 +724,6 @@ def default_catalog() -> TableCatalog:
     shipped = paths.shipped_tables_root()
     if not shipped.is_dir() or not any((p / MANIFEST).is_file() for p in shipped.iterdir()):
         raise TablesDamagedError(f"no fee-schedule tables in {shipped}; {_fix('shipped')}")
-    return TableCatalog([(shipped, "shipped"), (paths.user_tables_root(), "imported")])
+    user_root = paths.user_tables_root()
+    swap.recover(user_root)
+    return TableCatalog([(shipped, "shipped"), (user_root, "imported")], read_provisional_cfs(user_root))

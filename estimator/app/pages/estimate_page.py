@@ -80,6 +80,13 @@ EM_LABELS: Final = {
 BANNER_STYLE = "background: #FDECEA; color: #8B0000; border: 1px solid #B00020; border-radius: 4px; padding: 6px;"
 
 
+def service_date_range(years: list[int]) -> tuple[QDate, QDate]:
+    """Dates of service the page accepts: from the oldest tables through the year after the newest (or after
+    this year), so a January visit can be estimated before CMS publishes its tables (provisionally)."""
+    last = max(years[-1], dt.date.today().year) + 1
+    return QDate(years[0], 1, 1), QDate(last, 12, 31)
+
+
 @dataclass(frozen=True, slots=True)
 class CurrentEstimate:
     """What the estimate page shows: the core estimate and the inputs that produced it."""
@@ -146,8 +153,9 @@ class EstimateForm(QWidget):
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
         years = context.catalog.years()
-        self.date.setDateRange(QDate(years[0], 1, 1), QDate(years[-1], 12, 31))
-        self.date.setToolTip(f"Date of service: picks the fee-schedule tables in force ({years[0]}–{years[-1]})")
+        self.date.setDateRange(*service_date_range(years))
+        self.date.setToolTip(f"Date of service: picks the fee-schedule tables in force ({years[0]}–{years[-1]}; "
+                             "a later date is priced with the newest, marked provisional)")
 
         b = inputs.benefits
         self.deductible = ValidatedField(lambda t: parse_optional_money(t, "Deductible remaining"),
@@ -307,8 +315,7 @@ class EstimateForm(QWidget):
     def _store_changed(self) -> None:
         self.refresh_payers()
         self.locality.set_practice_key(self.state.practice().locality_key)
-        years = self.context.catalog.years()  # an imported release may add a year
-        self.date.setDateRange(QDate(years[0], 1, 1), QDate(years[-1], 12, 31))
+        self.date.setDateRange(*service_date_range(self.context.catalog.years()))  # an import may add a year
 
     def show_inputs(self, inputs: Inputs) -> None:
         """Make the widgets show ``inputs`` (a programmatic change); text being typed is left alone."""

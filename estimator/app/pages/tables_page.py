@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 import threading
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,11 +43,13 @@ from estimator.app.models.fee_table import STATUS_NAMES, FeeFilterProxy, FeeTabl
 from estimator.app.settings import Settings
 from estimator.app.views.combos import ValueCombo
 from estimator.app.views.locality_finder import LocalityFinder
+from estimator.app.views.tables_status import ProvisionalCfDialog, status_summary
 from estimator.app.workers import Progress, Task
 from estimator.core.errors import EstimatorError
 from estimator.core.pricing import price_grid
 from estimator.core.schedule import NATIONAL_KEY, Setting
-from estimator.tables.shipped import TableCatalog, default_catalog, import_release
+from estimator.tables.importing import import_release
+from estimator.tables.shipped import TableCatalog, default_catalog
 
 KEY = "tables"
 TITLE = "Fee tables"
@@ -75,14 +75,7 @@ def run_import(source: Path, user_root: Path, catalog: TableCatalog, progress: P
     """
     thread_id = threading.get_ident()
     progress(0.0, f"reading {source.name}")
-    with tempfile.TemporaryDirectory(prefix="cms-release-") as tmp:
-        folder = source
-        if source.is_file() and source.suffix.lower() == ".zip":
-            progress(0.02, "unpacking the .zip")
-            with zipfile.ZipFile(source) as archive:
-                archive.extractall(tmp)  # zipfile drops absolute paths and '..' parts
-            folder = Path(tmp)
-        manifest = import_release(folder, user_root, catalog, progress=lambda step, done: progress(done * 0.9, step))
+    manifest = import_release(source, user_root, catalog, progress=lambda step, done: progress(done * 0.9, step))
     progress(0.92, "loading the new tables")
     fresh = default_catalog()
     fresh.for_year(int(manifest["year"]))
@@ -140,6 +133,15 @@ class TablesPage(QWidget):
         menu.addAction("From a .zip file…", lambda: self.choose_import(folder=False))
         self.import_button.setMenu(menu)
         self.import_button.clicked.connect(lambda: self.choose_import(folder=True))
+        self.cf_button = QPushButton("Provisional &CF…", self)
+        self.cf_button.setToolTip("Enter next year's conversion factor from the final rule until CMS publishes "
+                                  "the tables")
+        self.cf_button.clicked.connect(lambda: self.edit_provisional_cf())
+        self.tables_status = QLabel(self)
+        self.tables_status.setObjectName("tables_status")
+        self.tables_status.setAccessibleName("Fee-schedule tables status")
+        self.tables_status.setWordWrap(True)
+        self.tables_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.view = QTableView(self)
         self.view.setModel(self.proxy)
@@ -175,6 +177,7 @@ class TablesPage(QWidget):
         top.addWidget(self.search, 2)
         top.addWidget(self.status_filter, 1)
         top.addWidget(self.import_button)
+        top.addWidget(self.cf_button)
         where = QHBoxLayout()
         for text, field, stretch in (("&Year:", self.year, 0), ("&Locality:", self.locality, 3),
                                      ("Se&tting:", self.setting, 0)):
@@ -189,6 +192,7 @@ class TablesPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(where)
+        layout.addWidget(self.tables_status)
         layout.addLayout(busy)
         layout.addWidget(self.message)
         layout.addWidget(self.caption)
@@ -207,7 +211,35 @@ class TablesPage(QWidget):
         self.setting.activated.connect(lambda _: self.update_prices())
         self.cancel_button.clicked.connect(self.cancel_import)
         context.store_changed.connect(self._store_changed)
+        context.tables_changed.connect(self.refresh_status)
+        self.refresh_status()
         self._update_count()
+
+    # --- status and provisional CF ------------------------------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        """Releases by year, provisional years, the release due next (and the December reminder)."""
+        self.tables_status.setText(status_summary(self.context.catalog, self.context.today()))
+
+    def edit_provisional_cf(self) -> ProvisionalCfDialog:
+        """Open the provisional CF dialog; on Save or Remove every page re-prices."""
+        dialog = ProvisionalCfDialog(self.context.catalog, self.context.today(), self)
+        dialog.finished.connect(lambda result: self._cf_dialog_done(dialog, result))
+        dialog.open()
+        return dialog
+
+    def _cf_dialog_done(self, dialog: ProvisionalCfDialog, result: int) -> None:
+        if not result:
+            return
+        if dialog.saved is not None:
+            text = (f"Provisional {dialog.saved.year} conversion factor {dialog.saved.cf} saved "
+                    f"({dialog.saved.source}); {dialog.saved.year} estimates use it, marked provisional.")
+        elif dialog.removed is not None:
+            text = f"Provisional {dialog.removed.year} conversion factor removed."
+        else:
+            text = "No provisional conversion factor was set for that year; nothing changed."
+        self.context.replace_catalog(self.context.catalog)  # same catalog, new CFs: every page re-prices
+        self.context.status_posted.emit(text)
 
     # --- browsing -----------------------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from estimator.core.errors import InputError, UnknownCodeError, UnknownLocalityError
+from estimator.core.ncci import NcciEdits
 
 StrArray = npt.NDArray[np.str_]
 IntArray = npt.NDArray[np.int64]
@@ -278,6 +279,7 @@ class TableSet:
     places: PlacesOfService
     policy: Policy
     labels: dict[str, str]
+    ncci: NcciEdits = field(default_factory=NcciEdits)
 
     def label(self, code: str) -> str:
         """A plain-language label for a featured code, else the public HCPCS II text, else ''."""

@@ -35,6 +35,15 @@ class UnitLimit:
         return self.mai != MAI_LINE
 
 
+SRC_LESION_LIMITS: Final = "CMS Recovery Audit issue 0121 (17000 once a day, 17003 up to 13 a day, 17004 once a day)"
+#: The lesion codes' limits where no MUE table was built (they equal the 2026 MUE values, MAI 2).
+LESION_UNIT_LIMITS: Final = {
+    "17000": UnitLimit(1, MAI_DAY_ABSOLUTE, SRC_LESION_LIMITS),
+    "17003": UnitLimit(13, MAI_DAY_ABSOLUTE, SRC_LESION_LIMITS),
+    "17004": UnitLimit(1, MAI_DAY_ABSOLUTE, SRC_LESION_LIMITS),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class AddOnEdit:
     """One add-on code / primary code pair of the AOC table (``primary`` is '' for type 2)."""
@@ -47,6 +56,10 @@ class AddOnEdit:
 
     def in_force(self, day: dt.date) -> bool:
         return self.effective <= day and (self.deleted is None or day <= self.deleted)
+
+
+#: 17003 is billed only with 17000 (CPT instruction; AOC type 1 since 2013-04-01), where no AOC table was built.
+LESION_ADD_ONS: Final = {"17003": (AddOnEdit("17003", AOC_ONLY_LISTED, "17000", dt.date(2013, 4, 1), None),)}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -62,11 +75,18 @@ class NcciEdits:
         return bool(self.unit_limits)
 
     def limit(self, code: str) -> UnitLimit | None:
-        return self.unit_limits.get(code)
+        """The code's MUE; a table set without an MUE table (2025 here) knows only the lesion limits."""
+        if self.unit_limits:
+            return self.unit_limits.get(code)
+        return LESION_UNIT_LIMITS.get(code)
 
     def primaries(self, add_on: str, day: dt.date) -> tuple[int, frozenset[str]] | None:
-        """The add-on's edit type and allowed primary codes on ``day``, or ``None`` when it is not an add-on."""
-        edits = [e for e in self.add_ons.get(add_on, ()) if e.in_force(day)]
+        """The add-on's edit type and allowed primary codes on ``day``, or ``None`` when it is not an add-on.
+
+        A table set without an AOC table (2025 here) knows only 17003 -> 17000 (CPT instruction).
+        """
+        table = self.add_ons if self.add_ons else LESION_ADD_ONS
+        edits = [e for e in table.get(add_on, ()) if e.in_force(day)]
         if not edits:
             return None
         return min(e.edit_type for e in edits), frozenset(e.primary for e in edits if e.primary)

@@ -57,18 +57,19 @@ def test_medicare_assumes_the_full_part_b_deductible_when_not_told(tables_2026, 
 def test_medicare_non_participating_pays_95_percent_with_a_109_25_percent_limiting_charge(
     tables_2026, tables_for
 ) -> None:
-    """Non-par: 95% of the fee (76.15 -> 72.34, 50.68 -> 48.15); limiting charge 1.0925 x fee
-    (83.19 + 55.37 = 138.56)."""
+    """Non-par: 95% of the fee per unit, rounded half-up once per unit (DOMAIN s5; as ``price`` shows it):
+    17000 76.15 -> 72.3425 -> 72.34; 17003 7.24 -> 6.878 -> 6.88, x7 = 48.16 (not 95% of the 50.68 line,
+    48.146 -> 48.15); limiting charge 1.0925 x fee per unit: 83.19 + 7 x 7.91 (7.9097) = 83.19 + 55.37."""
     est = run(tables_2026, tables_for, MEDICARE_PAYER, Benefits(deductible_remaining_cents=0),
               practice=Practice(locality_key=MANHATTAN, participating=False))
-    assert allowed(est) == [7234, 4815]
+    assert allowed(est) == [7234, 7 * 688]
     assert est.limiting_charge_cents == 8319 + 5537
 
 
 def test_percent_of_medicare_applies_to_each_line(tables_2026, tables_for) -> None:
-    """120% of Medicare: 76.15 x 1.2 = 91.38; 50.68 x 1.2 = 60.816 -> 60.82."""
+    """120% of Medicare, per unit: 76.15 x 1.2 = 91.38; 17003 7.24 x 1.2 = 8.688 -> 8.69, x7 = 60.83."""
     payer = Payer("Acme", Method.PERCENT_OF_MEDICARE, percent=Decimal(120))
-    assert allowed(run(tables_2026, tables_for, payer)) == [9138, 6082]
+    assert allowed(run(tables_2026, tables_for, payer)) == [9138, 7 * 869]
 
 
 def test_percent_of_medicare_pinned_to_2025_and_another_locality(tables_2026, tables_2025, tables_for) -> None:

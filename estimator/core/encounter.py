@@ -284,7 +284,7 @@ def price_lines(encounter: Encounter, tables: TableSet) -> Claim:
         else:
             full = sum(bases[i]) if bases[i] else unit.cents * req.units
             cents = sum(payments)
-            if i in bilateral:
+            if i in bilateral and bases[i]:
                 adjustments.append(f"bilateral (indicator {tables.schedule.bilateral[row]}): {bilateral[i]}% of "
                                    f"{cents_to_decimal(unit.cents)} = {cents_to_decimal(bases[i][0])} "
                                    "(Claims Processing Manual ch. 12 s40.7, before the multiple-procedure rule)")

@@ -107,6 +107,8 @@ def check_unit_limits(claim: Claim, tables: TableSet) -> Iterator[Finding]:
             continue
         source = SRC_MUE.format(quarter=_quarter(tables)) if tables.ncci.has_unit_limits else limit.rationale
         instead = OVER_LIMIT_FIX.get(code, f"Bill {code} x{limit.units}.")
+        if limit.units == 1 and _bilateral_code(code, tables):
+            instead = f"For both sides bill {code}-50 x1 on one line (CMS counts it as one unit); else {code} x1."
         if limit.mai == MAI_LINE:
             for line in claim.lines:
                 if line.code == code and line.units > limit.units:
@@ -127,6 +129,10 @@ def check_unit_limits(claim: Claim, tables: TableSet) -> Iterator[Finding]:
                           "denial can be appealed with records showing the units were medically necessary.",
                           source, f"Bill {code} x{limit.units} unless the record supports more; then expect a "
                           "denial and appeal it with the documentation.", code)
+
+
+def _bilateral_code(code: str, tables: TableSet) -> bool:
+    return tables.schedule.has(code) and str(tables.schedule.bilateral[tables.schedule.row(code)]) in ("1", "2", "3")
 
 
 def check_add_ons(claim: Claim, tables: TableSet) -> Iterator[Finding]:

@@ -146,6 +146,7 @@ class ClaimLine:
     unit_payments: tuple[int, ...] = ()  # per paid unit, after it: percentages are applied to these
     bilateral_pct: int | None = None  # billed as bilateral: % of one side's fee
     unpaid: str | None = None  # priced, but Medicare pays nothing for it on this claim (why)
+    na_setting: bool = False  # CMS marks the setting NA: priced with the other setting's amount (as PFREV)
 
     @property
     def reduction_pct(self) -> Decimal:
@@ -317,6 +318,7 @@ def price_lines(encounter: Encounter, tables: TableSet) -> Claim:
             trace=LineTrace(unit.trace, _setting_reason(place), req.units, tuple(adjustments)),
             unit_bases=bases[i], unit_payments=payments, bilateral_pct=bilateral.get(i),
             unpaid=unpaid.get(i) or (f"paid with line {paid_with[i] + 1} (bilateral)" if i in paid_with else None),
+            na_setting=unit.na_setting,
         ))
     return Claim(encounter, tables.year, tables.release, place, setting, tuple(lines))
 

@@ -41,6 +41,8 @@ SRC_BILATERAL: Final = ("PPRRVU bilateral surgery indicator (RVU26B.pdf, BILAT S
 SRC_DIAGNOSIS: Final = "ICD-10-CM coding for skin destruction: L57.0 -> 17000-17004; benign -> 17110/17111; " \
                        "malignant -> 17260-17286 (MAC LCD/LCA for benign and premalignant lesion removal)"
 SRC_STATUS: Final = "PPRRVU status indicators (RVU26B.pdf, Attachment A)"
+SRC_NA: Final = ("PPRRVU NA indicators (RVU26B.pdf: NA = rarely or never performed in that setting); CMS payment "
+                 "amount file PFREV26B (its NA column repeats the priced setting's amount)")
 SRC_STATUS_T: Final = ("PPRRVU status T (RVU26B.pdf, Attachment A): paid only if no other service payable under "
                        "the fee schedule is billed the same date by the same provider; otherwise bundled")
 SRC_GLOBAL: Final = "CMS Claims Processing Manual ch. 12 s40.1-40.2 (global surgery; modifiers 24, 58, 79)"
@@ -329,10 +331,15 @@ def check_status(claim: Claim, tables: TableSet) -> Iterator[Finding]:
     others = len(claim.lines) > 1
     for line in claim.lines:
         status = str(tables.schedule.status[tables.schedule.row(line.code, line.pricing_modifier)])
+        if line.na_setting:
+            yield Finding("setting-na", "warning",
+                          f"{line.code}: CMS marks the {claim.setting.label} setting NA (rarely or never performed "
+                          f"there); it is priced with the other setting's amount, as CMS's payment file does.",
+                          SRC_NA, "Check the place of service; expect the MAC to question the setting.", line.code)
         if line.reason is not None:
-            severity: Severity = "warning" if status == "C" else "error"
-            yield Finding("not-payable", severity, f"{line.code}: {line.reason}.", SRC_STATUS,
-                          "Enter the MAC's price by hand." if status == "C"
+            by_mac = status in ("C", "R")  # carrier priced, or restricted without RVUs: the MAC sets the amount
+            yield Finding("not-payable", "warning" if by_mac else "error", f"{line.code}: {line.reason}.", SRC_STATUS,
+                          "Enter the MAC's price by hand." if by_mac
                           else "Remove the line or use the code Medicare pays for this service.", line.code)
         elif status == "R":
             yield Finding("restricted-coverage", "info", f"{line.code} has restricted coverage (status R).",

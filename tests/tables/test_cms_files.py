@@ -5,15 +5,19 @@ Every test here reads ../shared/cms and is skipped where those files are absent 
 
 from __future__ import annotations
 
+import csv
 import shutil
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from estimator.core.errors import DataFileError
+from estimator.core.pricing import price_unit
+from estimator.core.schedule import Setting
 from estimator.tables import cms_files, ncci_files
-from estimator.tables.shipped import build_tables
+from estimator.tables.shipped import build_tables, load_table_set
 from tests.conftest import SHIPPED_TABLES
 
 pytestmark = pytest.mark.cms
@@ -215,3 +219,25 @@ def test_the_zip5_file_reads_every_zip_into_the_109_gpci_localities(cms_dir):
     assert len(zips) == 42_956
     assert len(gpcis) == 109
     assert {z.key for z in zips} == {g.key for g in gpcis}
+
+
+def test_the_april_tables_reproduce_every_amount_of_cms_payment_file_pfrev26b_in_both_settings(cms_dir, tmp_path):
+    """PFREV26B.txt is CMS's own computed fee-schedule amounts (the file MACs load): 4,033 rows, each code's
+    non-facility and facility amount per locality. A setting CMS marks NA carries the priced setting's amount
+    there; the estimator prices it the same way (flagged), so every cell must agree to the cent."""
+    pfrev = cms_dir / "PFREV26B.txt"
+    if not pfrev.is_file():
+        pytest.skip("PFREV26B.txt not available")
+    build_tables(cms_dir, 2026, tmp_path / "apr", release="RVU26B")
+    tables = load_table_set(tmp_path / "apr")
+    assert tables.release == "RVU26B"
+    rows = [r for r in csv.reader(pfrev.read_text(encoding="latin-1").splitlines()) if len(r) > 6]
+    assert len(rows) == 4_033
+    na_cells = 0
+    for year, mac, locality, code, modifier, nonfacility, facility, *_ in rows:
+        assert year == "2026"
+        for setting, expected in ((Setting.NONFACILITY, nonfacility), (Setting.FACILITY, facility)):
+            unit = price_unit(tables, code, modifier.strip(), locality_key=mac + locality, setting=setting)
+            assert unit.cents == round(Decimal(expected) * 100), (code, mac + locality, setting)
+            na_cells += unit.na_setting
+    assert na_cells == 4_033  # every code in this file has one setting CMS marks NA (SOURCES.md)

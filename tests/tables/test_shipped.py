@@ -108,8 +108,14 @@ def test_the_grid_over_the_shipped_2026_tables_equals_the_decimal_formula_on_the
     for r_i, row in enumerate(request.rows):
         rvu = RVUS_2026[row]
         for s_i, setting in enumerate(request.settings):
-            assert grid.priced[r_i, s_i] == (not tables_2026.schedule.na(setting)[row])
-            pe = rvu["pe_facility_rvu" if setting is Setting.FACILITY else "pe_nonfacility_rvu"]
+            na = bool(tables_2026.schedule.na(setting)[row])
+            # Status R without RVUs is contractor priced (RVU26B.pdf): no amount.
+            contractor = str(tables_2026.schedule.status[row]) == "R" and not any(
+                rvu[k] for k in ("work_rvu", "pe_nonfacility_rvu", "pe_facility_rvu", "mp_rvu"))
+            assert grid.priced[r_i, s_i] == (not contractor) and grid.na[r_i, s_i] == na
+            # A setting CMS marks NA is priced with the other setting's PE (as CMS's payment file PFREV26B).
+            facility = (setting is Setting.FACILITY) != na
+            pe = rvu["pe_facility_rvu" if facility else "pe_nonfacility_rvu"]
             for l_i, key in enumerate(request.keys):
                 g = GPCIS_2026[key]
                 work = g["work_gpci" if request.floor else "work_gpci_unfloored"]
@@ -266,8 +272,12 @@ def test_the_shipped_aoc_table_lists_each_add_ons_primaries(tables_2026, add_on,
     assert tables_2026.ncci.primaries(add_on, dt.date(2026, 7, 1)) == (edit_type, frozenset(primaries))
 
 
-def test_a_year_without_ncci_files_has_no_edit_tables(tables_2025):
-    assert not tables_2025.ncci.has_unit_limits and tables_2025.ncci.primaries("17003", dt.date(2025, 11, 3)) is None
+def test_a_year_without_ncci_files_has_no_edit_tables_and_knows_only_the_lesion_rules(tables_2025):
+    ncci = tables_2025.ncci
+    assert not ncci.has_unit_limits and ncci.limit("11102") is None
+    assert ncci.primaries("11103", dt.date(2025, 11, 3)) is None
+    assert ncci.limit("17003") is not None and ncci.limit("17003").units == 13  # CMS Recovery Audit issue 0121
+    assert ncci.primaries("17003", dt.date(2025, 11, 3)) == (1, frozenset({"17000"}))
 
 
 def test_an_edited_mue_table_is_refused_by_its_checksum(tmp_path):

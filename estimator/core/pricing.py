@@ -243,8 +243,26 @@ class UnitPrice:
     na_setting: bool = False  # CMS marks this setting NA: the amount is the priced setting's (as in PFREV)
 
 
+def require_unfloored(tables: TableSet, floor: bool) -> None:
+    """Refuse "without the floor" for a year whose GPCI file gives the floored work GPCI only (2025: GPCI2025
+    has one work column), rather than silently price with the floor under an "unfloored" label.
+
+    Raises:
+        InputError: ``floor`` is off and the year has no unfloored work GPCIs.
+    """
+    localities = tables.localities
+    if not floor and len(localities) and bool(np.array_equal(localities.work, localities.work_unfloored)):
+        raise InputError(f"the {tables.year} GPCI file ({tables.release}) gives the work GPCI with the 1.0 floor "
+                         f"only, so there is no unfloored price for {tables.year}; drop --no-floor")
+
+
 def locality_gpcis(tables: TableSet, locality_key: str, floor: bool) -> IntArray:
-    """(1, 3) GPCI thousandths of one locality key (or ``national``)."""
+    """(1, 3) GPCI thousandths of one locality key (or ``national``).
+
+    Raises:
+        InputError: ``floor`` off for a year without unfloored work GPCIs.
+    """
+    require_unfloored(tables, floor)
     if locality_key == NATIONAL_KEY:
         return national_gpcis()
     index = tables.localities.index(locality_key)
@@ -353,6 +371,7 @@ def price_all_localities(
     floor: bool = True,
 ) -> PriceGrid:
     """The whole fee schedule in every locality: one vectorized call."""
+    require_unfloored(tables, floor)
     keys = tables.localities.keys.tolist()
     gpcis = tables.localities.gpcis(floor=floor)
     return _grid(tables, np.asarray(rows, dtype=np.int64), keys, gpcis, list(settings), cf_variant)

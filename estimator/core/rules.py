@@ -17,6 +17,7 @@ from typing import Final
 from estimator.core import codes as cs
 from estimator.core.encounter import Claim, ClaimLine, Encounter, price_lines
 from estimator.core.findings import SEVERITY_ORDER, Finding, Severity
+from estimator.core.lesions import PLAUSIBLE_LESIONS
 from estimator.core.money import cents_to_decimal
 from estimator.core.ncci import AOC_CONTRACTOR, AOC_ONLY_LISTED, MAI_DAY_ABSOLUTE, MAI_LINE
 from estimator.core.schedule import TableSet
@@ -89,6 +90,11 @@ def _units(claim: Claim) -> Counter[str]:
 
 def check_lesion_tiers(claim: Claim, tables: TableSet) -> Iterator[Finding]:
     units = _units(claim)
+    if claim.encounter.lesions > PLAUSIBLE_LESIONS:
+        yield Finding("lesion-count-implausible", "warning",
+                      f"{claim.encounter.lesions} lesions destroyed in one visit is unusual (more than "
+                      f"{PLAUSIBLE_LESIONS}); check the count. Payment is the same for any count from 15 up "
+                      "(17004 x1).", SRC_LESIONS, "Check the lesion count in the note.", "17004")
     if units["17004"] and (units["17000"] or units["17003"]):
         yield Finding("lesion-17004-exclusive", "error",
                       "17004 (15 or more lesions) is billed alone: it cannot go with 17000 or 17003 on the same day.",

@@ -14,8 +14,10 @@ import pytest
 from estimator.core.audit import AuditLine, ClaimLines, audit_claims
 from estimator.core.cost_sharing import Benefits, estimate
 from estimator.core.encounter import Encounter, ServiceLine
+from estimator.core.errors import InputError
 from estimator.core.findings import Finding
 from estimator.core.payers import MEDICARE_PAYER, Practice
+from estimator.core.pricing import price_unit
 from estimator.core.rules import build_claim
 from estimator.core.schedule import TableSet
 from tests.strategies import AUDIT_PAYERS
@@ -221,3 +223,27 @@ def test_the_audit_does_not_flag_a_correct_zero_payment(tables_2026) -> None:
 def test_an_underpayment_of_exactly_the_tolerance_is_flagged(tables_2026) -> None:
     line = AuditLine("A", "P", DAY, "Medicare", "17000", 1, (), AK, allowed_cents=cents(F_17000) - 100)
     assert [f.finding.code for f in audit_lines(tables_2026, [line]).findings] == ["underpaid"]
+
+
+# --- smaller rules ------------------------------------------------------------------------------------------
+
+def test_a_status_r_code_without_rvus_is_contractor_priced_not_zero(tables_2026) -> None:
+    """Status R with no RVUs: 'restricted coverage ... if covered, the service is contractor priced' (RVU26B.pdf)."""
+    schedule = tables_2026.schedule
+    row = next(i for i in range(len(schedule)) if str(schedule.status[i]) == "R" and not int(schedule.work[i])
+               and not int(schedule.pe_nonfacility[i]) and not int(schedule.pe_facility[i]) and not int(schedule.mp[i]))
+    unit = price_unit(tables_2026, str(schedule.codes[row]), str(schedule.modifiers[row]))
+    assert unit.cents is None and unit.reason is not None and "contractor priced if covered" in unit.reason
+
+
+def test_no_floor_is_refused_for_2025_whose_gpci_file_has_one_work_column(tables_2025, tables_2026) -> None:
+    with pytest.raises(InputError, match="floor only"):
+        price_unit(tables_2025, "17000", locality_key="0441299", floor=False)
+    assert price_unit(tables_2026, "17000", locality_key="0441299", floor=False).cents is not None
+
+
+def test_an_implausible_lesion_count_is_a_warning_not_a_refusal(tables_2026) -> None:
+    claim = claim_of(tables_2026, lesions=300)
+    [finding] = findings(claim, "lesion-count-implausible")
+    assert finding.severity == "warning" and claim.total_cents == cents(fee("1.34", "3.39", "0.13"))  # 17004
+    assert not findings(claim_of(tables_2026, lesions=100), "lesion-count-implausible")

@@ -55,6 +55,12 @@ class Practice:
     qualifying_apm: bool = False
     participating: bool = True
     charges: Mapping[CodeKey, int] = field(default_factory=dict)  # billed charge per unit, cents
+    accepts_assignment: bool = True  # non-par only: False = claims unassigned (patient pays, Medicare reimburses)
+
+    @property
+    def unassigned(self) -> bool:
+        """Non-participating and not taking assignment: the patient is billed up to the limiting charge."""
+        return not self.participating and not self.accepts_assignment
 
     @property
     def cf_variant(self) -> CFVariant:

@@ -144,3 +144,16 @@ def test_every_command_prints_its_help(capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main(["--help"])
     assert info.value.code == 0 and "estimate" in capsys.readouterr().out
+
+
+def test_an_unassigned_practice_setting_is_kept_and_the_estimate_shows_the_reimbursement(cli: Cli) -> None:
+    assert cli("practice", "set", "--participating", "no", "--accepts-assignment", "no").code == 0
+    assert cli("practice", "show", "--format", "json").json()["accepts_assignment"] is False
+    data = cli("estimate", "--lesions", "1", "--dx", "L57.0", "--deductible-remaining", "0", "--format",
+               "json").json()
+    # national 17000 66.47: non-par 63.15, limiting 66.47 x 1.0925 = 72.62 billed to the patient;
+    # Medicare pays the patient (63.15 - 12.63) less 2% = 50.52 - 1.01 = 49.51.
+    assert data["unassigned"] is True and data["patient_owes"] == "72.62"
+    assert (data["medicare_reimburses_patient"], data["patient_net_cost"]) == ("49.51", "23.11")
+    refused = cli("practice", "set", "--participating", "yes", "--accepts-assignment", "no")
+    assert refused.code == 1 and "always accepts assignment" in refused.err

@@ -250,8 +250,7 @@ def require_unfloored(tables: TableSet, floor: bool) -> None:
     Raises:
         InputError: ``floor`` is off and the year has no unfloored work GPCIs.
     """
-    localities = tables.localities
-    if not floor and len(localities) and bool(np.array_equal(localities.work, localities.work_unfloored)):
+    if not floor and not tables.policy.unfloored_work_gpci:
         raise InputError(f"the {tables.year} GPCI file ({tables.release}) gives the work GPCI with the 1.0 floor "
                          f"only, so there is no unfloored price for {tables.year}; drop --no-floor")
 

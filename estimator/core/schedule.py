@@ -274,6 +274,7 @@ class Policy:
     sequestration: Decimal
     work_gpci_floor: bool
     sources: dict[str, str]
+    unfloored_work_gpci: bool = True  # the year's GPCI file gives the work GPCI without the floor too
 
     def conversion_factor(self, variant: CFVariant) -> Decimal:
         return self.cf_qp if variant is CFVariant.QP else self.cf_nonqp

@@ -480,6 +480,7 @@ def load_table_set(folder: Path) -> TableSet:
         limiting_charge_rate=Decimal(constants["limiting_charge_rate"]["value"]),
         sequestration=Decimal(constants["sequestration"]["value"]),
         work_gpci_floor=bool(constants["work_gpci_floor"]["value"]),
+        unfloored_work_gpci=bool(constants.get("unfloored_work_gpci", {"value": True})["value"]),
         sources={k: str(v["source"]) for k, v in constants.items()},
     )
     check_exact(schedule, localities, policy)

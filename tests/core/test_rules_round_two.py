@@ -10,6 +10,8 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from estimator.core.audit import AuditLine, ClaimLines, audit_claims
 from estimator.core.cost_sharing import Benefits, estimate
@@ -247,3 +249,26 @@ def test_an_implausible_lesion_count_is_a_warning_not_a_refusal(tables_2026) -> 
     [finding] = findings(claim, "lesion-count-implausible")
     assert finding.severity == "warning" and claim.total_cents == cents(fee("1.34", "3.39", "0.13"))  # 17004
     assert not findings(claim_of(tables_2026, lesions=100), "lesion-count-implausible")
+
+
+extra_lines = st.sampled_from(["11450:50", "11450:LT", "11450:RT", "19101x2", "17000:50", "94760", "G0439",
+                               "11102", "11103", "11104x2", "17110", "17111", "96567", "96573", "99213:57",
+                               "17003x14"])
+
+
+@given(lines=st.lists(extra_lines, max_size=6), lesions=st.integers(0, 20),
+       em=st.sampled_from([None, "99213"]), g2211=st.booleans())
+def test_any_claim_pays_nothing_on_unpaid_lines_and_at_most_two_sides_on_a_bilateral_line(
+        tables_2026, lines, lesions, em, g2211) -> None:
+    """Hypothesis: whatever is billed, a line Medicare does not pay is $0.00 and has a finding or a reason, a
+    bilateral line pays at most 200% of one side (indicator 3), and the total is the sum of the lines."""
+    claim = claim_of(tables_2026, *lines, lesions=lesions, em=em, g2211=g2211 and em is not None)
+    assert claim.total_cents == sum(line.cents or 0 for line in claim.lines)
+    for line in claim.lines:
+        if line.unpaid:
+            assert line.cents == 0
+            if not line.unpaid.startswith("paid with line"):  # an LT/RT partner is paid on its pair's line
+                assert any(f.line_code == line.code and f.severity != "info" for f in claim.findings), line.unpaid
+        if line.bilateral_pct is not None and line.unit_cents is not None and line.cents is not None:
+            assert line.cents <= 2 * line.unit_cents
+        assert line.cents is None or 0 <= line.cents <= max(line.full_cents or 0, 2 * (line.unit_cents or 0))

@@ -108,7 +108,6 @@ def _quarter(tables: TableSet) -> str:
 def check_unit_limits(claim: Claim, tables: TableSet) -> Iterator[Finding]:
     """Every code against its MUE: the whole line (MAI 1) or every line of the code that day (MAI 2/3) is denied."""
     units = _units(claim)
-    day = claim.encounter.date_of_service.isoformat()
     for code in dict.fromkeys(line.code for line in claim.lines):
         limit = tables.ncci.limit(code)
         if limit is None:
@@ -127,12 +126,12 @@ def check_unit_limits(claim: Claim, tables: TableSet) -> Iterator[Finding]:
                                   "truly separate on another line with 76, 59/XS or an anatomic modifier.", code)
         elif units[code] > limit.units and limit.mai == MAI_DAY_ABSOLUTE:
             yield Finding("unit-limit", "error",
-                          f"{code} is billed {units[code]} units on {day}; its MUE is {limit.units} a day (MAI 2, "
+                          f"{code} is billed {units[code]} units in one day; its MUE is {limit.units} a day (MAI 2, "
                           "absolute: a policy limit that cannot be appealed). Medicare denies every line of "
                           f"{code} that day, so it is estimated at $0.00.", source, instead, code)
         elif units[code] > limit.units:
             yield Finding("unit-limit", "warning",
-                          f"{code} is billed {units[code]} units on {day}; its MUE is {limit.units} a day (MAI 3, "
+                          f"{code} is billed {units[code]} units in one day; its MUE is {limit.units} a day (MAI 3, "
                           f"clinical). Medicare denies every line of {code} that day (estimated at $0.00); the "
                           "denial can be appealed with records showing the units were medically necessary.",
                           source, f"Bill {code} x{limit.units} unless the record supports more; then expect a "
@@ -221,9 +220,8 @@ def check_modifiers(claim: Claim, tables: TableSet) -> Iterator[Finding]:
         mods = set(line.modifiers)
         if line.is_em and minor_today and "25" not in mods:
             yield Finding("em-needs-25", "error",
-                          f"{line.code} is billed on the same day as a minor procedure (000/010 global days) or "
-                          "one without a global period (XXX) but without modifier 25; it will be bundled into "
-                          "the procedure and not paid.",
+                          f"{line.code} is billed on the same day as a minor or XXX-global procedure without "
+                          "modifier 25; it will be bundled into the procedure and not paid.",
                           SRC_EM25, f"Add modifier 25 to {line.code} if the visit was significant and "
                           "separately identifiable (document it).", line.code)
         if line.is_em and major is not None and "57" not in mods:

@@ -58,8 +58,19 @@ class RvuSpec:
     facility_na: bool = False
 
     def rvus(self, setting: Setting) -> tuple[Decimal, Decimal, Decimal]:
-        pe = self.pe_facility if setting is Setting.FACILITY else self.pe_nonfacility
+        """The RVUs a setting is priced with; a setting marked NA takes the other setting's PE, as CMS's
+        payment file PFREV26B does (its NA column repeats the priced setting's amount)."""
+        facility = setting is Setting.FACILITY
+        if self.facility_na if facility else self.nonfacility_na:
+            facility = not facility
+        pe = self.pe_facility if facility else self.pe_nonfacility
         return Decimal(self.work), Decimal(pe), Decimal(self.mp)
+
+    @property
+    def contractor_priced(self) -> bool:
+        """Status R without RVUs: contractor priced if covered (RVU26B.pdf)."""
+        return self.status == "R" and not any(Decimal(v) for v in (self.work, self.pe_nonfacility,
+                                                                     self.pe_facility, self.mp))
 
 
 @dataclass(frozen=True)

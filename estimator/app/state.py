@@ -31,6 +31,7 @@ from estimator.core.codes import ACTINIC_KERATOSIS
 from estimator.core.cost_sharing import Benefits, CopayPer, Estimate, estimate
 from estimator.core.encounter import Encounter, ServiceLine, price_lines
 from estimator.core.errors import EstimatorError
+from estimator.core.lesions import MAX_LESIONS as CORE_MAX_LESIONS
 from estimator.core.lesions import lesion_lines
 from estimator.core.payers import MEDICARE, Payer, Practice, TablesForYear
 from estimator.core.rules import build_claim
@@ -38,7 +39,7 @@ from estimator.core.schedule import NATIONAL_KEY, Setting, TableSet
 
 log = logging.getLogger(__name__)
 
-MAX_LESIONS: Final = 200  # the spin box's range; the core accepts more
+MAX_LESIONS: Final = CORE_MAX_LESIONS  # the same range as the CLI; an implausible count is a warning finding
 CHART_LESIONS: Final = 40  # the lesion chart's x range
 #: The place of service used for the other setting's curve when the visit's own POS is of one setting.
 REPRESENTATIVE_POS: Final = {Setting.NONFACILITY: "11", Setting.FACILITY: "22"}

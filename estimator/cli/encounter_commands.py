@@ -103,6 +103,7 @@ def claim_dict(claim: Claim) -> dict[str, Any]:
             "reduction_pct": f"{ln.reduction_pct:.2f}",
             "amount": format_money(ln.cents) if ln.cents is not None else None,
             "mppr_rank": list(ln.mppr_ranks), "by_report": ln.by_report, "reason": ln.reason,
+            "unpaid": ln.unpaid, "bilateral_pct": ln.bilateral_pct, "na_setting": ln.na_setting,
             "trace": ln.trace.lines(),
         } for ln in claim.lines],
         "total": format_money(claim.total_cents),
@@ -116,7 +117,7 @@ def claim_table(claim: Claim, explain: bool) -> str:
              "each": format_money(ln.unit_cents) if ln.unit_cents is not None else "-",
              "reduction": f"{ln.reduction_pct.normalize():f}%" if ln.reduction_pct else "",
              "amount": format_money(ln.cents) if ln.cents is not None else "not payable",
-             "service": ln.label} for ln in claim.lines]
+             "service": ln.label if not ln.unpaid else f"not paid: {ln.unpaid}"} for ln in claim.lines]
     rows.append({"code": "total", "amount": format_money(claim.total_cents)})
     out = [f"{claim.encounter.date_of_service.isoformat()}  {claim.release}  locality {claim.encounter.locality_key}"
            f"  POS {claim.place.code} ({claim.place.name}, {claim.setting.label})",

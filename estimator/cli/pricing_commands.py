@@ -28,7 +28,7 @@ from estimator.cli.output import json_text, render, table_text, write
 from estimator.core.errors import InputError
 from estimator.core.lesions import parse_lesion_count, price_lesions
 from estimator.core.money import format_money, from_scaled
-from estimator.core.pricing import locality_gpcis, price_grid, unpriced_reason
+from estimator.core.pricing import locality_gpcis, price_grid, price_note, unpriced_reason
 from estimator.core.schedule import CFVariant
 from estimator.tables.importing import import_release
 from estimator.tables.provisional_cf import clear_provisional_cf, parse_cf, set_provisional_cf
@@ -37,7 +37,7 @@ from estimator.tables.status import tables_status
 
 PRICE_COLUMNS = ("code", "modifier", "year", "locality", "locality_name", "setting", "work_rvu", "pe_rvu",
                  "mp_rvu", "work_gpci", "pe_gpci", "mp_gpci", "conversion_factor", "amount", "nonpar_amount",
-                 "limiting_charge", "status", "reason")
+                 "limiting_charge", "status", "na_setting", "reason", "note")
 
 
 def register(commands: Any) -> None:
@@ -130,7 +130,7 @@ def run_price(args: argparse.Namespace, ctx: Context) -> int:
                     "release": tables.release, "locality": key, "locality_name": locality.name,
                     "setting": setting.value,
                     "work_rvu": str(from_scaled(int(sch.work[row]), 100)),
-                    "pe_rvu": str(from_scaled(int(sch.pe(setting)[row]), 100)),
+                    "pe_rvu": str(from_scaled(int(sch.pe_priced(setting)[row]), 100)),
                     "mp_rvu": str(from_scaled(int(sch.mp[row]), 100)),
                     "work_gpci": str(g[0]), "pe_gpci": str(g[1]), "mp_gpci": str(g[2]),
                     "conversion_factor": str(tables.policy.conversion_factor(cf)), "cf_variant": cf.value,
@@ -139,11 +139,15 @@ def run_price(args: argparse.Namespace, ctx: Context) -> int:
                     "nonpar_amount": format_money(int(nonpar[r_i, l_i, s_i])) if priced else None,
                     "limiting_charge": format_money(int(limiting[r_i, l_i, s_i])) if priced else None,
                     "status": str(sch.status[row]),
+                    "na_setting": bool(grid.na[r_i, s_i]),
                     "reason": None if priced else unpriced_reason(sch, row, setting),
                     "tables": tables_block(tables.tables_in_force),
+                    "note": price_note(sch, row, setting) if priced else None,
                 })
     if args.format == "table":
-        columns = ("code", "modifier", "locality", "setting", "amount", "nonpar_amount", "limiting_charge", "reason")
+        for record in records:
+            record["why"] = record["reason"] or record["note"]
+        columns = ("code", "modifier", "locality", "setting", "amount", "nonpar_amount", "limiting_charge", "why")
         heads = ("code", "mod", "locality", "setting", "par", "non-par", "limiting", "note")
         write("\n".join([f"{tables.year} fee schedule ({tables.release}), CF {tables.policy.conversion_factor(cf)} "
                          f"({cf.value}){'' if floor else ', work GPCI without floor'}",

@@ -39,6 +39,7 @@ from estimator.core.gfe import (
     Patient,
     build_gfe,
     gfe_to_dict,
+    late_finding,
     missing_elements,
 )
 from estimator.core.money import format_money
@@ -203,7 +204,8 @@ def prepare_gfe(args: argparse.Namespace, ctx: Context,
     if missing:
         raise GfeIncompleteError(missing)
     findings = [f for f in (est.findings if est else ()) if f.severity != "info"]
-    return gfe, findings
+    late = late_finding(gfe)
+    return gfe, [*findings, late] if late else findings
 
 
 def gfe_tables(gfe: GoodFaithEstimate, ctx: Context) -> dict[str, object] | None:

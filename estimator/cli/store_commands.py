@@ -53,6 +53,9 @@ def register(commands: Any) -> None:
     st.add_argument("--pos", help="default place of service")
     st.add_argument("--qp", choices=YES_NO, help="qualifying APM participant (QP conversion factor)")
     st.add_argument("--participating", choices=YES_NO, help="Medicare participating provider")
+    st.add_argument("--accepts-assignment", choices=YES_NO,
+                    help="non-participating only: 'no' bills Medicare patients unassigned (up to the limiting "
+                         "charge; Medicare reimburses the patient)")
     st.set_defaults(run=run_practice_set)
     ch = sub.add_parser("charges", help="import or export the charge master (code,modifier,charge)")
     ch.add_argument("action", choices=("import", "export", "show"))
@@ -99,6 +102,9 @@ def register(commands: Any) -> None:
     p.add_argument("--patient-name", help="the patient's name, printed on the PDF")
     p.add_argument("--dob", metavar="YYYY-MM-DD", help="the patient's date of birth, printed on the PDF")
     p.add_argument("--csv", metavar="FILE", help="also write the estimate as CSV (one row per line, and a total)")
+    p.add_argument("--unassigned", action="store_true",
+                   help="non-participating practice: this Medicare claim is unassigned (the patient pays up to the "
+                        "limiting charge and Medicare reimburses the patient); default: the practice's setting")
     p.set_defaults(run=run_estimate)
 
     p = commands.add_parser("demo", help="example data to try every feature")
@@ -151,6 +157,7 @@ def practice_dict(practice: Practice) -> dict[str, Any]:
     return {"name": practice.name, "npi": practice.npi, "tin": practice.tin, "address": practice.address,
             "locality": practice.locality_key, "pos": practice.place_of_service,
             "qp": practice.qualifying_apm, "participating": practice.participating,
+            "accepts_assignment": practice.accepts_assignment,
             "charge_master_codes": len(practice.charges)}
 
 
@@ -181,6 +188,9 @@ def run_practice_set(args: argparse.Namespace, ctx: Context) -> int:
         changes["place_of_service"] = tables.places.get(args.pos).code
     changes["qualifying_apm"] = _yes(args.qp, current.qualifying_apm)
     changes["participating"] = _yes(args.participating, current.participating)
+    changes["accepts_assignment"] = _yes(args.accepts_assignment, current.accepts_assignment)
+    if changes["participating"] and not changes["accepts_assignment"]:
+        raise InputError("a participating practice always accepts assignment; use --participating no as well")
     ctx.store.save_practice(dataclasses.replace(current, **changes))
     write("practice profile saved")
     return 0
@@ -378,7 +388,8 @@ def make_estimate(args: argparse.Namespace, ctx: Context) -> Estimate:
     tables = ctx.tables(on=encounter.date_of_service)
     claim = build_claim(encounter, tables)
     payer = ctx.store.payer(args.payer)
-    return estimate(claim, payer, ctx.store.practice(), benefits, lambda year: ctx.tables(year))
+    return estimate(claim, payer, ctx.store.practice(), benefits, lambda year: ctx.tables(year),
+                    assigned=False if getattr(args, "unassigned", False) else None)
 
 
 def estimate_dict(est: Estimate) -> dict[str, Any]:
@@ -390,6 +401,7 @@ def estimate_dict(est: Estimate) -> dict[str, Any]:
                       "patient_owes": format_money(ln.patient_cents), "deductible": format_money(ln.deductible_cents),
                       "coinsurance": format_money(ln.coinsurance_cents), "copay": format_money(ln.copay_cents),
                       "sequestration": format_money(ln.sequestration_cents),
+                      "medicare_reimburses_patient": format_money(ln.reimbursed_cents),
                       "charge": None if ln.allowed.charge_cents is None else format_money(ln.allowed.charge_cents),
                       "contractual_adjustment": (None if ln.adjustment_cents is None
                                                  else format_money(ln.adjustment_cents)),
@@ -413,6 +425,9 @@ def estimate_dict(est: Estimate) -> dict[str, Any]:
         "charge": None if charge is None else format_money(charge),
         "contractual_adjustment": None if charge is None else format_money(charge - est.allowed_cents),
         "limiting_charge": None if limiting is None else format_money(limiting),
+        "unassigned": est.unassigned,
+        "medicare_reimburses_patient": format_money(est.reimbursed_cents),
+        "patient_net_cost": format_money(est.net_patient_cents),
         "findings": [f.as_dict() for f in est.findings],
         "assumptions": list(est.assumptions),
         "tables": estimate_tables(est),
@@ -464,6 +479,10 @@ def run_estimate(args: argparse.Namespace, ctx: Context) -> int:
     if data["limiting_charge"]:
         out.append(f"Non-participating: limiting charge {data['limiting_charge']} "
                    "(the most the patient can be billed).")
+    if est.unassigned:
+        out.append(f"Unassigned claim: the patient pays the practice {data['patient_owes']}; Medicare then pays the "
+                   f"patient {data['medicare_reimburses_patient']}, so the patient's own cost is "
+                   f"{data['patient_net_cost']}.")
     if args.explain:
         for ln in data["lines"]:
             out.append(f"\n{ln['code']}: " + "; ".join(ln["allowed_notes"]))

@@ -32,13 +32,13 @@ Rules that need history or the remittance (added here)
     ``mppr-missing`` (warning), "missing MPPR on the second procedure", precisely: a line that the
         multiple-procedure rule reduces (an indicator-2 procedure ranked 2nd or lower on its claim, under a
         payer that applies the reduction at less than 100%) and either
-        (a) has a remitted allowed amount exceeding the reduced expected amount by more than the tolerance
+        (a) has a remitted allowed amount exceeding the reduced expected amount by the tolerance or more
             -- the payer paid it (nearly) in full, an overpayment a post-payment review takes back; or
         (b) has no remitted amount and was billed without modifier 51 -- the claim as sent does not show the
             reduction, which payers that require 51 deny or pay in full.
         A reduced line remitted at its reduced amount is correct even without 51: no finding.
     ``underpaid`` (error): a line with a remitted allowed amount that is below the expected allowed amount
-        by more than the tolerance.  Expected allowed = ``payers.allowed_lines`` for the claim's payer with
+        by the tolerance or more.  Expected allowed = ``payers.allowed_lines`` for the claim's payer with
         the tables of its date of service, then the lesser of that and the line's billed charge where the
         contract pays "lesser of" (Medicare always).  Lines with an error finding of their own (a coding
         error the payer rightly denied or cut), lines the contract has no rate for, unpayable lines and
@@ -368,7 +368,7 @@ class AuditResult:
     """Everything an audit found.  Per-line arrays are aligned with ``lines`` (the audited batch).
 
     ``compared`` marks lines whose remitted allowed amount was compared with the contract; ``underpaid``
-    those short by more than the tolerance.  ``problems`` lists rows that were not audited (or audited
+    those short by the tolerance or more.  ``problems`` lists rows that were not audited (or audited
     with a notice), sorted by line.  ``findings`` is every claim's findings, claim by claim.
     """
 
@@ -519,9 +519,16 @@ class _Evaluator:
                           tuple(whole or line.code in error_codes for line in claim.lines))
 
     def _independent(self, tables: TableSet, requested: Sequence[Requested]) -> bool:
-        """At most one indicator-2 unit: no line's price depends on another line."""
+        """No line's price depends on another line: at most one indicator-2 unit, every code once (MUE day
+        totals, LT/RT pairs), and none of the same-day payment rules (status T, G2211, E/M with a procedure)."""
+        codes = [code for code, _, _ in requested]
+        if len(set(codes)) != len(codes) or cs.G2211 in codes or any(c in cs.EM_CODES for c in codes):
+            return False
         units = 0
         for code, mods, count in requested:
+            if tables.schedule.has(code, cs.pricing_modifier(mods)) and \
+                    str(tables.schedule.status[tables.schedule.row(code, cs.pricing_modifier(mods))]) == "T":
+                return False
             key = (tables.release, code, cs.pricing_modifier(mods))
             ranked = self.ranked.get(key)
             if ranked is None:
@@ -650,7 +657,7 @@ def audit_claims(
         practice: the practice profile (conversion-factor variant, participation).
         tables_for_date: the fee-schedule tables in force on a date of service.
         tables_for_year: a year's tables (for contracts pinned to a Medicare year).
-        tolerance_cents: a remittance short by at most this much is not an underpayment.
+        tolerance_cents: a remittance short by less than this is not an underpayment.
         problems: rows the reader rejected; a claim with a ``bad`` row is held out whole.
         progress: called with the fraction done every few thousand claims (it may raise to cancel).
         cache: share pricing and rule results between claims with the same signature (False prices and
@@ -1064,8 +1071,9 @@ def _payment_findings(lines: ClaimLines, expected: IntArray, has_expected: BoolA
     """``underpaid`` and ``mppr-missing`` (see the module docstring); returns (compared, underpaid)."""
     comparable = lines.has_allowed & has_expected & ~notes.line_error
     shortfall = expected - lines.allowed_cents
-    underpaid = comparable & (shortfall > tolerance)
-    paid_in_full = comparable & reduced & (-shortfall > tolerance)
+    # A difference of exactly the tolerance counts ("$1.00 tolerance" flags a $1.00 shortfall); none is never one.
+    underpaid = comparable & (shortfall >= tolerance) & (shortfall > 0)
+    paid_in_full = comparable & reduced & (-shortfall >= tolerance) & (shortfall < 0)
     missing_51 = reduced & ~lines.has_allowed & ~has_51 & ~notes.line_error
     for i in np.flatnonzero(underpaid).tolist():
         code, exp, got = lines.codes[i], int(expected[i]), int(lines.allowed_cents[i])

@@ -16,6 +16,24 @@ EM_NEW: Final = frozenset({"99202", "99203", "99204", "99205"})
 EM_ESTABLISHED: Final = frozenset({"99211", "99212", "99213", "99214", "99215"})
 EM_CODES: Final = EM_NEW | EM_ESTABLISHED
 G2211: Final = "G2211"
+#: Same-day services with which G2211 stays payable although its E/M carries modifier 25: the annual
+#: wellness visit, Part B vaccine administration and Part B preventive services (CY 2025 PFS final rule,
+#: 89 FR 97710, published 2024-12-09; the preventive list as in CMS MLN "Medicare Preventive Services" MLN6775421).
+G2211_WITH_25_ALLOWED: Final[dict[str, str]] = {
+    "G0438": "annual wellness visit, initial", "G0439": "annual wellness visit, subsequent",
+    "G0402": "initial preventive physical examination",
+    "G0008": "influenza vaccine administration", "G0009": "pneumococcal vaccine administration",
+    "G0010": "hepatitis B vaccine administration", "90480": "COVID-19 vaccine administration",
+    "G0442": "alcohol misuse screening", "G0443": "alcohol misuse counseling", "G0444": "depression screening",
+    "G0446": "intensive behavioral therapy for cardiovascular disease", "G0447": "obesity counseling",
+    "99406": "tobacco cessation counseling", "99407": "tobacco cessation counseling, intensive",
+    "G0101": "cervical or vaginal cancer screening", "Q0091": "screening Pap smear collection",
+    "G0102": "prostate cancer screening, digital rectal examination", "G0296": "lung cancer screening counseling",
+    "G0445": "sexually transmitted infection counseling", "G0136": "social determinants of health risk assessment",
+}
+G2211_WITH_25_SOURCE: Final = ("CY 2025 PFS final rule (89 FR 97710): G2211 is payable with an E/M billed with "
+                               "modifier 25 only when the other same-day service is an annual wellness visit, "
+                               "a vaccine administration or a Medicare Part B preventive service")
 
 PREMALIGNANT: Final = frozenset({"17000", "17003", "17004"})
 BENIGN_DESTRUCTION: Final = frozenset({"17110", "17111"})

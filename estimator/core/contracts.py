@@ -28,6 +28,7 @@ from estimator.core.money import (
     RVU_SCALE,
     IntArray,
     round_formula_to_cents,
+    scale_cents,
     to_scaled,
 )
 from estimator.core.payers import Method, Payer
@@ -187,6 +188,31 @@ def what_if_rate_change(basis: ContractBasis, payer: str, change_pct: Decimal) -
     sign = "+" if change_pct >= 0 else ""
     description = f"rates {sign}{change_pct.normalize():f}%"
     return WhatIf(name, description, half_up(base), half_up(base * factor), pct)
+
+
+def with_rates_changed(payer: Payer, change_pct: Decimal) -> Payer | None:
+    """The contract with every rate scaled by ``1 + change_pct/100``, to reprice line by line (each line then
+    rounds once, per unit, as the payer would); ``None`` where the rate is Medicare's own or the charge master.
+
+    Raises:
+        InputError: a change of -100% or less.
+    """
+    if not change_pct.is_finite() or change_pct <= -100:
+        raise InputError(f"a rate change must be above -100%, got {change_pct}%")
+    factor = 1 + change_pct / 100
+
+    def fee(cents: int) -> int:
+        return int(scale_cents(cents, factor))
+
+    overrides = {k: fee(v) for k, v in payer.overrides.items()}
+    if payer.method is Method.PERCENT_OF_MEDICARE and payer.percent is not None:
+        return dataclasses.replace(payer, percent=payer.percent * factor, overrides=overrides)
+    if payer.method is Method.OWN_CF and payer.conversion_factor is not None:
+        return dataclasses.replace(payer, conversion_factor=(payer.conversion_factor * factor).quantize(
+            Decimal("0.0001"), ROUND_HALF_UP), overrides=overrides)
+    if payer.method is Method.FEE_SCHEDULE:
+        return dataclasses.replace(payer, fees={k: fee(v) for k, v in payer.fees.items()}, overrides=overrides)
+    return None
 
 
 def what_if_repriced(basis: ContractBasis, payer: str, repriced: PriceTable, description: str) -> WhatIf:

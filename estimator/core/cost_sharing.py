@@ -75,11 +75,21 @@ class EstimateLine:
     secondary_cents: int
     sequestration_cents: int
     self_pay_cents: int = 0  # uninsured: the whole allowed amount
+    unassigned: bool = False  # non-par claim not on assignment: the patient pays the bill, Medicare reimburses
+    excess_cents: int = 0  # unassigned: billed above the allowed amount (up to the limiting charge)
+    reimbursed_cents: int = 0  # unassigned: what Medicare pays the patient back (its share less sequestration)
 
     @property
     def patient_cents(self) -> int:
+        """What the patient pays the practice (unassigned: the whole bill, before Medicare's reimbursement)."""
+        bill = self.excess_cents + self.reimbursed_cents + self.sequestration_cents if self.unassigned else 0
         return (self.copay_cents + self.deductible_cents + self.coinsurance_cents + self.self_pay_cents
-                - self.secondary_cents)
+                + bill - self.secondary_cents)
+
+    @property
+    def net_patient_cents(self) -> int:
+        """The patient's own cost after Medicare's reimbursement (equals ``patient_cents`` on assigned claims)."""
+        return self.patient_cents - self.reimbursed_cents
 
     @property
     def allowed_cents(self) -> int:
@@ -101,6 +111,7 @@ class Estimate:
     lines: tuple[EstimateLine, ...]
     findings: tuple[Finding, ...]
     assumptions: tuple[str, ...]
+    unassigned: bool = False  # a non-par claim not on assignment: the patient pays, Medicare reimburses
 
     def total(self, attribute: str) -> int:
         return sum(int(getattr(line, attribute) or 0) for line in self.lines)
@@ -133,6 +144,14 @@ class Estimate:
         return self.total("secondary_cents")
 
     @property
+    def reimbursed_cents(self) -> int:
+        return self.total("reimbursed_cents")
+
+    @property
+    def net_patient_cents(self) -> int:
+        return self.total("net_patient_cents")
+
+    @property
     def charge_cents(self) -> int | None:
         charges = [line.allowed.charge_cents for line in self.lines]
         return None if any(c is None for c in charges) else sum(c or 0 for c in charges)
@@ -160,8 +179,24 @@ def estimate(
     practice: Practice,
     benefits: Benefits,
     tables_for: TablesForYear,
+    *,
+    assigned: bool | None = None,
 ) -> Estimate:
-    """Split every line of ``claim`` under ``payer``'s contract and the patient's ``benefits``."""
+    """Split every line of ``claim`` under ``payer``'s contract and the patient's ``benefits``.
+
+    ``assigned`` (None: the practice's setting) matters for a non-participating practice billing Medicare:
+    unassigned, the patient pays the practice up to the limiting charge and Medicare pays the patient its
+    share of the non-par amount (after the deductible, less sequestration) - DOMAIN s5.
+
+    Raises:
+        InputError: ``assigned=False`` for a participating practice (participating providers always take
+            assignment).
+    """
+    if assigned is False and practice.participating:
+        raise InputError("a participating practice always takes assignment; unassigned claims are for "
+                         "non-participating practices (set the practice as non-participating first)")
+    unassigned = (not assigned if assigned is not None else practice.unassigned) and \
+        payer.method is Method.MEDICARE and not practice.participating
     allowed, findings = allowed_lines(claim, payer, practice, tables_for)
     policy = tables_for(claim.year).policy
     assumptions = [f"Allowed amounts: {payer.describe()}."]
@@ -207,6 +242,14 @@ def estimate(
         secondary = int(scale_cents(patient, benefits.secondary_pct / HUNDRED))
         payer_share = amount - patient
         seq = int(scale_cents(payer_share, policy.sequestration)) if medicare else 0
+        if unassigned:
+            # The practice bills the patient (up to the limiting charge); Medicare pays its share to the patient.
+            bill = a.limiting_charge_cents or amount
+            if a.charge_cents is not None:
+                bill = min(bill, a.charge_cents)
+            lines.append(EstimateLine(a, copay, deductible, coins, 0, secondary, seq, unassigned=True,
+                                      excess_cents=max(bill - amount, 0), reimbursed_cents=payer_share - seq))
+            continue
         lines.append(EstimateLine(a, copay, deductible, coins, payer_share - seq, secondary, seq))
     if self_pay:
         assumptions.append("Self-pay: the patient owes the whole amount.")
@@ -224,10 +267,20 @@ def estimate(
     if uses_provisional_rates(claim, payer, allowed):
         assert claim.in_force is not None
         assumptions.append(f"Provisional: {claim.in_force.note}")
-    return Estimate(payer, claim, tuple(lines), (*claim.findings, *findings), tuple(assumptions))
+    if unassigned:
+        bill = sum(line.patient_cents for line in lines)
+        back = sum(line.reimbursed_cents for line in lines)
+        assumptions.append(f"Unassigned claim (non-participating practice): the patient pays the practice "
+                           f"{cents_to_decimal(bill)} (at most the limiting charge, 115% of the non-participating "
+                           f"amount); Medicare then pays the patient {cents_to_decimal(back)} (its share after the "
+                           f"deductible, less sequestration), so the patient's own cost is "
+                           f"{cents_to_decimal(bill - back)}.")
+    return Estimate(payer, claim, tuple(lines), (*claim.findings, *findings), tuple(assumptions), unassigned)
 
 
 def split_checks(lines: Sequence[EstimateLine]) -> bool:
-    """True when every line splits exactly (used by tests and as a guard in reports)."""
-    return all(line.payer_cents + line.secondary_cents + line.patient_cents + line.sequestration_cents
-               == line.allowed_cents for line in lines)
+    """True when every line splits exactly (used by tests and as a guard in reports); on an unassigned claim
+    the patient pays the whole bill (allowed + excess), sequestration included."""
+    return all(line.payer_cents + line.secondary_cents + line.patient_cents
+               + (0 if line.unassigned else line.sequestration_cents)
+               == line.allowed_cents + line.excess_cents for line in lines)

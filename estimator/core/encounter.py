@@ -8,6 +8,7 @@ understood (an unknown code, a malformed modifier).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final
@@ -17,13 +18,25 @@ from estimator.core.errors import InputError
 from estimator.core.findings import Finding
 from estimator.core.lesions import lesion_lines
 from estimator.core.money import cents_to_decimal, scale_cents
-from estimator.core.pricing import PriceTrace, price_unit
-from estimator.core.schedule import NATIONAL_KEY, CFVariant, PlaceOfService, Setting, TableSet, TablesInForce
+from estimator.core.ncci import MAI_LINE
+from estimator.core.pricing import PriceTrace, UnitPrice, price_unit
+from estimator.core.schedule import (
+    NATIONAL_KEY,
+    PAYABLE_STATUSES,
+    CFVariant,
+    PlaceOfService,
+    Setting,
+    TableSet,
+    TablesInForce,
+)
 
 #: Multiple-procedure indicator 2: 100% for the highest, 50% for the next four, then by report (DOMAIN s4).
 MPPR_RATES: Final = (100, 50, 50, 50, 50)
 MINOR_GLOBALS: Final = frozenset({"000", "010"})
 MAX_UNITS: Final = 999
+#: Bilateral surgery indicator -> % of one side's fee when billed as bilateral (RVU26B.pdf; ch. 12 s40.7):
+#: 0 = no 150% (paid once), 1 = 150%, 2 = already bilateral (paid once), 3 = each side 100%.
+BILATERAL_PCT: Final = {"0": 100, "1": 150, "2": 100, "3": 200}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +150,11 @@ class ClaimLine:
     by_report: bool
     reason: str | None  # why there is no price
     trace: LineTrace
+    unit_bases: tuple[int, ...] = ()  # per paid unit, before the multiple-procedure rule (bilateral applied)
+    unit_payments: tuple[int, ...] = ()  # per paid unit, after it: percentages are applied to these
+    bilateral_pct: int | None = None  # billed as bilateral: % of one side's fee
+    unpaid: str | None = None  # priced, but Medicare pays nothing for it on this claim (why)
+    na_setting: bool = False  # CMS marks the setting NA: priced with the other setting's amount (as PFREV)
 
     @property
     def reduction_pct(self) -> Decimal:
@@ -158,6 +176,11 @@ class ClaimLine:
     @property
     def is_minor_procedure(self) -> bool:
         return self.global_days in MINOR_GLOBALS
+
+    @property
+    def needs_25_beside(self) -> bool:
+        """A same-day E/M needs 25 beside it: a minor procedure (000/010) or a priced non-visit XXX service."""
+        return needs_25_beside(self.code, self.global_days, priced=self.unit_cents is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +205,13 @@ class Claim:
         return tuple(f for f in self.findings if f.severity == "error")
 
 
+def needs_25_beside(code: str, global_days: str, *, priced: bool) -> bool:
+    """Whether an E/M billed the same day as ``code`` needs modifier 25 (ch. 12 s30.6.6(B); NCCI ch. XI)."""
+    if code in cs.EM_CODES or code == cs.G2211:
+        return False
+    return global_days in MINOR_GLOBALS or (global_days == "XXX" and priced)
+
+
 def _setting_reason(place: PlaceOfService) -> str:
     return (f"setting: {place.setting.label} rate, because place of service {place.code} ({place.name}) "
             f"is a {place.setting.label} setting (Claims Processing Manual ch. 12 s20.4.2)")
@@ -195,9 +225,12 @@ def _requested_lines(encounter: Encounter, tables: TableSet) -> list[ServiceLine
     procedures += [ServiceLine(p.code, p.units, p.modifiers, p.diagnoses or dx) for p in encounter.procedures]
     lines: list[ServiceLine] = []
     if encounter.em_code is not None:
+        schedule = tables.schedule
         minor_same_day = any(
-            tables.schedule.has(p.code) and str(tables.schedule.global_days[tables.schedule.row(p.code)])
-            in MINOR_GLOBALS for p in procedures)
+            schedule.has(p.code) and needs_25_beside(
+                p.code, str(schedule.global_days[schedule.row(p.code)]),
+                priced=str(schedule.status[schedule.row(p.code)]) in PAYABLE_STATUSES)
+            for p in procedures)
         lines.append(ServiceLine(encounter.em_code, 1, ("25",) if minor_same_day else (), dx))
         if encounter.g2211:
             lines.append(ServiceLine(cs.G2211, 1, (), dx))
@@ -207,7 +240,8 @@ def _requested_lines(encounter: Encounter, tables: TableSet) -> list[ServiceLine
 
 
 def price_lines(encounter: Encounter, tables: TableSet) -> Claim:
-    """Price an encounter line by line and apply the multiple-procedure rule (no rule checks yet).
+    """Price an encounter line by line: bilateral adjustment, then the multiple-procedure rule, then what
+    Medicare does not pay (no rule findings yet; ``estimator.core.rules`` adds them).
 
     Raises:
         InputError / UnknownCodeError / UnknownLocalityError: input that cannot be priced at all.
@@ -222,12 +256,25 @@ def price_lines(encounter: Encounter, tables: TableSet) -> Claim:
                           cf_variant=encounter.cf_variant, floor=encounter.work_floor,
                           conversion_factor=encounter.own_conversion_factor)
         priced.append((req, unit))
+    bilateral, paid_with = bilateral_lines(requested, tables)
+    unpaid = unpaid_reasons(requested, [unit for _, unit in priced], tables)
 
-    # Rank every indicator-2 unit by its fee-schedule amount (stable for ties: order entered).
+    # What each line is paid before the multiple-procedure rule, one amount per payable "unit": a line
+    # billed as bilateral is one procedure at its bilateral % (ch. 12 s40.7: before the ranking).
+    bases: list[tuple[int, ...]] = []
+    for i, (req, unit) in enumerate(priced):
+        if unit.cents is None or i in unpaid or i in paid_with:
+            bases.append(())
+        elif i in bilateral:
+            bases.append((int(scale_cents(unit.cents, Decimal(bilateral[i]) / 100)),))
+        else:
+            bases.append((unit.cents,) * req.units)
+
+    # Rank every indicator-2 amount (stable for ties: order entered).
     ranked = sorted(
-        ((unit.cents or 0, i, u) for i, (req, unit) in enumerate(priced)
+        ((amount, i, u) for i, (req, unit) in enumerate(priced)
          if str(tables.schedule.mult_proc[tables.schedule.row(req.code, unit.modifier)]) == "2"
-         and unit.cents is not None for u in range(req.units)),
+         for u, amount in enumerate(bases[i])),
         key=lambda t: (-t[0], t[1], t[2]),
     )
     rank_of: dict[tuple[int, int], int] = {(i, u): r for r, (_, i, u) in enumerate(ranked, start=1)}
@@ -235,21 +282,30 @@ def price_lines(encounter: Encounter, tables: TableSet) -> Claim:
     lines = []
     for i, (req, unit) in enumerate(priced):
         row = tables.schedule.row(req.code, unit.modifier)
-        ranks = tuple(rank_of[(i, u)] for u in range(req.units) if (i, u) in rank_of)
-        pcts = tuple(MPPR_RATES[r - 1] if r <= len(MPPR_RATES) else 50 for r in ranks) or (100,) * req.units
+        ranks = tuple(rank_of[(i, u)] for u in range(len(bases[i])) if (i, u) in rank_of)
+        pcts = tuple(MPPR_RATES[r - 1] if r <= len(MPPR_RATES) else 50 for r in ranks) or (100,) * len(bases[i])
         by_report = any(r > len(MPPR_RATES) for r in ranks)
+        payments = tuple(int(scale_cents(b, Decimal(p) / 100)) for b, p in zip(bases[i], pcts, strict=True))
         modifiers = req.modifiers
         adjustments: list[str] = [f"units: {req.units}"] if req.units > 1 else []
         if unit.cents is None:
             full = cents = None
             adjustments.append(f"no payment: {unit.reason}")
         else:
-            full = unit.cents * req.units
-            cents = sum(int(scale_cents(unit.cents, Decimal(p) / 100)) for p in pcts)
-            if ranks:
+            full = sum(bases[i]) if bases[i] else unit.cents * req.units
+            cents = sum(payments)
+            if i in bilateral and bases[i]:
+                adjustments.append(f"bilateral (indicator {tables.schedule.bilateral[row]}): {bilateral[i]}% of "
+                                   f"{cents_to_decimal(unit.cents)} = {cents_to_decimal(bases[i][0])} "
+                                   "(Claims Processing Manual ch. 12 s40.7, before the multiple-procedure rule)")
+            if i in paid_with:
+                adjustments.append(f"paid with line {paid_with[i] + 1} as one bilateral procedure")
+            elif i in unpaid:
+                adjustments.append(f"not paid: {unpaid[i]}")
+            elif ranks:
                 described = ", ".join(f"rank {r} -> {p}%" for r, p in zip(ranks, pcts, strict=True))
                 adjustments.append(f"multiple-procedure rule (indicator 2): {described} of "
-                                   f"{cents_to_decimal(unit.cents)}")
+                                   f"{', '.join(str(cents_to_decimal(b)) for b in sorted(set(bases[i])))}")
                 if any(p < 100 for p in pcts) and "51" not in modifiers:
                     modifiers = (*modifiers, "51")
                 if by_report:
@@ -269,6 +325,83 @@ def price_lines(encounter: Encounter, tables: TableSet) -> Claim:
             payment_pcts=pcts if unit.cents is not None else (), mppr_ranks=ranks, by_report=by_report,
             reason=unit.reason,
             trace=LineTrace(unit.trace, _setting_reason(place), req.units, tuple(adjustments)),
+            unit_bases=bases[i], unit_payments=payments, bilateral_pct=bilateral.get(i),
+            unpaid=unpaid.get(i) or (f"paid with line {paid_with[i] + 1} (bilateral)" if i in paid_with else None),
+            na_setting=unit.na_setting,
         ))
     return Claim(encounter, tables.year, tables.release, place, setting, tuple(lines),
                  in_force=tables.tables_in_force)
+
+
+def bilateral_lines(requested: Sequence[ServiceLine], tables: TableSet) -> tuple[dict[int, int], dict[int, int]]:
+    """Lines billed as bilateral (-> their bilateral %), and LT/RT partner lines (-> the line that carries them).
+
+    Billed as bilateral (RVU26B.pdf, BILAT SURG indicator): modifier 50, LT and RT, or 2 units (indicators
+    1-3; for 0 only 50 or LT/RT). Indicator 9 and codes without the concept are priced as billed.
+    """
+    indicator = [_bilateral_indicator(req, tables) for req in requested]
+    bilateral: dict[int, int] = {}
+    for i, req in enumerate(requested):
+        mods = set(req.modifiers)
+        if indicator[i] in BILATERAL_PCT and ("50" in mods or {"LT", "RT"} <= mods
+                                              or (req.units == 2 and indicator[i] != "0")):
+            bilateral[i] = BILATERAL_PCT[indicator[i]]
+    paid_with: dict[int, int] = {}
+    for i, req in enumerate(requested):
+        if i in bilateral or indicator[i] not in BILATERAL_PCT or req.units != 1 or set(req.modifiers) & {"RT", "50"} \
+                or "LT" not in req.modifiers:
+            continue
+        partner = next((j for j, other in enumerate(requested) if j != i and j not in bilateral and j not in paid_with
+                        and other.code == req.code and other.units == 1 and "RT" in other.modifiers
+                        and not set(other.modifiers) & {"LT", "50"}), None)
+        if partner is not None:
+            bilateral[i] = BILATERAL_PCT[indicator[i]]
+            paid_with[partner] = i
+    return bilateral, paid_with
+
+
+def _bilateral_indicator(req: ServiceLine, tables: TableSet) -> str:
+    mod = cs.pricing_modifier(req.modifiers)
+    if not tables.schedule.has(req.code, mod):
+        return ""
+    return str(tables.schedule.bilateral[tables.schedule.row(req.code, mod)])
+
+
+def unpaid_reasons(requested: Sequence[ServiceLine], units: Sequence[UnitPrice], tables: TableSet) -> dict[int, str]:
+    """Lines that have a fee-schedule amount but that Medicare will not pay on this claim, and why.
+
+    MUE: a line over its unit limit is denied whole (MAI 1: that line; MAI 2/3: every line of the code that
+    day). Status T: bundled when another paid fee-schedule service is billed. G2211: not paid with an E/M
+    billed with 25 unless beside an AWV, vaccine administration or Part B preventive service. An E/M on the
+    day of a 090-global procedure without 57 is part of the global surgical package.
+    """
+    status = [str(tables.schedule.status[tables.schedule.row(u.code, u.modifier)]) for u in units]
+    totals: dict[str, int] = {}
+    for req in requested:
+        totals[req.code] = totals.get(req.code, 0) + req.units
+    unpaid: dict[int, str] = {}
+    for i, req in enumerate(requested):
+        limit = tables.ncci.limit(req.code)
+        if limit is None:
+            continue
+        billed = req.units if limit.mai == MAI_LINE else totals[req.code]
+        if billed > limit.units:
+            per = "on one claim line" if limit.mai == MAI_LINE else "in one day"
+            unpaid[i] = f"denied: {billed} units {per} exceed the MUE of {limit.units} (MAI {limit.mai})"
+    majors = [u.code for u in units if u.cents is not None and
+              str(tables.schedule.global_days[tables.schedule.row(u.code, u.modifier)]) == "090"]
+    codes = {req.code for req in requested}
+    em_with_25 = any(req.code in cs.EM_CODES and "25" in req.modifiers for req in requested)
+    for i, req in enumerate(requested):
+        if i in unpaid or units[i].cents is None:
+            continue
+        if req.code in cs.EM_CODES and majors and "57" not in req.modifiers:
+            unpaid[i] = f"part of the global surgical package of {majors[0]} (090 global days) without modifier 57"
+        elif req.code == cs.G2211 and em_with_25 and not codes & cs.G2211_WITH_25_ALLOWED.keys():
+            unpaid[i] = "G2211 is not paid when its E/M visit carries modifier 25"
+    for i in range(len(requested)):
+        others = any(j != i and j not in unpaid and units[j].cents is not None and status[j] != "T"
+                     for j in range(len(requested)))
+        if status[i] == "T" and i not in unpaid and units[i].cents is not None and others:
+            unpaid[i] = "status T: paid only when no other paid fee-schedule service is billed that day (bundled)"
+    return unpaid

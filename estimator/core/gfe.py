@@ -24,6 +24,7 @@ from estimator.core import codes as cs
 from estimator.core.business_days import GfeDue, GfeTiming, gfe_due
 from estimator.core.cost_sharing import Estimate
 from estimator.core.errors import InputError
+from estimator.core.findings import Finding
 from estimator.core.payers import Method, Practice
 
 DISPUTE_THRESHOLD_CENTS: Final = 40_000  # "substantially in excess": at least $400 (45 CFR 149.620(a)(2)(ii))
@@ -185,6 +186,17 @@ def build_gfe(
         primary_text=primary_text.strip(), requested=requested, rates_year=rates_year,
         rates_for_year=rates_for_year,
     )
+
+
+def late_finding(gfe: GoodFaithEstimate) -> Finding | None:
+    """A warning when the estimate is issued after its due date (45 CFR 149.610(b)(1)(vi)), else ``None``."""
+    due = gfe.due.due
+    if due is None or gfe.issued_on <= due:
+        return None
+    return Finding("gfe-late", "warning",
+                   f"This Good Faith Estimate is issued on {gfe.issued_on.isoformat()}, after its due date "
+                   f"{due.isoformat()}. {gfe.due.explain()}", "45 CFR 149.610(b)(1)(vi)",
+                   "Give it to the patient at once and note in the record why it was late.")
 
 
 def missing_elements(gfe: GoodFaithEstimate) -> list[str]:

@@ -20,6 +20,9 @@ PREMALIGNANT_CODES: Final = (FIRST_LESION, EACH_ADDITIONAL, FIFTEEN_OR_MORE)
 MAX_17003_UNITS: Final = 13
 TIER_BREAK: Final = 15
 MAX_LESIONS: Final = 10_000
+#: Above this many lesions in one day the count is probably a typing slip: a warning, never a refusal
+#: (the CLI and the app share it through ``rules.check_lesion_tiers``).
+PLAUSIBLE_LESIONS: Final = 100
 
 
 def lesion_lines(count: int) -> list[tuple[str, int]]:

@@ -55,6 +55,12 @@ class Practice:
     qualifying_apm: bool = False
     participating: bool = True
     charges: Mapping[CodeKey, int] = field(default_factory=dict)  # billed charge per unit, cents
+    accepts_assignment: bool = True  # non-par only: False = claims unassigned (patient pays, Medicare reimburses)
+
+    @property
+    def unassigned(self) -> bool:
+        """Non-participating and not taking assignment: the patient is billed up to the limiting charge."""
+        return not self.participating and not self.accepts_assignment
 
     @property
     def cf_variant(self) -> CFVariant:
@@ -168,6 +174,25 @@ def _per_units(unit_cents: int, pcts: tuple[Decimal, ...]) -> int:
     return sum(int(scale_cents(unit_cents, p)) for p in pcts)
 
 
+def per_unit_share(amounts: tuple[int, ...], rate: Decimal) -> int:
+    """``rate`` of each unit's amount, rounded half-up once per unit, then summed (as ``price`` shows one unit).
+
+    Non-par 95%, the limiting charge and a contract's % of Medicare are all taken this way (DOMAIN s5).
+    """
+    return sum(int(scale_cents(amount, rate)) for amount in amounts)
+
+
+def _medicare_units(line: ClaimLine, payer: Payer) -> tuple[int, ...]:
+    """The Medicare amount of each paid unit under the payer's own multiple-procedure handling."""
+    if not payer.mppr:
+        return line.unit_bases
+    if payer.mppr_secondary_pct == 50:
+        return line.unit_payments
+    rate = payer.mppr_secondary_pct / HUNDRED
+    return tuple(b if p == 100 else int(scale_cents(b, rate))
+                 for b, p in zip(line.unit_bases, line.payment_pcts, strict=True))
+
+
 def _medicare_claim(claim: Claim, payer: Payer, practice: Practice, tables_for: TablesForYear) -> Claim:
     """The claim repriced under the payer's pinned Medicare year, locality and CF."""
     locality = practice.locality_key if payer.locality == PRACTICE_LOCALITY else payer.locality
@@ -205,6 +230,10 @@ def allowed_lines(
         if line.cents is None and payer.method is not Method.SELF_PAY:
             out.append(AllowedLine(line, 0, None, charge, None, (f"not payable: {line.reason}",)))
             continue
+        if line.unpaid and payer.method is not Method.SELF_PAY:
+            out.append(AllowedLine(line, 0, 0, charge, 0 if not practice.participating else None,
+                                   (f"not paid: {line.unpaid}",)))
+            continue
         if key in payer.overrides or (line.code, "") in payer.overrides:
             rate = payer.overrides.get(key, payer.overrides.get((line.code, "")))
             assert rate is not None
@@ -215,8 +244,8 @@ def allowed_lines(
             notes.append("Medicare fee schedule amount")
             if not practice.participating:
                 policy = tables_for(claim.year).policy
-                nonpar = int(scale_cents(allowed, policy.nonpar_rate))
-                limiting = int(scale_cents(allowed, policy.nonpar_rate * policy.limiting_charge_rate))
+                nonpar = per_unit_share(line.unit_payments, policy.nonpar_rate)
+                limiting = per_unit_share(line.unit_payments, policy.nonpar_rate * policy.limiting_charge_rate)
                 notes.append(f"non-participating: 95% = {cents_to_decimal(nonpar)}; limiting charge "
                              f"{cents_to_decimal(limiting)}")
                 allowed = nonpar
@@ -246,14 +275,13 @@ def allowed_lines(
                 allowed = _per_units(rate, pcts)
                 notes.append(f"fee schedule {cents_to_decimal(rate)} per unit")
         elif payer.method is Method.OWN_CF:
-            allowed = 0 if base.unit_cents is None else _per_units(base.unit_cents, pcts)
+            allowed = sum(_medicare_units(base, payer))
             notes.append(f"own CF {payer.conversion_factor}: {cents_to_decimal(base.unit_cents or 0)} per unit")
         else:
-            medicare = (base.cents if payer.mppr else base.full_cents) or 0
-            if payer.mppr and payer.mppr_secondary_pct != 50 and base.unit_cents is not None:
-                medicare = _per_units(base.unit_cents, pcts)
+            units = _medicare_units(base, payer)
+            medicare = sum(units)
             pct = payer.percent or Decimal(0)
-            allowed = int(scale_cents(medicare, pct / HUNDRED))
+            allowed = per_unit_share(units, pct / HUNDRED)
             notes.append(f"{pct.normalize():f}% of Medicare {basis.year} {basis.encounter.locality_key} "
                          f"{cents_to_decimal(medicare)}")
         if payer.em25_reduction and line.is_em and "25" in line.modifiers:

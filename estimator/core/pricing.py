@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -68,16 +69,16 @@ def fee_schedule_cents(
         conversion_factor: CF x 10^4.
 
     Returns:
-        int64 cents of shape (rows, localities, settings), possibly a non-contiguous view. Rows that have
-        no price in a setting (non-payable status or NA) still get the formula's value; mask them with
-        ``priced_mask``.
+        int64 cents of shape (rows, localities, settings), possibly a non-contiguous view. A setting CMS marks
+        NA is priced with the other setting's PE, as CMS's payment file does (flag it with ``na_mask``); rows
+        with a non-payable status still get the formula's value; mask them with ``priced_mask``.
 
     Raises:
         InputError: a negative RVU, GPCI or conversion factor (the CMS tables have none).
     """
     rows = np.asarray(rows, dtype=np.int64)
     weights = np.asarray(gpcis, dtype=np.int64).reshape(-1, 3) * conversion_factor
-    columns = [schedule.work[rows], schedule.mp[rows], *(schedule.pe(setting)[rows] for setting in settings)]
+    columns = [schedule.work[rows], schedule.mp[rows], *(schedule.pe_priced(setting)[rows] for setting in settings)]
     if min(int(weights.min(initial=0)), *(int(c.min(initial=0)) for c in columns)) < 0:
         raise InputError("fee-schedule values must not be negative")
     # Every term is >= 0, so unsigned arithmetic is as exact, and numpy divides uint64 faster than int64.
@@ -124,9 +125,31 @@ def _fill_fee_schedule(out: UIntArray, work: UIntArray, mp: UIntArray, pe: UIntA
 
 
 def priced_mask(schedule: FeeSchedule, rows: IntArray, settings: Sequence[Setting]) -> BoolArray:
-    """(rows, settings): True where the row has a fee-schedule amount in that setting."""
-    payable = schedule.payable()[rows]
-    return np.stack([payable & ~schedule.na(s)[rows] for s in settings], axis=1)
+    """(rows, settings): True where the row has a fee-schedule amount in that setting (NA settings included:
+    they carry the priced setting's amount, flagged by ``na_mask``)."""
+    payable = schedule.payable()[rows] & ~_contractor_priced(schedule, rows)
+    return np.stack([payable for _ in settings], axis=1) if settings else np.empty((len(rows), 0), dtype=np.bool_)
+
+
+def na_mask(schedule: FeeSchedule, rows: IntArray, settings: Sequence[Setting]) -> BoolArray:
+    """(rows, settings): True where CMS marks the setting's PE NA ("rarely or never performed" there)."""
+    return np.stack([schedule.na(s)[rows] for s in settings], axis=1) if settings else \
+        np.empty((len(rows), 0), dtype=np.bool_)
+
+
+def _contractor_priced(schedule: FeeSchedule, rows: IntArray) -> BoolArray:
+    """Status R rows without RVUs: restricted coverage, contractor priced if covered (RVU26B.pdf)."""
+    no_rvus = (schedule.work[rows] == 0) & (schedule.pe_nonfacility[rows] == 0) & \
+        (schedule.pe_facility[rows] == 0) & (schedule.mp[rows] == 0)
+    return np.asarray((schedule.status[rows] == "R") & no_rvus, dtype=np.bool_)
+
+
+NA_NOTE: Final = ("CMS marks this setting NA (rarely or never performed there); priced with the other setting's "
+                  "amount, as CMS's payment file does")
+STATUS_NOTES: Final = {
+    "T": "status T: paid only when no other fee-schedule service is billed the same day",
+    "R": "status R: restricted coverage; paid only under special coverage instructions",
+}
 
 
 def unpriced_reason(schedule: FeeSchedule, row: int, setting: Setting) -> str | None:
@@ -134,13 +157,17 @@ def unpriced_reason(schedule: FeeSchedule, row: int, setting: Setting) -> str | 
     status = str(schedule.status[row])
     if status not in PAYABLE_STATUSES:
         return STATUS_REASONS.get(status, f"status {status}: not paid under the physician fee schedule")
-    if schedule.na(setting)[row]:
-        other = Setting.FACILITY if setting is Setting.NONFACILITY else Setting.NONFACILITY
-        return (
-            f"not priced in the {setting.label} setting (PE marked NA by CMS); "
-            f"it is paid only in the {other.label} setting"
-        )
+    if bool(_contractor_priced(schedule, np.array([row]))[0]):
+        return "restricted coverage (status R) with no national RVUs: contractor priced if covered - ask your MAC"
     return None
+
+
+def price_note(schedule: FeeSchedule, row: int, setting: Setting) -> str | None:
+    """What a user must know about an amount that is shown: NA setting, status T or R; ``None`` otherwise."""
+    notes = [NA_NOTE] if schedule.na(setting)[row] else []
+    if str(schedule.status[row]) in STATUS_NOTES:
+        notes.append(STATUS_NOTES[str(schedule.status[row])])
+    return "; ".join(notes) or None
 
 
 def cf_scaled(policy: Policy, variant: CFVariant) -> int:
@@ -213,10 +240,28 @@ class UnitPrice:
     limiting_charge_cents: int | None
     reason: str | None
     trace: PriceTrace
+    na_setting: bool = False  # CMS marks this setting NA: the amount is the priced setting's (as in PFREV)
+
+
+def require_unfloored(tables: TableSet, floor: bool) -> None:
+    """Refuse "without the floor" for a year whose GPCI file gives the floored work GPCI only (2025: GPCI2025
+    has one work column), rather than silently price with the floor under an "unfloored" label.
+
+    Raises:
+        InputError: ``floor`` is off and the year has no unfloored work GPCIs.
+    """
+    if not floor and not tables.policy.unfloored_work_gpci:
+        raise InputError(f"the {tables.year} GPCI file ({tables.release}) gives the work GPCI with the 1.0 floor "
+                         f"only, so there is no unfloored price for {tables.year}; drop --no-floor")
 
 
 def locality_gpcis(tables: TableSet, locality_key: str, floor: bool) -> IntArray:
-    """(1, 3) GPCI thousandths of one locality key (or ``national``)."""
+    """(1, 3) GPCI thousandths of one locality key (or ``national``).
+
+    Raises:
+        InputError: ``floor`` off for a year without unfloored work GPCIs.
+    """
+    require_unfloored(tables, floor)
     if locality_key == NATIONAL_KEY:
         return national_gpcis()
     index = tables.localities.index(locality_key)
@@ -250,7 +295,7 @@ def price_unit(
     cents = int(fee_schedule_cents(schedule, np.array([row]), gpcis, [setting], cf)[0, 0, 0])
     reason = unpriced_reason(schedule, row, setting)
     locality = tables.localities.locality(locality_key)
-    rvus = [from_scaled(int(a[row]), 100) for a in (schedule.work, schedule.pe(setting), schedule.mp)]
+    rvus = [from_scaled(int(a[row]), 100) for a in (schedule.work, schedule.pe_priced(setting), schedule.mp)]
     g = [from_scaled(int(v), 1000) for v in gpcis[0]]
     cf_label = cf_variant.value if conversion_factor is None else "payer's own"
     if conversion_factor is None:
@@ -266,7 +311,8 @@ def price_unit(
     policy = tables.policy
     nonpar = int(scale_cents(cents, policy.nonpar_rate))
     limiting = int(scale_cents(cents, policy.nonpar_rate * policy.limiting_charge_rate))
-    return UnitPrice(trace.code, trace.modifier, setting, cents, nonpar, limiting, None, trace)
+    return UnitPrice(trace.code, trace.modifier, setting, cents, nonpar, limiting, None, trace,
+                     na_setting=bool(schedule.na(setting)[row]))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -284,6 +330,7 @@ class PriceGrid:
     priced: BoolArray  # (rows, settings)
     nonpar_rate: Decimal
     limiting_rate: Decimal
+    na: BoolArray  # (rows, settings): CMS marks the setting NA; the amount is the priced setting's
 
     @property
     def nonpar_cents(self) -> IntArray:
@@ -323,6 +370,7 @@ def price_all_localities(
     floor: bool = True,
 ) -> PriceGrid:
     """The whole fee schedule in every locality: one vectorized call."""
+    require_unfloored(tables, floor)
     keys = tables.localities.keys.tolist()
     gpcis = tables.localities.gpcis(floor=floor)
     return _grid(tables, np.asarray(rows, dtype=np.int64), keys, gpcis, list(settings), cf_variant)
@@ -333,4 +381,4 @@ def _grid(tables: TableSet, rows: IntArray, keys: list[str], gpcis: IntArray, se
     cents = fee_schedule_cents(tables.schedule, rows, gpcis, settings, cf_scaled(tables.policy, cf_variant))
     policy = tables.policy
     return PriceGrid(rows, keys, settings, cents, priced_mask(tables.schedule, rows, settings), policy.nonpar_rate,
-                     policy.nonpar_rate * policy.limiting_charge_rate)
+                     policy.nonpar_rate * policy.limiting_charge_rate, na_mask(tables.schedule, rows, settings))

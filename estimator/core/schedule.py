@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from estimator.core.errors import InputError, UnknownCodeError, UnknownLocalityError
+from estimator.core.ncci import NcciEdits
 
 StrArray = npt.NDArray[np.str_]
 IntArray = npt.NDArray[np.int64]
@@ -97,6 +98,7 @@ class FeeSchedule:
     conversion_factor: int
     row_of: dict[tuple[str, str], int] = field(init=False, repr=False)
     _payable: BoolArray = field(init=False, repr=False)
+    _pe_priced: tuple[IntArray, IntArray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         _freeze_arrays(self)
@@ -106,6 +108,12 @@ class FeeSchedule:
         payable = np.isin(self.status, list(PAYABLE_STATUSES))
         payable.flags.writeable = False
         object.__setattr__(self, "_payable", payable)
+        # CMS's payment file (PFREV) prices a setting marked NA with the priced setting's amount.
+        nonfacility = np.where(self.nonfacility_na, self.pe_facility, self.pe_nonfacility)
+        facility = np.where(self.facility_na, self.pe_nonfacility, self.pe_facility)
+        for array in (nonfacility, facility):
+            array.flags.writeable = False
+        object.__setattr__(self, "_pe_priced", (nonfacility, facility))
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -127,6 +135,11 @@ class FeeSchedule:
 
     def pe(self, setting: Setting) -> IntArray:
         return self.pe_facility if setting is Setting.FACILITY else self.pe_nonfacility
+
+    def pe_priced(self, setting: Setting) -> IntArray:
+        """The PE RVU a setting is priced with: its own, or the other setting's where CMS marks it NA (as CMS's
+        payment amount file PFREV does: an NA column repeats the priced setting's amount)."""
+        return self._pe_priced[1] if setting is Setting.FACILITY else self._pe_priced[0]
 
     def na(self, setting: Setting) -> BoolArray:
         return self.facility_na if setting is Setting.FACILITY else self.nonfacility_na
@@ -261,6 +274,7 @@ class Policy:
     sequestration: Decimal
     work_gpci_floor: bool
     sources: dict[str, str]
+    unfloored_work_gpci: bool = True  # the year's GPCI file gives the work GPCI without the floor too
 
     def conversion_factor(self, variant: CFVariant) -> Decimal:
         return self.cf_qp if variant is CFVariant.QP else self.cf_nonqp
@@ -305,6 +319,7 @@ class TableSet:
     places: PlacesOfService
     policy: Policy
     labels: dict[str, str]
+    ncci: NcciEdits = field(default_factory=NcciEdits)
     in_force: TablesInForce | None = None  # set by the catalog: for which year, provisional or not
 
     @property

@@ -98,7 +98,7 @@ def year_rows(rows: Sequence[YearRow]) -> list[dict[str, Any]]:
 
 
 def fee_schedule_columns(settings: Sequence[Setting]) -> tuple[str, ...]:
-    amounts = tuple(f"{s.value}_{a}" for s in settings for a in FEE_SCHEDULE_AMOUNTS)
+    amounts = tuple(f"{s.value}_{a}" for s in settings for a in (*FEE_SCHEDULE_AMOUNTS, "na"))
     return ("code", "modifier", "label", "status", "global_days", *amounts)
 
 
@@ -106,7 +106,8 @@ def fee_schedule_rows(tables: TableSet, locality_key: str, settings: Sequence[Se
                       cf_variant: CFVariant = CFVariant.NONQP, *, floor: bool = True) -> list[dict[str, Any]]:
     """Every payable code of the schedule in one locality: par, non-par and limiting charge per setting.
 
-    Priced in one vectorized call (``price_grid``); a setting where CMS marks the code NA is left empty.
+    Priced in one vectorized call (``price_grid``); a setting where CMS marks the code NA carries the priced
+    setting's amount, as CMS's payment file does, and ``{setting}_na`` says so.
 
     Raises:
         UnknownLocalityError: no such locality.
@@ -118,6 +119,7 @@ def fee_schedule_rows(tables: TableSet, locality_key: str, settings: Sequence[Se
     nonpar = grid.nonpar_cents[:, 0, :].tolist()
     limiting = grid.limiting_charge_cents[:, 0, :].tolist()
     priced = grid.priced.tolist()
+    na = grid.na.tolist()
     codes = schedule.codes[rows].tolist()
     modifiers = schedule.modifiers[rows].tolist()
     status = schedule.status[rows].tolist()
@@ -130,5 +132,6 @@ def fee_schedule_rows(tables: TableSet, locality_key: str, settings: Sequence[Se
             ok = priced[i][s]
             for name, values in zip(FEE_SCHEDULE_AMOUNTS, (par, nonpar, limiting), strict=True):
                 row[f"{setting.value}_{name}"] = format_money(values[i][s]) if ok else None
+            row[f"{setting.value}_na"] = "NA" if na[i][s] else ""
         out.append(row)
     return out

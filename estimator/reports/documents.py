@@ -463,6 +463,9 @@ def patient_estimate_html(estimate: Estimate, practice: Practice, patient: Patie
         why.append(t("sequestration_note", amount=i18n.money(estimate.sequestration_cents)))
     if estimate.limiting_charge_cents is not None:
         why.append(t("limiting_note", amount=i18n.money(estimate.limiting_charge_cents)))
+    if estimate.unassigned:
+        why.append(t("reimbursed_note", amount=i18n.money(estimate.reimbursed_cents),
+                     net=i18n.money(estimate.net_patient_cents)))
     body.extend(f"<li>{_e(w)}</li>" for w in why)
     body.append(f"</ul><h2>{_e(t('assumptions_heading'))}</h2><ul>")
     # The provisional assumption speaks to the practice (how to import); the patient reads _provisional_box.

@@ -64,6 +64,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
                               "not change what you owe.",
         "limiting_note": "This practice does not participate with Medicare. The most it may bill you for these "
                          "services (the limiting charge) is {amount}.",
+        "reimbursed_note": "This claim is unassigned: you pay the practice, and Medicare then pays you {amount}, "
+                           "so your own cost is {net}.",
         "assumptions_heading": "Assumptions used",
         "provisional_rates": "Estimated with {year} Medicare rates; {next} rates not yet published.",
         "not_guarantee": "This is an estimate, not a guarantee of payment. What you owe is decided by your "
@@ -168,6 +170,8 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
                               "esto no cambia lo que usted paga.",
         "limiting_note": "Esta práctica no participa con Medicare. Lo máximo que puede cobrarle por estos "
                          "servicios (el cargo límite) es {amount}.",
+        "reimbursed_note": "Esta reclamación no es asignada: usted le paga a la práctica y luego Medicare le paga "
+                           "a usted {amount}, así que su costo propio es {net}.",
         "assumptions_heading": "Supuestos utilizados",
         "provisional_rates": "Estimado con las tarifas de Medicare de {year}; las tarifas de {next} aún no se "
                              "han publicado.",
@@ -388,6 +392,14 @@ _ASSUMPTIONS_ES: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], st
      lambda m: f"Un plan secundario paga el {m['p']}% de la parte del paciente."),
     (re.compile(r"Self-pay: the patient owes the whole amount\."),
      lambda m: "Pago por cuenta propia: el paciente paga el monto total."),
+    (re.compile(r"Unassigned claim \(non-participating practice\): the patient pays the practice (?P<bill>[\d.]+) "
+                r"\(at most the limiting charge, 115% of the non-participating amount\); Medicare then pays the "
+                r"patient (?P<back>[\d.]+) \(its share after the deductible, less sequestration\), so the "
+                r"patient's own cost is (?P<net>[\d.]+)\."),
+     lambda m: f"Reclamación no asignada (práctica que no participa): el paciente paga a la práctica {m['bill']} "
+               "(como máximo el cargo límite, 115% del monto para no participantes); luego Medicare le paga al "
+               f"paciente {m['back']} (su parte después del deducible, menos el secuestro), así que el costo "
+               f"propio del paciente es {m['net']}."),
 )
 
 

@@ -202,15 +202,19 @@ class SqliteStore:
         row = self._db.execute("SELECT * FROM practice WHERE id = 1").fetchone()
         charges = {(r["code"], r["modifier"]): int(r["cents"])
                    for r in self._db.execute("SELECT code, modifier, cents FROM charge_master")}
+        # participating: 1 participating, 0 non-participating taking assignment, 2 non-participating with
+        # unassigned claims (one column, so no schema change was needed for the assignment setting).
+        status = int(row["participating"])
         return Practice(row["name"], row["npi"], row["tin"], row["address"], row["locality"] or NATIONAL_KEY,
-                        row["pos"], bool(row["qualifying_apm"]), bool(row["participating"]), charges)
+                        row["pos"], bool(row["qualifying_apm"]), status == 1, charges, accepts_assignment=status != 2)
 
     def save_practice(self, practice: Practice) -> None:
         with self._write() as db:
             db.execute("UPDATE practice SET name=?, npi=?, tin=?, address=?, locality=?, pos=?, qualifying_apm=?,"
                        " participating=? WHERE id = 1",
                        (practice.name, practice.npi, practice.tin, practice.address, practice.locality_key,
-                        practice.place_of_service, int(practice.qualifying_apm), int(practice.participating)))
+                        practice.place_of_service, int(practice.qualifying_apm),
+                        1 if practice.participating else 0 if practice.accepts_assignment else 2))
 
     def replace_charges(self, charges: Mapping[CodeKey, int]) -> None:
         with self._write() as db:

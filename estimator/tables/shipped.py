@@ -30,6 +30,7 @@ import numpy as np
 from estimator import paths
 from estimator.core.errors import DataFileError, EstimatorError, InputError
 from estimator.core.money import to_scaled
+from estimator.core.ncci import AddOnEdit, NcciEdits, UnitLimit
 from estimator.core.pricing import check_exact
 from estimator.core.schedule import (
     FeeSchedule,
@@ -41,7 +42,7 @@ from estimator.core.schedule import (
     TableSet,
     TablesInForce,
 )
-from estimator.tables import cms_files, swap
+from estimator.tables import cms_files, ncci_files, swap
 from estimator.tables.cms_files import MONTH_NUMBER, CountyRow, GpciRow, RvuFile, ZipRow
 from estimator.tables.provisional_cf import ProvisionalCF, read_provisional_cfs
 
@@ -60,6 +61,10 @@ LOCALITY_COLUMNS: Final = (
     "key", "mac", "locality", "state", "name", "counties", "work_gpci", "work_gpci_unfloored", "pe_gpci", "mp_gpci",
 )
 ZIP_COLUMNS: Final = ("zip", "state", "locality_key", "rural", "plus_four")
+MUE_FILE: Final = "mue.csv"
+AOC_FILE: Final = "aoc.csv"
+MUE_COLUMNS: Final = ("code", "mue", "mai", "rationale")
+AOC_COLUMNS: Final = ("add_on", "edit_type", "primary", "effective", "deleted")
 
 Progress = Callable[[str, float], None]
 
@@ -255,6 +260,9 @@ def build_tables(
     else:
         raise DataFileError(str(source), None, None, "no ZIP5 file (ZIP code to carrier locality)")
 
+    progress("reading the NCCI edit tables", 0.8)
+    ncci_tables, ncci = _ncci_tables(source, year, fallback, sources, notes)
+
     progress("writing the tables", 0.85)
     effective = dt.date(year, MONTH_NUMBER[rvu.month], 1)
     files = {
@@ -262,6 +270,7 @@ def build_tables(
         LOCALITY_FILE: _csv_text(LOCALITY_COLUMNS, _locality_records(gpcis, counties)),
         ZIP_FILE: _csv_text(ZIP_COLUMNS, sorted(zip_rows)),
         POS_FILE: _resource_text(POS_FILE),
+        **ncci_tables,
     }
     if fallback is not None:
         _carry_over(fallback, files, sources, notes)
@@ -276,6 +285,8 @@ def build_tables(
         "tables": {name: {"rows": text.count("\n") - 1, "sha256": _sha(text)} for name, text in files.items()},
         "notes": notes,
     }
+    if ncci:
+        manifest["ncci"] = ncci
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     _write_folder_atomically(out, files)
     progress("done", 1.0)
@@ -345,6 +356,45 @@ def _read_table_text(path: Path, expected_sha: str | None) -> str:
 def _is_qpp(path: Path) -> bool:
     """A PPRRVU file of qualifying APM participants (``..._QPP``), not the ``nonQPP`` one."""
     return re.search(r"(?<!NON)QPP", path.name.upper()) is not None
+
+
+def _ncci_tables(source: Path, year: int, fallback: Path | None, sources: list[dict[str, Any]],
+                 notes: list[str]) -> tuple[dict[str, str], dict[str, str]]:
+    """``mue.csv`` and ``aoc.csv`` from the year's newest NCCI practitioner files under ``source``.
+
+    Without them, a ``fallback`` folder's tables are reused (a quarterly RVU package has none); a year
+    with neither (2025 here) has no NCCI tables and the rules say so.
+    """
+    mues = [p for p in _find(source, ["*MUE*Practitioner*.csv", "*mue*practitioner*.csv"])
+            if (eff := ncci_files.mue_effective(p)) is not None and eff.year == year]
+    aocs = [p for p in _find(source, ["AOC_V*.xlsx", "aoc_v*.xlsx"])
+            if (period := ncci_files.aoc_quarter(p)) is not None and period[1].year == year]
+    tables: dict[str, str] = {}
+    info: dict[str, str] = {}
+    if mues:
+        mue = ncci_files.read_mue(max(mues, key=lambda p: ncci_files.mue_effective(p) or dt.date.min))
+        tables[MUE_FILE] = _csv_text(MUE_COLUMNS, [[code, str(limit.units), str(limit.mai), limit.rationale]
+                                                   for code, limit in sorted(mue.limits.items())])
+        sources.append({**_source_entry("mue", mue.path, f"MUE {mue.effective.isoformat()}", len(mue.limits)),
+                        "notice": mue.notice})
+        info["mue_effective"] = mue.effective.isoformat()
+    if aocs:
+        aoc = ncci_files.read_aoc(max(aocs, key=lambda p: p.name.upper()))
+        start = dt.date(year, 1, 1)
+        kept = sorted({(e.add_on, str(e.edit_type), e.primary, e.effective.isoformat(),
+                        e.deleted.isoformat() if e.deleted else "")
+                       for e in aoc.edits if e.deleted is None or e.deleted >= start})
+        tables[AOC_FILE] = _csv_text(AOC_COLUMNS, kept)
+        sources.append({**_source_entry("aoc", aoc.path, f"AOC {aoc.quarter}", len(aoc.edits)), "notice": aoc.notice})
+        info["aoc_quarter"] = aoc.quarter
+    if fallback is not None:
+        old = read_manifest(fallback).get("ncci", {}) if (fallback / MANIFEST).is_file() else {}
+        for name, key in ((MUE_FILE, "mue_effective"), (AOC_FILE, "aoc_quarter")):
+            if name not in tables and (fallback / name).is_file() and key in old:
+                tables[name] = (fallback / name).read_text(encoding="utf-8")
+                info[key] = old[key]
+                notes.append(f"{name} reused from the {year} tables it replaces (the release has no such file)")
+    return tables, info
 
 
 def _merge_counties(rows: Sequence[CountyRow]) -> dict[str, str]:
@@ -505,14 +555,42 @@ def load_table_set(folder: Path) -> TableSet:
         limiting_charge_rate=Decimal(constants["limiting_charge_rate"]["value"]),
         sequestration=Decimal(constants["sequestration"]["value"]),
         work_gpci_floor=bool(constants["work_gpci_floor"]["value"]),
+        unfloored_work_gpci=bool(constants.get("unfloored_work_gpci", {"value": True})["value"]),
         sources={k: str(v["source"]) for k, v in constants.items()},
     )
     check_exact(schedule, localities, policy)
+    ncci = _load_ncci(folder, manifest)
     return TableSet(
         year=int(manifest["year"]), release=str(manifest["release"]),
         effective=dt.date.fromisoformat(manifest["effective"]), schedule=schedule, localities=localities,
-        places=places, policy=policy, labels=code_labels(),
+        places=places, policy=policy, labels=code_labels(), ncci=ncci,
     )
+
+
+def _load_ncci(folder: Path, manifest: dict[str, Any]) -> NcciEdits:
+    """The folder's MUE and AOC tables (empty where the release has none)."""
+    info = manifest.get("ncci", {})
+    sums = {name: entry["sha256"] for name, entry in manifest["tables"].items()}
+    limits: dict[str, UnitLimit] = {}
+    add_ons: dict[str, list[AddOnEdit]] = {}
+    if MUE_FILE in sums:
+        path = folder / MUE_FILE
+        for number, (code, units, mai, rationale) in enumerate(_read_columns(path, MUE_COLUMNS, sums[MUE_FILE]), 2):
+            if not (units.isdigit() and mai in ("1", "2", "3")):
+                raise DataFileError(str(path), number, "mue" if not units.isdigit() else "mai", "not a valid value")
+            limits[code] = UnitLimit(int(units), int(mai), rationale)
+    if AOC_FILE in sums:
+        path = folder / AOC_FILE
+        for number, (add_on, kind, primary, start, end) in enumerate(
+                _read_columns(path, AOC_COLUMNS, sums[AOC_FILE]), 2):
+            try:
+                edit = AddOnEdit(add_on, int(kind), primary, dt.date.fromisoformat(start),
+                                 dt.date.fromisoformat(end) if end else None)
+            except ValueError as exc:
+                raise DataFileError(str(path), number, None, str(exc)) from None
+            add_ons.setdefault(add_on, []).append(edit)
+    quarter = str(info.get("aoc_quarter") or info.get("mue_effective") or "")
+    return NcciEdits(quarter, limits, {k: tuple(v) for k, v in add_ons.items()})
 
 
 def load_zip_codes(folder: Path) -> dict[str, ZipEntry]:

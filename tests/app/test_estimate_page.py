@@ -97,16 +97,25 @@ def test_a_lesion_count_change_moves_the_marker_without_recomputing_the_series(m
     assert page.chart.series()["setting"].value == "facility"
 
 
-def test_a_keystroke_past_200_is_refused_with_a_message_and_the_count_kept(qtbot: QtBot,
-                                                                            make_window: WindowFactory) -> None:
+def test_a_keystroke_past_the_cli_limit_is_refused_with_a_message_and_the_count_kept(
+        qtbot: QtBot, make_window: WindowFactory) -> None:
     page = estimate_page(make_window)
-    type_lesions(qtbot, page, "25")
+    type_lesions(qtbot, page, "2500")
     qtbot.keyClick(page.form.lesions, Qt.Key.Key_End)
     qtbot.keyClicks(page.form.lesions, "0")
-    assert page.form.lesions.value() == 25
-    assert page.state.inputs.lesions == 25
+    assert page.form.lesions.value() == 2500
+    assert page.state.inputs.lesions == 2500
     assert "refused" in page.form.lesions_message.text()
     assert not page.form.lesions_message.isHidden()
+
+
+def test_an_implausible_lesion_count_is_accepted_with_the_same_warning_as_the_cli(
+        qtbot: QtBot, make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    type_lesions(qtbot, page, "300")
+    assert page.state.inputs.lesions == 300
+    assert page.state.estimate is not None
+    assert "lesion-count-implausible" in {f.code for f in page.state.estimate.findings}
 
 
 def test_a_bad_deductible_is_refused_in_place_and_the_last_estimate_stays(qtbot: QtBot,

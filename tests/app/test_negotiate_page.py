@@ -42,7 +42,8 @@ def test_the_page_declares_the_page_contract() -> None:
 def test_every_payer_is_listed_with_its_weighted_percent_of_medicare(page: NegotiatePage) -> None:
     assert page.table_model.rowCount() == 6
     assert cell(page, "Medicare", 2) == "100%"
-    assert cell(page, "Demo: Summit Health (130%)", 2) == "130%"
+    # 130% rounded half-up per unit comes out a hair above 130% of the line totals (a few hundredths).
+    assert 130 <= float(cell(page, "Demo: Summit Health (130%)", 2).rstrip("%")) < 130.1
     assert float(cell(page, ACME, 2).rstrip("%")) < 115  # the E/M-25 cut shows on a mix with visits
     assert page.selected_payer() is not None
 

@@ -71,7 +71,8 @@ def test_medicare_and_commercial_estimates_split_to_the_cent(cli: Cli) -> None:
     assert cli("payers", "add", "Acme PPO", "--percent-of-medicare", "120", "--year", "2026",
                "--locality", "1320201").code == 0
     acme = run_json(cli, *base, "--payer", "Acme PPO", "--deductible-remaining", "100", "--coinsurance", "20")
-    assert acme["allowed"] == "152.20" and acme["sequestration"] == "0.00"
+    # 120% per unit (DOMAIN s5): 76.15 x 1.2 = 91.38; 17003 7.24 x 1.2 = 8.688 -> 8.69, x7 = 60.83
+    assert acme["allowed"] == "152.21" and acme["sequestration"] == "0.00"
     total = sum(Decimal(acme[k]) for k in ("payer_pays", "patient_owes", "sequestration", "secondary_pays"))
     assert total == Decimal(acme["allowed"])
     assert acme["patient_breakdown"]["deductible"] == "100.00"
@@ -144,3 +145,16 @@ def test_every_command_prints_its_help(capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main(["--help"])
     assert info.value.code == 0 and "estimate" in capsys.readouterr().out
+
+
+def test_an_unassigned_practice_setting_is_kept_and_the_estimate_shows_the_reimbursement(cli: Cli) -> None:
+    assert cli("practice", "set", "--participating", "no", "--accepts-assignment", "no").code == 0
+    assert cli("practice", "show", "--format", "json").json()["accepts_assignment"] is False
+    data = cli("estimate", "--lesions", "1", "--dx", "L57.0", "--deductible-remaining", "0", "--format",
+               "json").json()
+    # national 17000 66.47: non-par 63.15, limiting 66.47 x 1.0925 = 72.62 billed to the patient;
+    # Medicare pays the patient (63.15 - 12.63) less 2% = 50.52 - 1.01 = 49.51.
+    assert data["unassigned"] is True and data["patient_owes"] == "72.62"
+    assert (data["medicare_reimburses_patient"], data["patient_net_cost"]) == ("49.51", "23.11")
+    refused = cli("practice", "set", "--participating", "yes", "--accepts-assignment", "no")
+    assert refused.code == 1 and "always accepts assignment" in refused.err

@@ -80,10 +80,18 @@ def test_price_in_every_locality_gives_109_rows_per_setting(cli, settings, per_l
     assert all(MONEY.match(r["amount"]) for r in rows)
 
 
-def test_a_code_without_a_price_in_a_setting_gives_a_reason_and_no_amount(cli):
-    result = cli("price", "88305", "--setting", "facility", "--format", "json")
-    [row] = result.json()
-    assert row["amount"] is None and row["limiting_charge"] is None and "NA" in row["reason"]
+def test_a_setting_cms_marks_na_shows_the_priced_amount_flagged(cli):
+    """88305 facility is NA: priced with the office amount, as CMS's payment file does, and flagged."""
+    [facility] = cli("price", "88305", "--setting", "facility", "--format", "json").json()
+    [office] = cli("price", "88305", "--setting", "nonfacility", "--format", "json").json()
+    assert facility["amount"] == office["amount"] and facility["na_setting"] and not office["na_setting"]
+    assert "NA" in facility["note"] and facility["reason"] is None
+
+
+@pytest.mark.parametrize(("code", "words"), [("94760", "status T"), ("0075T", "carrier priced")])
+def test_price_says_what_a_status_means(cli, code, words):
+    [row] = cli("price", code, "--setting", "nonfacility", "--format", "json").json()
+    assert words in (row["note"] or row["reason"])
 
 
 def test_price_as_csv_has_the_documented_columns_and_as_a_table_shows_the_amount(cli):

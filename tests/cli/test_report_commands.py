@@ -6,6 +6,7 @@ for ``qapp`` so the one application object of the test session is pytest-qt's.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -16,6 +17,8 @@ from tests.reports.pdf_text import pdf_text
 MONEY = re.compile(r"^\d+\.\d\d$")
 PRACTICE = ["practice", "set", "--name", "Sunrise Dermatology", "--npi", "1234567893", "--tin", "12-3456789",
             "--address", "1 Main St, Houston, TX 77001", "--locality", "0441218", "--pos", "11"]
+#: The GFE below is due 2026-12-03 and issued on the day the test runs (45 CFR 149.610(b)(1)(vi)).
+LATE = {"gfe-late"} if dt.date.today() > dt.date(2026, 12, 3) else set()
 GFE = ["gfe", "--patient-name", "Ana Q. Testpatient", "--dob", "1951-02-03", "--scheduled", "2026-12-15",
        "--scheduled-on", "2026-11-30", "--lesions", "8", "--dx", "L57.0", "--pos", "11"]
 
@@ -68,7 +71,8 @@ def test_an_issued_gfe_has_every_element_and_is_logged(cli, practice, tmp_path, 
     assert data["id"] == 1 and data["due_date"] == "2026-12-03" and data["timing"] == "scheduled_10"
     # No charge master yet: the core prices at Medicare's amount and says so, on stderr and in the JSON.
     assert "17000 has no charge in the charge master" in result.err
-    assert {f["code"] for f in data["findings"]} == {"no-charge"}
+    # Issued today: after the 2026-12-03 due date the estimate also carries the late warning.
+    assert {f["code"] for f in data["findings"]} == {"no-charge"} | LATE
     text = pdf_text(out)
     for needle in ("Ana Q. Testpatient", "1951", "2026", "17000", "17003", "L57.0", "1234567893", "12-3456789",
                    "Sunrise Dermatology", "TX", "$400", "120", "not a contract", "dispute", "only an estimate",
@@ -84,7 +88,7 @@ def test_the_expected_charges_come_from_the_charge_master(cli, practice, tmp_pat
     charges.write_text("code,modifier,charge\n17000,,150.00\n17003,,25.00\n", encoding="utf-8")
     assert cli("practice", "charges", "import", str(charges)).code == 0
     result = cli(*GFE, "--out", str(tmp_path / "gfe.pdf"), "--format", "json")
-    assert result.code == 0 and result.err == ""
+    assert result.code == 0 and (result.err == "" or (LATE and "after its due date 2026-12-03" in result.err))
     assert result.json()["total"] == "325.00"  # 150.00 + 7 x 25.00
     assert "$325.00" in pdf_text(tmp_path / "gfe.pdf")
 

@@ -82,8 +82,8 @@ KNOWN = [
     line("C16", "P16", D(2026, 3, 2), "96574", payer="Summit Health", prior_auth=True),
 ]
 EXPECTED = {
-    ("C01", "lesion-17004-exclusive", "17004"), ("C01", "lesion-17003-needs-17000", "17003"),
-    ("C02", "lesion-17003-needs-17000", "17003"),
+    ("C01", "lesion-17004-exclusive", "17004"), ("C01", "add-on-without-primary", "17003"),
+    ("C02", "add-on-without-primary", "17003"),
     ("C03", "unit-limit", "17003"),
     ("C04", "em-needs-25", "99213"),
     ("C05", "diagnosis-mismatch", "17000"),
@@ -153,13 +153,15 @@ def test_missing_mppr_means_a_reduced_line_paid_in_full_or_billed_without_51(
 
 def test_a_code_billed_on_two_lines_is_compared_whichever_line_the_payer_reduced(
         audit: Callable[..., AuditResult]) -> None:
-    lines = [line("A", "P", D(2026, 3, 2), "11102", dx=("D48.5",), allowed_cents=4777),
-             line("A", "P", D(2026, 3, 2), "11102", dx=("D48.5",), mods=("51",), allowed_cents=9553)]
+    # 11402 (MUE 3 a day, so two lines are payable): national (1.41 + 3.53 + 0.18) x 33.4009 = 171.01,
+    # the second at 50% = 85.505 -> 85.51 (RVU26C; ch. 12 s40.6).
+    lines = [line("A", "P", D(2026, 3, 2), "11402", dx=("D48.5",), allowed_cents=8551),
+             line("A", "P", D(2026, 3, 2), "11402", dx=("D48.5",), mods=("51",), allowed_cents=17101)]
     result = audit(lines)
     assert found(result) == set()
-    assert sorted(result.expected_cents.tolist()) == [4777, 9553]
-    short = audit([lines[0], dataclasses.replace(lines[1], allowed_cents=9000)])
-    assert found(short) == {("A", "underpaid", "11102")}
+    assert sorted(result.expected_cents.tolist()) == [8551, 17101]
+    short = audit([lines[0], dataclasses.replace(lines[1], allowed_cents=16000)])
+    assert found(short) == {("A", "underpaid", "11402")}
 
 
 def test_a_prior_auth_code_is_unverified_when_the_file_has_no_authorization_column(
@@ -209,7 +211,7 @@ def test_a_denied_frequency_claim_is_not_also_an_underpayment(audit: Callable[..
 def test_an_unknown_payer_is_a_notice_its_rules_still_run_and_nothing_is_compared(
         audit: Callable[..., AuditResult]) -> None:
     result = audit([line("A", "P", D(2026, 3, 2), "17003", payer="Nobody Health", allowed_cents=100)])
-    assert found(result) == {("A", "lesion-17003-needs-17000", "17003")}
+    assert found(result) == {("A", "add-on-without-primary", "17003")}
     assert [(p.line, p.kind, p.column) for p in result.problems] == [(2, "notice", "payer")]
     assert not result.compared.any() and not result.claims[0].payer_known
 

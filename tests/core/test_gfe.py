@@ -19,6 +19,7 @@ from estimator.core.gfe import (
     compare_bill,
     gfe_from_dict,
     gfe_to_dict,
+    late_finding,
     missing_elements,
     retain_until,
 )
@@ -160,3 +161,11 @@ def test_a_negative_bill_is_refused():
 ])
 def test_a_copy_is_kept_six_years(issued, until):
     assert retain_until(D(issued)) == D(until)
+
+
+def test_a_gfe_issued_after_its_due_date_gets_a_late_warning(self_pay):
+    """Scheduled 2026-11-30 for 2026-12-15 (10+ business days): due within 3 business days, by 2026-12-03."""
+    assert late_finding(issue(self_pay(), issued_on=D("2026-12-03"))) is None
+    late = late_finding(issue(self_pay(), issued_on=D("2026-12-04")))
+    assert late is not None and late.severity == "warning" and "2026-12-03" in late.message
+    assert late.source == "45 CFR 149.610(b)(1)(vi)"

@@ -103,6 +103,6 @@ def test_each_line_carries_its_unit_amount_and_units_times_unit_amount():
 
 
 def test_a_code_without_a_price_in_the_setting_is_reported_not_priced_at_zero():
-    tables = make_tables([*PREMALIGNANT_2026[:2], RvuSpec("17004", work="1.34", facility_na=True)]).tables
+    tables = make_tables([*PREMALIGNANT_2026[:2], RvuSpec("17004", work="1.34", status="N")]).tables
     with pytest.raises(InputError, match="17004 has no price"):
         price_lesions(tables, 20, setting=Setting.FACILITY)

@@ -57,18 +57,19 @@ def test_medicare_assumes_the_full_part_b_deductible_when_not_told(tables_2026, 
 def test_medicare_non_participating_pays_95_percent_with_a_109_25_percent_limiting_charge(
     tables_2026, tables_for
 ) -> None:
-    """Non-par: 95% of the fee (76.15 -> 72.34, 50.68 -> 48.15); limiting charge 1.0925 x fee
-    (83.19 + 55.37 = 138.56)."""
+    """Non-par: 95% of the fee per unit, rounded half-up once per unit (DOMAIN s5; as ``price`` shows it):
+    17000 76.15 -> 72.3425 -> 72.34; 17003 7.24 -> 6.878 -> 6.88, x7 = 48.16 (not 95% of the 50.68 line,
+    48.146 -> 48.15); limiting charge 1.0925 x fee per unit: 83.19 + 7 x 7.91 (7.9097) = 83.19 + 55.37."""
     est = run(tables_2026, tables_for, MEDICARE_PAYER, Benefits(deductible_remaining_cents=0),
               practice=Practice(locality_key=MANHATTAN, participating=False))
-    assert allowed(est) == [7234, 4815]
+    assert allowed(est) == [7234, 7 * 688]
     assert est.limiting_charge_cents == 8319 + 5537
 
 
 def test_percent_of_medicare_applies_to_each_line(tables_2026, tables_for) -> None:
-    """120% of Medicare: 76.15 x 1.2 = 91.38; 50.68 x 1.2 = 60.816 -> 60.82."""
+    """120% of Medicare, per unit: 76.15 x 1.2 = 91.38; 17003 7.24 x 1.2 = 8.688 -> 8.69, x7 = 60.83."""
     payer = Payer("Acme", Method.PERCENT_OF_MEDICARE, percent=Decimal(120))
-    assert allowed(run(tables_2026, tables_for, payer)) == [9138, 6082]
+    assert allowed(run(tables_2026, tables_for, payer)) == [9138, 7 * 869]
 
 
 def test_percent_of_medicare_pinned_to_2025_and_another_locality(tables_2026, tables_2025, tables_for) -> None:
@@ -193,3 +194,27 @@ def test_every_split_adds_up_to_the_cent_and_respects_the_out_of_pocket_maximum(
     assert all(v >= 0 for line in est.lines for v in (line.payer_cents, line.patient_cents, line.sequestration_cents))
     if oop is not None and payer.method is not Method.SELF_PAY:
         assert est.patient_cents + est.secondary_cents <= oop
+
+
+def test_an_unassigned_non_par_claim_bills_the_limiting_charge_and_medicare_reimburses_the_patient(
+    tables_2026, tables_for
+) -> None:
+    """Manhattan, 8 lesions, deductible met (DOMAIN s5). Per unit: 17000 76.15 -> non-par 72.34, limiting
+    76.15 x 1.0925 = 83.19; 17003 7.24 -> 6.88 and 7.91, x7 = 48.16 and 55.37. The patient pays the practice
+    83.19 + 55.37 = 138.56; Medicare pays the patient 80% of the non-par amounts less 2%:
+    72.34 - 14.47 = 57.87 - 1.16 = 56.71 and 48.16 - 9.63 = 38.53 - 0.77 = 37.76; own cost 138.56 - 94.47 = 44.09."""
+    practice = Practice(locality_key=MANHATTAN, participating=False, accepts_assignment=False)
+    est = run(tables_2026, tables_for, MEDICARE_PAYER, Benefits(deductible_remaining_cents=0), practice=practice)
+    assert est.unassigned and allowed(est) == [7234, 4816]
+    assert [line.patient_cents for line in est.lines] == [8319, 5537]
+    assert [line.reimbursed_cents for line in est.lines] == [5671, 3776]
+    assert (est.patient_cents, est.reimbursed_cents, est.net_patient_cents, est.payer_cents) == (13856, 9447, 4409, 0)
+    assert split_checks(est.lines)
+    assigned = estimate(eight_lesions(tables_2026), MEDICARE_PAYER, practice, Benefits(deductible_remaining_cents=0),
+                        tables_for, assigned=True)
+    assert not assigned.unassigned and assigned.payer_cents > 0
+
+
+def test_a_participating_practice_cannot_bill_unassigned(tables_2026, tables_for) -> None:
+    with pytest.raises(InputError, match="participating practice always takes assignment"):
+        estimate(eight_lesions(tables_2026), MEDICARE_PAYER, PRACTICE, Benefits(), tables_for, assigned=False)

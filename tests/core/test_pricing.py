@@ -173,7 +173,6 @@ def test_nonpar_and_limiting_charge_round_half_up_at_exactly_half_a_cent(par_cen
     ("J0120", "", NF, "excluded"),
     ("0001F", "", F, "not valid for Medicare"),
     ("99999", "", NF, "status Q"),
-    ("88305", "", F, "NA"),
 ])
 def test_a_row_without_a_price_gets_a_reason_and_no_amount(t2026, code, modifier, setting, words):
     unit = price_unit(t2026.tables, code, modifier, setting=setting)
@@ -181,6 +180,14 @@ def test_a_row_without_a_price_gets_a_reason_and_no_amount(t2026, code, modifier
     assert unit.reason is not None and words in unit.reason
     schedule = t2026.tables.schedule
     assert unpriced_reason(schedule, schedule.row(code, modifier), setting) == unit.reason
+
+
+def test_a_setting_cms_marks_na_is_priced_with_the_other_settings_amount_and_flagged(t2026):
+    """88305 facility PE is NA: CMS's payment file repeats the non-facility amount there (PFREV26B)."""
+    office = price_unit(t2026.tables, "88305", setting=NF)
+    facility = price_unit(t2026.tables, "88305", setting=F)
+    assert facility.cents == office.cents and facility.reason is None
+    assert facility.na_setting and not office.na_setting
 
 
 def test_a_facility_only_na_still_prices_the_office_setting_and_the_modifier_row_has_its_own_rvus(t2026):
@@ -227,7 +234,8 @@ def test_the_vectorized_grid_equals_a_decimal_loop_cell_by_cell(data):
         spec = s.rows[row]
         for s_i, setting in enumerate(request.settings):
             na = spec.facility_na if setting is F else spec.nonfacility_na
-            assert grid.priced[r_i, s_i] == (spec.status in PAYABLE_STATUSES and not na)
+            assert grid.priced[r_i, s_i] == (spec.status in PAYABLE_STATUSES and not spec.contractor_priced)
+            assert grid.na[r_i, s_i] == na
             for l_i, key in enumerate(request.keys):
                 par = reference(s, row, key, setting, request.cf_variant, request.floor)
                 assert grid.cents[r_i, l_i, s_i] == cents(par)
@@ -318,7 +326,8 @@ def test_localities_sharing_gpcis_are_priced_as_if_each_were_priced_alone_with_p
         np.testing.assert_array_equal(together[:, l_i, :], alone[:, 0, :])
         for row in rows.tolist():
             for s_i, setting in enumerate([NF, F]):
-                scaled = (int(schedule.work[row]) * g_work + int(schedule.pe(setting)[row]) * g_pe
+                priced_as = (F if setting is NF else NF) if schedule.na(setting)[row] else setting  # NA: other's PE
+                scaled = (int(schedule.work[row]) * g_work + int(schedule.pe(priced_as)[row]) * g_pe
                           + int(schedule.mp[row]) * g_mp) * cf
                 assert together[row, l_i, s_i] == (scaled + 5_000_000) // 10_000_000  # 1e-7 cents, half-up
 

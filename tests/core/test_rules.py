@@ -27,7 +27,7 @@ CASES = [
      Encounter(DAY, lesions=20, procedures=(ServiceLine("17003", 2),), diagnoses=AK),
      "lesion-17004-exclusive", "error"),
     ("17003 without 17000 - CPT add-on instruction",
-     Encounter(DAY, procedures=(ServiceLine("17003", 3),), diagnoses=AK), "lesion-17003-needs-17000", "error"),
+     Encounter(DAY, procedures=(ServiceLine("17003", 3),), diagnoses=AK), "add-on-without-primary", "error"),
     ("17003 over 13 units - Recovery Audit issue 0121",
      Encounter(DAY, lesions=14, procedures=(ServiceLine("17003", 1),), diagnoses=AK), "unit-limit", "error"),
     ("17000 twice - Recovery Audit issue 0121",

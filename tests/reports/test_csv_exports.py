@@ -83,14 +83,16 @@ def test_fee_schedule_rows_match_the_scalar_price_of_every_sampled_code(tables_2
             assert got == expected, (row["code"], setting)
 
 
-def test_a_setting_where_cms_marks_the_code_na_is_an_empty_cell(tables_2026):
+def test_a_setting_where_cms_marks_the_code_na_carries_the_priced_amount_and_is_flagged(tables_2026):
+    """As CMS's payment file PFREV26B: the NA column repeats the priced setting's amount."""
     schedule = tables_2026.schedule
-    row = int(np.flatnonzero(schedule.payable() & schedule.facility_na)[0])
+    row = int(np.flatnonzero(schedule.payable() & schedule.facility_na & ~schedule.nonfacility_na)[0])
     rows = csv_exports.fee_schedule_rows(tables_2026, "national", list(Setting))
     match = next(r for r in rows if (r["code"], r["modifier"]) == (schedule.codes[row], schedule.modifiers[row]))
-    assert match["facility_par"] is None and MONEY.match(match["nonfacility_par"])
+    assert match["facility_par"] == match["nonfacility_par"] and MONEY.match(match["nonfacility_par"])
+    assert (match["facility_na"], match["nonfacility_na"]) == ("NA", "")
     text = csv_exports.csv_text([match], csv_exports.fee_schedule_columns(list(Setting)))
-    assert parse(text)[0]["facility_limiting_charge"] == ""
+    assert parse(text)[0]["facility_na"] == "NA"
 
 
 def test_comparison_rows_keep_money_exact(tables_2026, visit):
@@ -100,7 +102,9 @@ def test_comparison_rows_keep_money_exact(tables_2026, visit):
     payers = csv_exports.payer_rows(compare_payers(claim, [MEDICARE_PAYER, acme], practice, Benefits(),
                                                    lambda y: tables_2026))
     assert [r["payer"] for r in payers] == ["Medicare", "Acme"]
-    assert payers[0]["pct_of_medicare"] == "100.00" and payers[1]["pct_of_medicare"] == "115.00"
+    # 115% taken per unit, rounded half-up once per unit (DOMAIN s5): within a cent a unit of 115% of the total.
+    assert payers[0]["pct_of_medicare"] == "100.00"
+    assert abs(Decimal(payers[1]["pct_of_medicare"]) - 115) < Decimal("0.05")
     localities = csv_exports.locality_rows(compare_localities(visit, tables_2026))
     assert len(localities) == 109 and all(MONEY.match(r["total"]) for r in localities)
     years = csv_exports.year_rows(compare_years(visit, [tables_2026]))

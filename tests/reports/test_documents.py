@@ -168,3 +168,12 @@ def test_a_pdf_cannot_be_written_into_a_missing_folder(qapp, tmp_path, gfe):
 
 def test_the_running_application_is_reused(qapp):
     assert documents.ensure_app() is qapp
+
+
+def test_an_unassigned_patient_estimate_says_medicare_pays_the_patient_back(qapp, tmp_path, tables_2026):
+    claim = build_claim(Encounter(D("2026-03-02"), lesions=1, diagnoses=("L57.0",)), tables_2026)
+    practice = dataclasses.replace(PRACTICE, participating=False, accepts_assignment=False)
+    est = estimate(claim, MEDICARE_PAYER, practice, Benefits(deductible_remaining_cents=0), lambda year: tables_2026)
+    # national 17000 66.47: non-par 63.15; Medicare pays the patient (63.15 - 12.63) less 2% = 50.52 - 1.01 = 49.51
+    text = render(documents.patient_estimate_html(est, practice, PATIENT, "en"), tmp_path)
+    assert "Medicare then pays you $49.51" in " ".join(text.split())

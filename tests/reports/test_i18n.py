@@ -97,3 +97,12 @@ def test_every_assumption_the_core_writes_has_a_spanish_form(tables_2026, payer,
 
 def test_an_unknown_assumption_stays_in_english_rather_than_guessed():
     assert i18n.assumption("A brand new rule applies.", "es") == "A brand new rule applies."
+
+
+def test_the_unassigned_claim_assumption_has_a_spanish_form(tables_2026):
+    claim = build_claim(Encounter(dt.date(2026, 12, 15), lesions=4, diagnoses=("L57.0",)), tables_2026)
+    practice = Practice(participating=False, accepts_assignment=False)
+    est = estimate(claim, MEDICARE_PAYER, practice, Benefits(deductible_remaining_cents=0), lambda year: tables_2026)
+    assert est.unassigned
+    for sentence in est.assumptions:
+        assert i18n.translates(sentence), f"no Spanish for: {sentence}"

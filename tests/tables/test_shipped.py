@@ -108,8 +108,14 @@ def test_the_grid_over_the_shipped_2026_tables_equals_the_decimal_formula_on_the
     for r_i, row in enumerate(request.rows):
         rvu = RVUS_2026[row]
         for s_i, setting in enumerate(request.settings):
-            assert grid.priced[r_i, s_i] == (not tables_2026.schedule.na(setting)[row])
-            pe = rvu["pe_facility_rvu" if setting is Setting.FACILITY else "pe_nonfacility_rvu"]
+            na = bool(tables_2026.schedule.na(setting)[row])
+            # Status R without RVUs is contractor priced (RVU26B.pdf): no amount.
+            contractor = str(tables_2026.schedule.status[row]) == "R" and not any(
+                rvu[k] for k in ("work_rvu", "pe_nonfacility_rvu", "pe_facility_rvu", "mp_rvu"))
+            assert grid.priced[r_i, s_i] == (not contractor) and grid.na[r_i, s_i] == na
+            # A setting CMS marks NA is priced with the other setting's PE (as CMS's payment file PFREV26B).
+            facility = (setting is Setting.FACILITY) != na
+            pe = rvu["pe_facility_rvu" if facility else "pe_nonfacility_rvu"]
             for l_i, key in enumerate(request.keys):
                 g = GPCIS_2026[key]
                 work = g["work_gpci" if request.floor else "work_gpci_unfloored"]
@@ -230,3 +236,53 @@ def test_a_zip_code_gives_its_payment_locality_and_rural_flag(zips_2026, tables_
     entry = zips_2026[zip_code]
     assert (entry.zip, entry.locality_key, entry.state, entry.rural) == (zip_code, key, state, rural)
     assert tables_2026.localities.locality(key).state == state
+
+
+# --- the NCCI edit tables (CMS practitioner MUE and AOC, 2026 Q2) ----------------------------------------
+
+@pytest.mark.parametrize(("code", "units", "mai"), [
+    # SOURCES.md, "NCCI edits": checked against CMS's own file
+    ("17000", 1, 2), ("17003", 13, 2), ("17004", 1, 2), ("17110", 1, 2), ("99213", 2, 3),
+])
+def test_the_shipped_mue_table_gives_each_codes_unit_limit_and_adjudication_indicator(tables_2026, code, units,
+                                                                                      mai):
+    limit = tables_2026.ncci.limit(code)
+    assert limit is not None and (limit.units, limit.mai) == (units, mai)
+
+
+def test_the_shipped_mue_table_counts_match_cms_and_every_file_is_in_the_manifest(tables_2026):
+    limits = tables_2026.ncci.unit_limits
+    # SOURCES.md: 15,095 codes; MAI 1 = 41, 2 = 5,417, 3 = 9,637
+    assert len(limits) == 15_095
+    assert [sum(1 for v in limits.values() if v.mai == m) for m in (1, 2, 3)] == [41, 5_417, 9_637]
+    manifest = read_manifest(SHIPPED_TABLES / "2026")
+    assert {"mue.csv", "aoc.csv"} <= manifest["tables"].keys()
+    roles = {s["role"]: s for s in manifest["sources"]}
+    assert roles["mue"]["sha256"] == "720027c47fd38f3194bbe332d7cd7e6940cdc1e1945d08d46000945c7ce6494c"
+    assert roles["aoc"]["sha256"] == "870a84912f91f8e8fdfa1acd01f076cfb1473ba10c98861fc18d040ce3fbdac6"
+    assert all("American Medical Association" in roles[r]["notice"] for r in ("mue", "aoc"))
+
+
+@pytest.mark.parametrize(("add_on", "edit_type", "primaries"), [
+    # SOURCES.md, "AOC file layout": checked values
+    ("17003", 1, {"17000"}), ("11103", 1, {"11102", "11104", "11106"}), ("11105", 1, {"11104", "11106"}),
+    ("11107", 1, {"11106"}),
+])
+def test_the_shipped_aoc_table_lists_each_add_ons_primaries(tables_2026, add_on, edit_type, primaries):
+    assert tables_2026.ncci.primaries(add_on, dt.date(2026, 7, 1)) == (edit_type, frozenset(primaries))
+
+
+def test_a_year_without_ncci_files_has_no_edit_tables_and_knows_only_the_lesion_rules(tables_2025):
+    ncci = tables_2025.ncci
+    assert not ncci.has_unit_limits and ncci.limit("11102") is None
+    assert ncci.primaries("11103", dt.date(2025, 11, 3)) is None
+    assert ncci.limit("17003") is not None and ncci.limit("17003").units == 13  # CMS Recovery Audit issue 0121
+    assert ncci.primaries("17003", dt.date(2025, 11, 3)) == (1, frozenset({"17000"}))
+
+
+def test_an_edited_mue_table_is_refused_by_its_checksum(tmp_path):
+    folder = copy_of(2026, tmp_path / "2026")
+    path = folder / "mue.csv"
+    path.write_text(path.read_text().replace("17000,1,2,", "17000,9,2,"))
+    with pytest.raises(DataFileError, match=r"mue\.csv.*sha256"):
+        load_table_set(folder)

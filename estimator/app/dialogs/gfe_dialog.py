@@ -42,7 +42,7 @@ from estimator.core import codes as cs
 from estimator.core.cost_sharing import Benefits, estimate
 from estimator.core.encounter import Encounter, ServiceLine
 from estimator.core.errors import EstimatorError, InputError
-from estimator.core.gfe import GoodFaithEstimate, Patient, build_gfe, gfe_to_dict, missing_elements
+from estimator.core.gfe import GoodFaithEstimate, Patient, build_gfe, gfe_to_dict, late_finding, missing_elements
 from estimator.core.payers import SELF_PAY, Method
 from estimator.core.rules import build_claim
 from estimator.core.schedule import NATIONAL_KEY
@@ -249,7 +249,8 @@ class GfeDialog(QDialog):
         if self._gfe is not None:
             due = self._gfe.due
             self.status.setStyleSheet(OK_STYLE)
-            notes = "".join(f"\nNote: {n}" for n in self._notes)
+            late = late_finding(self._gfe)
+            notes = "".join(f"\nNote: {n}" for n in [*self._notes, *([late.message] if late else [])])
             self.status.setText(f"Total expected charges {money(self._gfe.total_cents)}. {due.explain()}{notes}")
         else:
             self.status.setStyleSheet(ERROR_STYLE)

@@ -14,6 +14,7 @@ import numpy.typing as npt
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
 from estimator.app.text import money
+from estimator.core.pricing import NA_NOTE
 from estimator.core.schedule import STATUS_REASONS, TableSet
 
 COLUMNS: Final = ("Code", "Mod", "Status", "Work RVU", "PE RVU (non-facility)", "PE RVU (facility)", "MP RVU",
@@ -42,6 +43,7 @@ class FeeTableModel(QAbstractTableModel):
         self._order: IntArray = np.arange(len(tables.schedule), dtype=np.int64)
         self._cents: IntArray | None = None
         self._priced: BoolArray | None = None
+        self._na: BoolArray | None = None  # the priced setting is marked NA by CMS (amount as in its PFREV file)
         self.price_caption = "Price"
 
     @property
@@ -55,9 +57,10 @@ class FeeTableModel(QAbstractTableModel):
         self._cents = self._priced = None
         self.endResetModel()
 
-    def set_prices(self, cents: IntArray | None, priced: BoolArray | None, caption: str = "Price") -> None:
-        """The price column: cents per schedule row (and which rows have a price)."""
-        self._cents, self._priced = cents, priced
+    def set_prices(self, cents: IntArray | None, priced: BoolArray | None, caption: str = "Price",
+                   na: BoolArray | None = None) -> None:
+        """The price column: cents per schedule row (and which rows have a price, and which are NA there)."""
+        self._cents, self._priced, self._na = cents, priced, na
         self.price_caption = caption
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, PRICE_COLUMN, PRICE_COLUMN)
         if self.rowCount():
@@ -95,7 +98,7 @@ class FeeTableModel(QAbstractTableModel):
         s = self._tables.schedule
         price = ""
         if self._cents is not None and self._priced is not None:
-            price = money(int(self._cents[r])) if self._priced[r] else "—"
+            price = self._price_text(r)
         return [str(s.codes[r]), str(s.modifiers[r]), str(s.status[r]), _rvu_text(int(s.work[r])),
                 "NA" if s.nonfacility_na[r] else _rvu_text(int(s.pe_nonfacility[r])),
                 "NA" if s.facility_na[r] else _rvu_text(int(s.pe_facility[r])), _rvu_text(int(s.mp[r])),
@@ -141,16 +144,25 @@ class FeeTableModel(QAbstractTableModel):
             if column == PRICE_COLUMN:
                 if self._cents is None or self._priced is None:
                     return ""
-                return money(int(self._cents[r])) if self._priced[r] else "—"
+                return self._price_text(r)
             if column == 10:
                 return self._tables.label(str(s.codes[r]))
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole and 3 <= column <= PRICE_COLUMN:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column == PRICE_COLUMN and self._na is not None and self._na[r]:
+            return NA_NOTE
         if role == Qt.ItemDataRole.ToolTipRole and column == 2:
             status = str(s.status[r])
             return f"Status {status}: {STATUS_NAMES.get(status, 'see the PPRRVU documentation')}"
         return None
+
+    def _price_text(self, r: int) -> str:
+        assert self._cents is not None and self._priced is not None
+        if not self._priced[r]:
+            return "—"
+        flagged = self._na is not None and bool(self._na[r])
+        return money(int(self._cents[r])) + (" (NA)" if flagged else "")
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort with one numpy ``argsort`` of the column (stable; unpriced rows sort as lowest)."""

@@ -56,6 +56,9 @@ class PracticePage(QWidget):
             self.place.add(f"{place.code} – {place.name} ({place.setting.label})", place.code)
         self.qp = QCheckBox("Qualifying APM participant (QP conversion factor)", self)
         self.participating = QCheckBox("Medicare participating provider (accepts assignment)", self)
+        self.unassigned = QCheckBox("Non-participating: bill Medicare patients &unassigned (up to the limiting "
+                                    "charge; Medicare reimburses the patient)", self)
+        self.unassigned.setAccessibleName("Unassigned Medicare claims")
         self.save_button = QPushButton("&Save profile", self)
         self.revert_button = QPushButton("Re&vert", self)
         self.status = QLabel(self)
@@ -70,6 +73,7 @@ class PracticePage(QWidget):
             form.addRow(text, field)
         form.addRow("", self.qp)
         form.addRow("", self.participating)
+        form.addRow("", self.unassigned)
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
         buttons.addWidget(self.revert_button)
@@ -104,6 +108,8 @@ class PracticePage(QWidget):
         self.place.activated.connect(self._changed)
         self.qp.toggled.connect(self._changed)
         self.participating.toggled.connect(self._changed)
+        self.participating.toggled.connect(lambda on: self.unassigned.setEnabled(not on))
+        self.unassigned.toggled.connect(self._changed)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(lambda: self.load(self.context.store.practice()))
         context.store_changed.connect(self._store_changed)
@@ -120,6 +126,8 @@ class PracticePage(QWidget):
             self.place.setCurrentIndex(0)
         self.qp.setChecked(practice.qualifying_apm)
         self.participating.setChecked(practice.participating)
+        self.unassigned.setChecked(practice.unassigned)
+        self.unassigned.setEnabled(not practice.participating)
         self._changed()
 
     def practice(self) -> Practice | None:
@@ -130,7 +138,8 @@ class PracticePage(QWidget):
             self._loaded, name=self.name.text().strip(), npi=self.npi.value(), tin=self.tin.value(),
             address=self.address.text().strip(), locality_key=self.locality.key(),
             place_of_service=str(self.place.value()), qualifying_apm=self.qp.isChecked(),
-            participating=self.participating.isChecked())
+            participating=self.participating.isChecked(),
+            accepts_assignment=self.participating.isChecked() or not self.unassigned.isChecked())
 
     def save(self) -> bool:
         practice = self.practice()

@@ -287,12 +287,13 @@ class TablesPage(QWidget):
             self.caption.setText(f"No prices: {exc}")
             self.model.set_prices(None, None)
             return
-        self.model.set_prices(grid.cents[:, 0, 0], grid.priced[:, 0], "Price")
+        self.model.set_prices(grid.cents[:, 0, 0], grid.priced[:, 0], "Price", grid.na[:, 0])
         name = "national" if key == NATIONAL_KEY else f"{tables.localities.locality(key).name} ({key})"
         cf = tables.policy.conversion_factor(practice.cf_variant)
         self.caption.setText(f"<b>{tables.release}</b> (effective {tables.effective.isoformat()}) · prices in "
                              f"<b>{name}</b>, {setting.label} setting, CF ${cf} ({practice.cf_variant.value}), "
-                             "work GPCI floor on · RVUs as published (hundredths)")
+                             "work GPCI floor on · RVUs as published (hundredths) · "
+                             "(NA): CMS marks the setting NA; priced as CMS's payment file does")
 
     def _year_changed(self) -> None:
         year = int(self.year.value())

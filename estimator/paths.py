@@ -33,6 +33,19 @@ def user_data_dir() -> Path:
     return base / APP_NAME
 
 
+def user_cache_dir() -> Path:
+    """The per-user cache folder: rebuildable files only (``ESTIMATOR_CACHE_DIR`` overrides the default)."""
+    override = os.environ.get("ESTIMATOR_CACHE_DIR")
+    if override:
+        return Path(override)
+    home = Path.home()
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local") / APP_NAME / "Cache"
+    if sys.platform == "darwin":
+        return home / "Library" / "Caches" / APP_NAME
+    return Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / APP_NAME
+
+
 def user_tables_root() -> Path:
     """Where ``estimator tables import`` puts newer CMS releases."""
     return user_data_dir() / "rvu_tables"

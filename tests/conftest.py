@@ -61,6 +61,7 @@ def _isolated_user_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.delenv("ESTIMATOR_DEBUG", raising=False)
+    monkeypatch.delenv("ESTIMATOR_CACHE_DIR", raising=False)
     yield data
 
 

@@ -39,6 +39,7 @@ from estimator.core.schedule import (
     TableSet,
 )
 from estimator.tables import cms_files
+from estimator.tables.cache import load_cached
 from estimator.tables.cms_files import MONTH_NUMBER, CountyRow, GpciRow, RvuFile, ZipRow
 
 SCHEMA: Final = 1
@@ -463,7 +464,9 @@ class Release:
 class TableCatalog:
     """Every table folder in the shipped and user roots; picks the release in force for a date of service."""
 
-    def __init__(self, roots: Sequence[tuple[Path, str]]) -> None:
+    def __init__(self, roots: Sequence[tuple[Path, str]], cache_dir: Path | None = None) -> None:
+        """``cache_dir``: where loaded tables are cached in binary form (see ``estimator.tables.cache``)."""
+        self._cache_dir = cache_dir
         self._releases: list[Release] = []
         for root, origin in roots:
             if not root.is_dir():
@@ -512,7 +515,7 @@ class TableCatalog:
 
     def _load(self, folder: Path) -> TableSet:
         if folder not in self._loaded:
-            self._loaded[folder] = load_table_set(folder)
+            self._loaded[folder] = load_cached(folder, load_table_set, self._cache_dir)
         return self._loaded[folder]
 
 
@@ -545,4 +548,5 @@ def import_release(
 
 def default_catalog() -> TableCatalog:
     """Shipped tables plus whatever the user imported."""
-    return TableCatalog([(paths.shipped_tables_root(), "shipped"), (paths.user_tables_root(), "imported")])
+    return TableCatalog([(paths.shipped_tables_root(), "shipped"), (paths.user_tables_root(), "imported")],
+                        cache_dir=paths.user_cache_dir())

@@ -23,7 +23,9 @@ Optional page protocol (duck-typed, all optional):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
+import json
 import logging
 import pkgutil
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -40,6 +42,7 @@ from estimator.app import settings as opts
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
 from estimator.app.files import export_model_csv
+from estimator.app.pages.page_index import PAGES
 from estimator.app.settings import Settings
 from estimator.app.state import EstimateInputs, Inputs
 from estimator.core.errors import EstimatorError
@@ -64,15 +67,23 @@ class PageSpec:
 def discover_pages(package: Any = pages_package) -> tuple[list[PageSpec], dict[str, str]]:
     """Every ``*_page`` module of ``package`` that imports and declares the contract, in ``ORDER``.
 
+    Modules listed in ``page_index.PAGES`` (for the app's own package) are not imported here: their
+    ``create`` imports the module when the page is first built.
+
     Returns:
         The page specs, and for each module left out, why.
     """
     specs: list[PageSpec] = []
     errors: dict[str, str] = {}
+    index = PAGES if package is pages_package else {}
     for info in pkgutil.iter_modules(package.__path__):
         if not info.name.endswith("_page"):
             continue
         name = f"{package.__name__}.{info.name}"
+        if info.name in index:
+            key, title, order = index[info.name]
+            specs.append(PageSpec(key, title, order, name, functools.partial(_create_page, name)))
+            continue
         try:
             module = importlib.import_module(name)
             specs.append(PageSpec(str(module.KEY), str(module.TITLE), int(module.ORDER), name, module.create_page))
@@ -81,6 +92,32 @@ def discover_pages(package: Any = pages_package) -> tuple[list[PageSpec], dict[s
             errors[name] = f"{type(exc).__name__}: {exc}"
     specs.sort(key=lambda s: (s.order, s.key))
     return specs, errors
+
+
+def _create_page(module: str, context: AppContext) -> QWidget:
+    """Import a page module and build its page (a lazily imported page's ``create``)."""
+    page: QWidget = importlib.import_module(module).create_page(context)
+    return page
+
+
+def page_declarations(package: Any = pages_package) -> dict[str, tuple[str, str, int]]:
+    """module -> (KEY, TITLE, ORDER) as every ``*_page`` module declares it (what ``PAGES`` must say)."""
+    found = {}
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.endswith("_page"):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            found[info.name] = (str(module.KEY), str(module.TITLE), int(module.ORDER))
+    return found
+
+
+def write_page_index() -> None:
+    """Rewrite ``pages/page_index.py`` from the page modules (after adding a page or changing its title)."""
+    path = Path(pages_package.__file__ or "").with_name("page_index.py")
+    text = path.read_text(encoding="utf-8")
+    head = text[:text.index("    \"", text.index("PAGES"))]
+    rows = "".join(f"    {json.dumps(name)}: ({json.dumps(key)}, {json.dumps(title)}, {order}),\n"
+                   for name, (key, title, order) in page_declarations().items())
+    path.write_text(head + rows + "}\n", encoding="utf-8")
 
 
 class LazyPages(Mapping[str, QWidget]):

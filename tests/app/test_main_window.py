@@ -17,7 +17,8 @@ from pytestqt.qtbot import QtBot
 
 from estimator.app import main as app_main
 from estimator.app import settings as opts
-from estimator.app.main_window import discover_pages
+from estimator.app.main_window import discover_pages, page_declarations
+from estimator.app.pages.page_index import PAGES
 from estimator.app.settings import Settings
 from tests.app.conftest import OWN_PAGES, WindowFactory
 
@@ -159,3 +160,8 @@ def test_a_page_that_fails_to_build_keeps_its_tab_and_says_why(qtbot: QtBot, mak
     page = window.show_page("payers")
     assert "no payers today" in page.text()  # type: ignore[attr-defined]
     assert any("no payers today" in e for e in window.page_errors.values())
+
+
+def test_the_page_index_says_what_every_page_module_declares() -> None:
+    """``pages/page_index.py`` is generated: after adding a page run ``write_page_index()`` (see its docstring)."""
+    assert page_declarations() == PAGES

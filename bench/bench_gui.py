@@ -149,6 +149,78 @@ def gui_update_latency() -> Result:
         with_repaint_seconds=float(f"{statistics.median(with_paint):.6g}"))
 
 
+INPUT_CHANGES = 40
+
+
+def gui_input_latency() -> Result:
+    """Every input of the Estimate page, typed as a user would: key event -> handler -> next paint done."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-gui-input-"))
+    os.environ.update({**_isolated_env(folder), "ESTIMATOR_CACHE_DIR": str(folder / "cache")})
+    from PySide6.QtCore import Qt  # noqa: PLC0415
+    from PySide6.QtTest import QTest  # noqa: PLC0415
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+
+    from estimator.app.context import AppContext  # noqa: PLC0415
+    from estimator.app.main_window import MainWindow  # noqa: PLC0415
+    from estimator.app.settings import Settings  # noqa: PLC0415
+    from estimator.store.demo import load_demo  # noqa: PLC0415
+    from estimator.store.sqlite_store import SqliteStore  # noqa: PLC0415
+    from estimator.tables.shipped import default_catalog  # noqa: PLC0415
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    catalog = default_catalog()
+    store = SqliteStore(folder / "data" / "practice.sqlite")
+    load_demo(store, catalog.for_year(catalog.years()[-1]))
+    context = AppContext(catalog, store)
+    window = MainWindow(context, Settings(), restore=False)
+    window.resize(1280, 800)
+    window.show()
+    page: Any = window.show_page("estimate")
+    window.estimate_inputs.update(em_code="99213", lesions=8)
+    app.processEvents()
+    form = page.form
+    date_edit = form.date
+    date_edit.setCurrentSection(date_edit.Section.DaySection)
+
+    def keys(widget: Any, forward: Any, back: Any) -> Callable[[int], None]:
+        """Alternate one step forward and one back (a combo's next item, a spin box's next value)."""
+        return lambda i: QTest.keyClick(widget, forward if i % 2 == 0 else back)
+
+    inputs = {
+        "lesions": keys(form.lesions, Qt.Key.Key_Up, Qt.Key.Key_Down),
+        "payer": keys(form.payer, Qt.Key.Key_Down, Qt.Key.Key_Up),
+        "locality": keys(form.locality.combo, Qt.Key.Key_Down, Qt.Key.Key_Up),
+        "place_of_service": keys(form.place, Qt.Key.Key_Down, Qt.Key.Key_Up),
+        "date_of_service": keys(date_edit, Qt.Key.Key_Up, Qt.Key.Key_Down),
+    }
+    per_input: dict[str, dict[str, float]] = {}
+    all_times: list[float] = []
+    for name, step in inputs.items():
+        for i in range(4):  # warm-up
+            step(i)
+            app.processEvents()
+        times = []
+        for i in range(INPUT_CHANGES):
+            start = time.perf_counter()
+            step(i)
+            app.processEvents()  # the update requests the change posted: layout and paint, offscreen
+            times.append(time.perf_counter() - start)
+        times.sort()
+        per_input[name] = {"p50_ms": round(statistics.median(times) * 1000, 2),
+                           "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 2)}
+        all_times.extend(times)
+    window.close()
+    store.close()
+    worst_p50 = max(v["p50_ms"] for v in per_input.values()) / 1000
+    return _result(
+        "gui_input_latency", worst_p50, None, None,
+        f"{INPUT_CHANGES} changes per input on the Estimate page (E/M 99213 + 8 lesions, demo payers), each a "
+        "key press on the widget (QTest.keyClick: up/down on the spin box, combo boxes and the date's day), "
+        "timed from before the key event to the end of the paint it causes (app.processEvents() after it, "
+        "offscreen raster). seconds: the slowest input's median.",
+        target="<= 8 ms median and <= 16 ms p95 for every input", inputs=per_input)
+
+
 def _timed_run(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall seconds and peak resident memory (bytes) of one process run."""
     start = time.perf_counter()
@@ -199,6 +271,7 @@ def gui_startup() -> Result:
 BENCHMARKS: dict[str, Callable[[], Result]] = {
     "gui_update_latency": gui_update_latency,
     "gui_startup": gui_startup,
+    "gui_input_latency": gui_input_latency,
 }
 
 

@@ -196,7 +196,9 @@ def fee_schedule_pricing(options: Options) -> Result:
             raise AssertionError(f"vectorized and Decimal results differ at row {row}, locality {l_i}: "
                                  f"{got} != {(par, nonpar, limiting)}")
     baseline = median_seconds(compute_par, options.runs, warmup=0) * cells / sample
+    peers = _pricing_peers(tables, rows, settings, grid, options.runs)
     return Result(seconds, baseline, floor, {
+        "peers": peers,
         "shape": list(shape),
         "cells": cells,
         "runs": runs,
@@ -212,6 +214,61 @@ def fee_schedule_pricing(options: Options) -> Result:
                 "tight loop, where each fill finds the previous fill's pages still in cache - a best case that "
                 "any other work in between (even a 5 ms sleep) takes away.",
     })
+
+
+def _pricing_peers(tables: TableSet, rows: np.ndarray, settings: list[Setting], grid: PriceGrid, runs: int
+                   ) -> dict[str, Any]:
+    """The same grid as a competent user would write it with plain numpy (float64) and with pandas.
+
+    Each is timed (median, same runs) and compared with the exact grid: how many payable cells differ.
+    """
+    sch, loc = tables.schedule, tables.localities
+    gpcis = loc.gpcis(floor=True) / 1000.0
+    cf = float(tables.policy.conversion_factor(CFVariant.NONQP))
+    work, mp = sch.work[rows] / 100.0, sch.mp[rows] / 100.0
+    pes = [sch.pe(s)[rows] / 100.0 for s in settings]
+    priced = np.broadcast_to(grid.priced[:, None, :], grid.cents.shape)
+    g_work, g_pe, g_mp = (gpcis[None, :, i] for i in range(3))
+
+    def numpy_float() -> np.ndarray:
+        out = np.empty(grid.cents.shape, dtype=np.float64)
+        for s_i, pe in enumerate(pes):
+            total = work[:, None] * g_work + pe[:, None] * g_pe + mp[:, None] * g_mp
+            out[:, :, s_i] = np.round(total * cf, 2)
+        return out
+
+    def differing(values: np.ndarray) -> int:
+        return int((np.round(values * 100).astype(np.int64) != grid.cents)[priced].sum())
+
+    result: dict[str, Any] = {}
+    numpy_seconds = median_seconds(numpy_float, runs)
+    result["numpy_float64"] = {"seconds": float(f"{numpy_seconds:.6g}"), "cells_off_by_a_cent_or_more":
+                               differing(numpy_float()), "note": "(work*gw + pe*gp + mp*gm) * cf in float64, "
+                               "np.round to cents, one broadcast per setting"}
+    try:
+        import pandas as pd  # noqa: PLC0415 - optional: the 'bench' extra
+    except ModuleNotFoundError:
+        result["pandas"] = {"seconds": None, "note": "pandas not installed (pip install -e '.[bench]')"}
+        return result
+    rvu = pd.DataFrame({"row": np.arange(len(rows)), "work": work, "mp": mp,
+                        **{f"pe_{s.value}": pe for s, pe in zip(settings, pes, strict=True)}})
+    gp = pd.DataFrame({"loc": np.arange(len(loc)), "gw": gpcis[:, 0], "gp": gpcis[:, 1], "gm": gpcis[:, 2]})
+
+    def pandas_cross() -> pd.DataFrame:
+        cells = rvu.merge(gp, how="cross")
+        for s in settings:
+            cells[s.value] = ((cells["work"] * cells["gw"] + cells[f"pe_{s.value}"] * cells["gp"]
+                               + cells["mp"] * cells["gm"]) * cf).round(2)
+        return cells
+
+    pandas_seconds = median_seconds(pandas_cross, runs)
+    frame = pandas_cross()
+    values = np.stack([frame[s.value].to_numpy().reshape(len(rows), len(loc)) for s in settings], axis=2)
+    result["pandas"] = {"seconds": float(f"{pandas_seconds:.6g}"), "version": pd.__version__,
+                        "cells_off_by_a_cent_or_more": differing(values),
+                        "note": "cross merge of the RVU rows with the localities, one vectorized column per setting, "
+                                ".round(2)"}
+    return result
 
 
 # --- tables_load ------------------------------------------------------------------------------------------

@@ -96,7 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; a user error prints one line to stderr and exits 1, never a traceback."""
     argv = list(sys.argv[1:] if argv is None else argv)
     command = command_of(argv)
-    args = build_parser([COMMANDS[command][0]] if command in COMMANDS else []).parse_args(argv)
+    # An unknown word may be a command the index does not list yet: then every module is loaded.
+    load = [] if command is None else [COMMANDS[command][0]] if command in COMMANDS else None
+    args = build_parser(load).parse_args(argv)
     if not hasattr(args, "run"):  # a placeholder was chosen (an unusual spelling): load every command
         args = build_parser().parse_args(argv)
     ctx = Context(db=args.db)

@@ -126,6 +126,34 @@ def baseline_loop(model: ForecastModel, paths: int, seed: int) -> tuple[list[lis
     return allowed, collected, encounters
 
 
+def numpy_peer(model: ForecastModel, paths: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The same forecast as a competent numpy user writes it: float probabilities, one categorical draw.
+
+    Poisson counts per path and month, one ``Generator.choice`` over every (payer, setting, E/M, lesion
+    tier) type for all encounters, ``bincount`` into path-months, percentiles over paths.  Returns the
+    P10/P50/P90 of monthly allowed cents and the float expected value per month.
+    """
+    s = model.scenario
+    rng = np.random.default_rng(seed)
+    payer_p = np.array([float(p) for p in model.mix.payer_p])
+    setting_p = np.array([float(p) for p in model.mix.setting_p])
+    em_p = np.array([1 - float(model.mix.em_p), float(model.mix.em_p)])
+    tier_p = np.zeros(LESION_TIERS)
+    weights = np.array([float(w) for w in s.lesions.values()])
+    np.add.at(tier_p, np.minimum(np.array(list(s.lesions)), LESION_TIERS) - 1, weights / weights.sum())
+    probs = (payer_p[:, None, None, None] * setting_p[None, :, None, None] * em_p[None, None, :, None]
+             * tier_p[None, None, None, :]).ravel()
+    prices = np.stack([model.table.allowed_cents[model.table.index(name)] for name in model.mix.payers])
+    prices = prices.reshape(-1).astype(np.float64)
+    volumes = np.array([float(v) for v in model.volumes])
+    counts = rng.poisson(volumes, size=(paths, len(volumes)))
+    types = rng.choice(len(probs), size=int(counts.sum()), p=probs / probs.sum())
+    cell = np.repeat(np.arange(counts.size), counts.ravel())
+    allowed = np.bincount(cell, weights=prices[types], minlength=counts.size).reshape(counts.shape)
+    expected = volumes * float(probs @ prices)
+    return np.percentile(allowed, [10, 50, 90], axis=0), expected
+
+
 def forecast_1m(runs: int = 7) -> dict[str, Any]:
     """Time the vectorized forecast against the per-encounter loop (see the module docstring)."""
     make_model, _scenario, practice, catalog, payers = _setup()
@@ -144,6 +172,8 @@ def forecast_1m(runs: int = 7) -> dict[str, Any]:
 
     rng = np.random.Generator(np.random.PCG64(SEED))
     floor = median_seconds(lambda: rng.random(1_000_000), runs)
+    peer = median_seconds(lambda: numpy_peer(model, PATHS, SEED), runs)
+    peer_bands, peer_expected = numpy_peer(model, PATHS, SEED)
 
     # Why the price table exists: pricing each encounter with the claim builder instead of looking it up.
     tables = catalog.for_year(2026)
@@ -157,6 +187,10 @@ def forecast_1m(runs: int = 7) -> dict[str, Any]:
     naive_pricing = (time.perf_counter() - start) / sample * simulated
 
     return record("forecast_1m", Result(seconds, baseline, floor, {
+        "peer_numpy_seconds": float(f"{peer:.6g}"),
+        "vs_peer_numpy": round(peer / seconds, 2),
+        "peer_numpy_p50_year_cents": round(float(peer_bands[1].sum())),
+        "peer_numpy_expected_year_cents": round(float(peer_expected.sum())),
         "paths": PATHS,
         "months": len(model.months),
         "simulated_encounters": simulated,
@@ -175,7 +209,9 @@ def forecast_1m(runs: int = 7) -> dict[str, Any]:
                  f"building the price table once with the real claim builder ({len(model.probabilities)} "
                  "types); end_to_end = pricing + forecast (and pricing + loop for its speedup). "
                  "naive_pricing_seconds_estimate: pricing every encounter with build_claim + allowed_lines "
-                 f"instead (timed on {sample}, scaled)."),
+                 f"instead (timed on {sample}, scaled). peer_numpy: the same simulation in plain numpy floats "
+                 "(Poisson counts, one categorical draw for all encounters, bincount, percentiles; no exact "
+                 "expected value or rounding rules), vs_peer_numpy = its time / ours."),
     }), runs)
 
 

@@ -9,7 +9,8 @@ floor_seconds, machine, note, ...}`` (``bench/run.py`` wires them in):
   that recomputes the whole 1..40 lesion series on every change.  Floor: the core pricing alone
   (``build_claim`` + ``estimate``), which any update has to do.
 - ``gui_startup``: wall time of ``estimator-gui --quit-after-show`` (process start to the first shown
-  window, and exit), median of several runs.  Floor: ``python -c "import PySide6.QtWidgets, pyqtgraph"``.
+  window, and exit), median of several runs, and its peak memory.  Floor: a bare Qt window shown and
+  closed the same way, timed in alternation with the app.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from bench.run import REPO_ROOT
+    from bench.run import REPO_ROOT, compile_sources
     from bench.run import machine as base_machine
 except ModuleNotFoundError:  # run alone as ``python bench/bench_gui.py``: bench/ is on sys.path, not the root
-    from run import REPO_ROOT
+    from run import REPO_ROOT, compile_sources
     from run import machine as base_machine
 
 LATENCY_CHANGES = 200
@@ -148,36 +149,129 @@ def gui_update_latency() -> Result:
         with_repaint_seconds=float(f"{statistics.median(with_paint):.6g}"))
 
 
-def _timed_run(command: list[str], env: dict[str, str]) -> float:
+INPUT_CHANGES = 40
+
+
+def gui_input_latency() -> Result:
+    """Every input of the Estimate page, typed as a user would: key event -> handler -> next paint done."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-gui-input-"))
+    os.environ.update({**_isolated_env(folder), "ESTIMATOR_CACHE_DIR": str(folder / "cache")})
+    from PySide6.QtCore import Qt  # noqa: PLC0415
+    from PySide6.QtTest import QTest  # noqa: PLC0415
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+
+    from estimator.app.context import AppContext  # noqa: PLC0415
+    from estimator.app.main_window import MainWindow  # noqa: PLC0415
+    from estimator.app.settings import Settings  # noqa: PLC0415
+    from estimator.store.demo import load_demo  # noqa: PLC0415
+    from estimator.store.sqlite_store import SqliteStore  # noqa: PLC0415
+    from estimator.tables.shipped import default_catalog  # noqa: PLC0415
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    catalog = default_catalog()
+    store = SqliteStore(folder / "data" / "practice.sqlite")
+    load_demo(store, catalog.for_year(catalog.years()[-1]))
+    context = AppContext(catalog, store)
+    window = MainWindow(context, Settings(), restore=False)
+    window.resize(1280, 800)
+    window.show()
+    page: Any = window.show_page("estimate")
+    window.estimate_inputs.update(em_code="99213", lesions=8)
+    app.processEvents()
+    form = page.form
+    date_edit = form.date
+    date_edit.setCurrentSection(date_edit.Section.DaySection)
+
+    def keys(widget: Any, forward: Any, back: Any) -> Callable[[int], None]:
+        """Alternate one step forward and one back (a combo's next item, a spin box's next value)."""
+        return lambda i: QTest.keyClick(widget, forward if i % 2 == 0 else back)
+
+    inputs = {
+        "lesions": keys(form.lesions, Qt.Key.Key_Up, Qt.Key.Key_Down),
+        "payer": keys(form.payer, Qt.Key.Key_Down, Qt.Key.Key_Up),
+        "locality": keys(form.locality.combo, Qt.Key.Key_Down, Qt.Key.Key_Up),
+        "place_of_service": keys(form.place, Qt.Key.Key_Down, Qt.Key.Key_Up),
+        "date_of_service": keys(date_edit, Qt.Key.Key_Up, Qt.Key.Key_Down),
+    }
+    per_input: dict[str, dict[str, float]] = {}
+    all_times: list[float] = []
+    for name, step in inputs.items():
+        for i in range(4):  # warm-up
+            step(i)
+            app.processEvents()
+        times = []
+        for i in range(INPUT_CHANGES):
+            start = time.perf_counter()
+            step(i)
+            app.processEvents()  # the update requests the change posted: layout and paint, offscreen
+            times.append(time.perf_counter() - start)
+        times.sort()
+        per_input[name] = {"p50_ms": round(statistics.median(times) * 1000, 2),
+                           "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 2)}
+        all_times.extend(times)
+    window.close()
+    store.close()
+    worst_p50 = max(v["p50_ms"] for v in per_input.values()) / 1000
+    return _result(
+        "gui_input_latency", worst_p50, None, None,
+        f"{INPUT_CHANGES} changes per input on the Estimate page (E/M 99213 + 8 lesions, demo payers), each a "
+        "key press on the widget (QTest.keyClick: up/down on the spin box, combo boxes and the date's day), "
+        "timed from before the key event to the end of the paint it causes (app.processEvents() after it, "
+        "offscreen raster). seconds: the slowest input's median.",
+        target="<= 8 ms median and <= 16 ms p95 for every input", inputs=per_input)
+
+
+def _timed_run(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (bytes) of one process run."""
     start = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=REPO_ROOT)
+    process = subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
-    return elapsed
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}): {stderr.strip()[-400:]}")
+    return elapsed, usage.ru_maxrss * 1024  # Linux reports KiB
+
+
+#: The floor: a bare Qt main window shown and closed the way ``--quit-after-show`` does it.
+BARE_WINDOW = ("from PySide6.QtCore import QTimer\n"
+               "from PySide6.QtWidgets import QApplication, QMainWindow\n"
+               "app = QApplication([])\nwindow = QMainWindow()\nwindow.resize(1280, 800)\nwindow.show()\n"
+               "QTimer.singleShot(0, window.close)\napp.exec()\n")
 
 
 def gui_startup() -> Result:
-    """Process start -> first shown window (and exit), as a user starts the app; all pages discovered."""
+    """Process start -> first shown window (and exit), as a user starts the app, against a bare Qt window."""
     folder = Path(tempfile.mkdtemp(prefix="bench-gui-start-"))
-    env = _isolated_env(folder)
+    env = {**_isolated_env(folder), "ESTIMATOR_CACHE_DIR": str(folder / "cache")}
     app = [sys.executable, "-m", "estimator.app.main", "--quit-after-show"]
-    floor_cmd = [sys.executable, "-c", "import PySide6.QtWidgets, pyqtgraph"]
-    _timed_run(app, env)  # warm-up: creates the database, fills OS caches
+    floor_cmd = [sys.executable, "-c", BARE_WINDOW]
+    compile_sources()
+    _timed_run(app, env)  # warm-up: creates the database and the table cache, fills OS caches
     _timed_run(floor_cmd, env)
-    runs = [_timed_run(app, env) for _ in range(STARTUP_RUNS)]
-    floor = [_timed_run(floor_cmd, env) for _ in range(STARTUP_RUNS)]
+    runs, floor = [], []
+    for _ in range(STARTUP_RUNS):  # in alternation, so both see the same machine
+        runs.append(_timed_run(app, env))
+        floor.append(_timed_run(floor_cmd, env))
+    seconds = statistics.median(r[0] for r in runs)
+    floor_seconds = statistics.median(f[0] for f in floor)
+    rss = statistics.median(r[1] for r in runs)
     return _result(
-        "gui_startup", statistics.median(runs), None, statistics.median(floor),
+        "gui_startup", seconds, None, floor_seconds,
         f"median wall time of {STARTUP_RUNS} runs of 'python -m estimator.app.main --quit-after-show' (interpreter "
-        "start, imports, tables catalog, practice database, every page built, window shown, exit); floor: the "
-        "same interpreter importing PySide6.QtWidgets and pyqtgraph only.",
-        target_seconds=1.5, runs_seconds=[round(r, 4) for r in runs])
+        "start, imports, tables from the binary cache, practice database, the first page built, window shown, "
+        "exit); floor: a bare PySide6 QMainWindow shown and closed the same way, timed in alternation. "
+        "peak_rss: the app process's peak resident memory (it exits right after the first show).",
+        target="<= 1.5x the floor; peak RSS <= 130 MiB", vs_floor=round(seconds / floor_seconds, 2),
+        peak_rss_mib=round(rss / 2**20, 1), floor_peak_rss_mib=round(statistics.median(f[1] for f in floor) / 2**20, 1),
+        runs_seconds=[round(r[0], 4) for r in runs])
 
 
 BENCHMARKS: dict[str, Callable[[], Result]] = {
     "gui_update_latency": gui_update_latency,
     "gui_startup": gui_startup,
+    "gui_input_latency": gui_input_latency,
 }
 
 

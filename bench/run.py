@@ -15,12 +15,15 @@ Add a benchmark by writing a function that takes ``Options`` and returns a ``Res
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
 import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +35,7 @@ import numpy as np
 
 from estimator.core.pricing import PriceGrid, price_all_localities
 from estimator.core.schedule import CFVariant, Setting, TableSet
+from estimator.tables.cache import load_cached
 from estimator.tables.shipped import LOCALITY_FILE, POS_FILE, RVU_FILE, load_table_set
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -192,7 +196,9 @@ def fee_schedule_pricing(options: Options) -> Result:
             raise AssertionError(f"vectorized and Decimal results differ at row {row}, locality {l_i}: "
                                  f"{got} != {(par, nonpar, limiting)}")
     baseline = median_seconds(compute_par, options.runs, warmup=0) * cells / sample
+    peers = _pricing_peers(tables, rows, settings, grid, options.runs)
     return Result(seconds, baseline, floor, {
+        "peers": peers,
         "shape": list(shape),
         "cells": cells,
         "runs": runs,
@@ -210,6 +216,61 @@ def fee_schedule_pricing(options: Options) -> Result:
     })
 
 
+def _pricing_peers(tables: TableSet, rows: np.ndarray, settings: list[Setting], grid: PriceGrid, runs: int
+                   ) -> dict[str, Any]:
+    """The same grid as a competent user would write it with plain numpy (float64) and with pandas.
+
+    Each is timed (median, same runs) and compared with the exact grid: how many payable cells differ.
+    """
+    sch, loc = tables.schedule, tables.localities
+    gpcis = loc.gpcis(floor=True) / 1000.0
+    cf = float(tables.policy.conversion_factor(CFVariant.NONQP))
+    work, mp = sch.work[rows] / 100.0, sch.mp[rows] / 100.0
+    pes = [sch.pe(s)[rows] / 100.0 for s in settings]
+    priced = np.broadcast_to(grid.priced[:, None, :], grid.cents.shape)
+    g_work, g_pe, g_mp = (gpcis[None, :, i] for i in range(3))
+
+    def numpy_float() -> np.ndarray:
+        out = np.empty(grid.cents.shape, dtype=np.float64)
+        for s_i, pe in enumerate(pes):
+            total = work[:, None] * g_work + pe[:, None] * g_pe + mp[:, None] * g_mp
+            out[:, :, s_i] = np.round(total * cf, 2)
+        return out
+
+    def differing(values: np.ndarray) -> int:
+        return int((np.round(values * 100).astype(np.int64) != grid.cents)[priced].sum())
+
+    result: dict[str, Any] = {}
+    numpy_seconds = median_seconds(numpy_float, runs)
+    result["numpy_float64"] = {"seconds": float(f"{numpy_seconds:.6g}"), "cells_off_by_a_cent_or_more":
+                               differing(numpy_float()), "note": "(work*gw + pe*gp + mp*gm) * cf in float64, "
+                               "np.round to cents, one broadcast per setting"}
+    try:
+        import pandas as pd  # noqa: PLC0415 - optional: the 'bench' extra
+    except ModuleNotFoundError:
+        result["pandas"] = {"seconds": None, "note": "pandas not installed (pip install -e '.[bench]')"}
+        return result
+    rvu = pd.DataFrame({"row": np.arange(len(rows)), "work": work, "mp": mp,
+                        **{f"pe_{s.value}": pe for s, pe in zip(settings, pes, strict=True)}})
+    gp = pd.DataFrame({"loc": np.arange(len(loc)), "gw": gpcis[:, 0], "gp": gpcis[:, 1], "gm": gpcis[:, 2]})
+
+    def pandas_cross() -> pd.DataFrame:
+        cells = rvu.merge(gp, how="cross")
+        for s in settings:
+            cells[s.value] = ((cells["work"] * cells["gw"] + cells[f"pe_{s.value}"] * cells["gp"]
+                               + cells["mp"] * cells["gm"]) * cf).round(2)
+        return cells
+
+    pandas_seconds = median_seconds(pandas_cross, runs)
+    frame = pandas_cross()
+    values = np.stack([frame[s.value].to_numpy().reshape(len(rows), len(loc)) for s in settings], axis=2)
+    result["pandas"] = {"seconds": float(f"{pandas_seconds:.6g}"), "version": pd.__version__,
+                        "cells_off_by_a_cent_or_more": differing(values),
+                        "note": "cross merge of the RVU rows with the localities, one vectorized column per setting, "
+                                ".round(2)"}
+    return result
+
+
 # --- tables_load ------------------------------------------------------------------------------------------
 
 @benchmark("tables_load")
@@ -222,8 +283,61 @@ def tables_load(options: Options) -> Result:
             hashlib.sha256((TABLES_2026 / name).read_bytes()).hexdigest()
 
     floor = median_seconds(read_and_hash, options.runs)
+    with tempfile.TemporaryDirectory() as cache:
+        load_cached(TABLES_2026, load_table_set, Path(cache))
+        cached = median_seconds(lambda: load_cached(TABLES_2026, load_table_set, Path(cache)), options.runs)
     return Result(seconds, None, floor, {
-        "note": "floor: reading and sha256-hashing the three files load_table_set verifies (no parsing)",
+        "cached_seconds": float(f"{cached:.6g}"),
+        "note": "timed: parsing the CSV tables. cached_seconds: the same tables from the binary cache the app and "
+                "CLI use (estimator.tables.cache: hashing every table file and the cache, then reading the "
+                "arrays). floor: reading and sha256-hashing the three files load_table_set verifies (no parsing)",
+    })
+
+
+# --- cli_price --------------------------------------------------------------------------------------------
+
+#: Process start-ups are noisy on a shared machine: many short rounds, medians of each.
+CLI_RUNS = 21
+
+
+def compile_sources() -> None:
+    """Byte-compile the package, as installing it does: start-up benches must not time the compiler.
+
+    (This machine sets PYTHONDONTWRITEBYTECODE, so without it every process would recompile every module.)
+    """
+    compileall.compile_dir(REPO_ROOT / "estimator", quiet=1)
+
+
+@benchmark("cli_price")
+def cli_price(options: Options) -> Result:
+    """``estimator price 17000`` as a new process, against ``python -c "import numpy"`` in the same rounds."""
+    compile_sources()
+    script = Path(sys.executable).with_name("estimator")
+    command = [str(script)] if script.is_file() else [sys.executable, "-c",
+                                                       "import sys; from estimator.cli import main; sys.exit(main())"]
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "ESTIMATOR_DATA_DIR": f"{home}/data", "ESTIMATOR_CACHE_DIR": f"{home}/cache"}
+        uncached_env = {**env, "ESTIMATOR_CACHE_DIR": f"{home}/no-cache/x"}
+        Path(f"{home}/no-cache").write_text("a file, so no cache can be written under it")
+
+        def call(argv: list[str], environment: dict[str, str]) -> Callable[[], None]:
+            return lambda: subprocess.run(argv, env=environment, check=True, stdout=subprocess.DEVNULL)
+
+        price = call([*command, "price", "17000"], env)
+        numpy_import = call([sys.executable, "-c", "import numpy"], env)
+        bare = call([sys.executable, "-c", "pass"], env)
+        uncached = call([*command, "price", "17000"], uncached_env)
+        runs = max(options.runs, CLI_RUNS)
+        seconds, numpy_seconds, bare_seconds, uncached_seconds = interleaved_medians(
+            [price, numpy_import, bare, uncached], runs)
+    return Result(seconds, uncached_seconds, numpy_seconds, {
+        "runs": runs,
+        "python_pass_seconds": float(f"{bare_seconds:.6g}"),
+        "target": "<= 2x the floor (python -c 'import numpy')",
+        "note": "timed: the installed 'estimator price 17000' as a new process, output discarded, tables from a "
+                "warm binary cache. floor: 'python -c \"import numpy\"' (every call needs numpy), timed in the "
+                "same rounds (interleaved). baseline: the same call with no cache folder (tables parsed from "
+                "CSV each time). python_pass_seconds: 'python -c pass'.",
     })
 
 

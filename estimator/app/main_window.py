@@ -1,8 +1,12 @@
 """The main window: the discovered pages as tabs, menus and shortcuts, and remembered layout.
 
 Pages are found, not listed: every ``estimator/app/pages/*_page.py`` module defining ``KEY``, ``TITLE``,
-``ORDER`` and ``create_page(context)`` becomes a tab, in ``ORDER``.  A page that fails to import or to
-build is logged and left out; the rest of the app still starts.
+``ORDER`` and ``create_page(context)`` becomes a tab, in ``ORDER``.  A page that fails to import is
+logged and left out; the rest of the app still starts.
+
+A page is built when it is first shown (or first asked for through ``pages[key]``), not at start-up: the
+window appears after building only the page it opens on.  Until then its tab holds an empty container;
+a page that fails to build is logged and its tab says so.
 
 The window builds the shared ``EstimateInputs`` and attaches it to the context as
 ``context.estimate_inputs`` before any page is created (see ``estimator.app.state.shared_inputs``).
@@ -19,10 +23,12 @@ Optional page protocol (duck-typed, all optional):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
+import json
 import logging
 import pkgutil
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +43,7 @@ from estimator.app import settings as opts
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
 from estimator.app.files import export_model_csv
+from estimator.app.pages.page_index import PAGES
 from estimator.app.settings import Settings
 from estimator.app.state import EstimateInputs, Inputs
 from estimator.app.views.tables_banner import TablesBanner
@@ -64,15 +71,23 @@ class PageSpec:
 def discover_pages(package: Any = pages_package) -> tuple[list[PageSpec], dict[str, str]]:
     """Every ``*_page`` module of ``package`` that imports and declares the contract, in ``ORDER``.
 
+    Modules listed in ``page_index.PAGES`` (for the app's own package) are not imported here: their
+    ``create`` imports the module when the page is first built.
+
     Returns:
         The page specs, and for each module left out, why.
     """
     specs: list[PageSpec] = []
     errors: dict[str, str] = {}
+    index = PAGES if package is pages_package else {}
     for info in pkgutil.iter_modules(package.__path__):
         if not info.name.endswith("_page"):
             continue
         name = f"{package.__name__}.{info.name}"
+        if info.name in index:
+            key, title, order = index[info.name]
+            specs.append(PageSpec(key, title, order, name, functools.partial(_create_page, name)))
+            continue
         try:
             module = importlib.import_module(name)
             specs.append(PageSpec(str(module.KEY), str(module.TITLE), int(module.ORDER), name, module.create_page))
@@ -81,6 +96,57 @@ def discover_pages(package: Any = pages_package) -> tuple[list[PageSpec], dict[s
             errors[name] = f"{type(exc).__name__}: {exc}"
     specs.sort(key=lambda s: (s.order, s.key))
     return specs, errors
+
+
+def _create_page(module: str, context: AppContext) -> QWidget:
+    """Import a page module and build its page (a lazily imported page's ``create``)."""
+    page: QWidget = importlib.import_module(module).create_page(context)
+    return page
+
+
+def page_declarations(package: Any = pages_package) -> dict[str, tuple[str, str, int]]:
+    """module -> (KEY, TITLE, ORDER) as every ``*_page`` module declares it (what ``PAGES`` must say)."""
+    found = {}
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.endswith("_page"):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            found[info.name] = (str(module.KEY), str(module.TITLE), int(module.ORDER))
+    return found
+
+
+def write_page_index() -> None:
+    """Rewrite ``pages/page_index.py`` from the page modules (after adding a page or changing its title)."""
+    path = Path(pages_package.__file__ or "").with_name("page_index.py")
+    text = path.read_text(encoding="utf-8")
+    head = text[:text.index("    \"", text.index("PAGES"))]
+    rows = "".join(f"    {json.dumps(name)}: ({json.dumps(key)}, {json.dumps(title)}, {order}),\n"
+                   for name, (key, title, order) in page_declarations().items())
+    path.write_text(head + rows + "}\n", encoding="utf-8")
+
+
+class LazyPages(Mapping[str, QWidget]):
+    """The window's pages by key, in tab order; a page is built the first time it is looked up."""
+
+    def __init__(self, keys: list[str], build: Callable[[str], QWidget]) -> None:
+        self._keys = keys
+        self._build = build
+        self.built: dict[str, QWidget] = {}
+
+    def __getitem__(self, key: str) -> QWidget:
+        if key not in self.built:
+            if key not in self._keys:
+                raise KeyError(key)
+            self.built[key] = self._build(key)
+        return self.built[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
 
 
 class MainWindow(QMainWindow):
@@ -119,28 +185,27 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.banners: dict[str, QLabel] = {}
         self.undo_group = QUndoGroup(self)
-        self.pages: dict[str, QWidget] = {}
         self.page_errors: dict[str, str] = {}
         specs, self.page_errors = discover_pages()
+        self._specs: dict[str, PageSpec] = {}
+        self._containers: dict[str, QWidget] = {}
+        self._layouts: dict[str, QVBoxLayout] = {}
         for spec in specs:
             if page_keys is not None and spec.key not in page_keys:
                 continue
-            if spec.key in self.pages:
+            if spec.key in self._specs:
                 self.page_errors[spec.module] = f"duplicate page key {spec.key!r}"
                 log.error("page module %s left out: duplicate key %r", spec.module, spec.key)
                 continue
-            try:
-                page = spec.create(context)
-            except Exception as exc:  # a page that cannot be built is left out, not fatal
-                log.exception("page %s could not be built", spec.key)
-                self.page_errors[spec.module] = f"{type(exc).__name__}: {exc}"
-                continue
-            page.setObjectName(f"page_{spec.key}")
-            self.pages[spec.key] = page
-            self.tabs.addTab(page, spec.title)
-            stack = getattr(page, "undo_stack", None)
-            if isinstance(stack, QUndoStack):
-                self.undo_group.addStack(stack)
+            self._specs[spec.key] = spec
+            container = QWidget(self.tabs)
+            container.setObjectName(f"tab_{spec.key}")
+            layout = QVBoxLayout(container)
+            layout.setContentsMargins(0, 0, 0, 0)
+            self._containers[spec.key] = container
+            self._layouts[spec.key] = layout
+            self.tabs.addTab(container, spec.title)
+        self.pages: LazyPages = LazyPages(list(self._specs), self._build_page)
         self._build_menus()
         self.release_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.release_label)
@@ -180,6 +245,32 @@ class MainWindow(QMainWindow):
 
     # --- pages ----------------------------------------------------------------------------------------------
 
+    def _build_page(self, key: str) -> QWidget:
+        """Build page ``key`` into its tab (once); a page that cannot be built says so in its tab."""
+        spec, container = self._specs[key], self._containers[key]
+        try:
+            page = spec.create(self.context)
+        except Exception as exc:  # a page that cannot be built is reported in its tab, not fatal
+            log.exception("page %s could not be built", key)
+            self.page_errors[spec.module] = f"{type(exc).__name__}: {exc}"
+            page = QLabel(f"This page could not be loaded ({type(exc).__name__}: {exc}).", container)
+            page.setAccessibleName(f"{spec.title} page could not be loaded")
+        page.setObjectName(f"page_{key}")
+        self._layouts[key].addWidget(page)
+        stack = getattr(page, "undo_stack", None)
+        if isinstance(stack, QUndoStack):
+            self.undo_group.addStack(stack)
+        if self._remember and hasattr(page, "restore_state"):
+            try:
+                page.restore_state(self.settings)
+            except Exception:  # a bad remembered state must not stop the app
+                log.exception("page %s: could not restore its layout", key)
+        return page
+
+    def _current_page(self) -> QWidget | None:
+        key = self.current_key()
+        return self.pages[key] if key else None
+
     def page(self, key: str) -> QWidget:
         """The page widget for ``key``.
 
@@ -190,7 +281,7 @@ class MainWindow(QMainWindow):
 
     def current_key(self) -> str:
         current = self.tabs.currentWidget()
-        return next((k for k, w in self.pages.items() if w is current), "")
+        return next((k for k, w in self._containers.items() if w is current), "")
 
     def show_page(self, key: str) -> QWidget:
         """Switch to a page.
@@ -200,11 +291,12 @@ class MainWindow(QMainWindow):
         """
         if key not in self.pages:
             raise EstimatorError(f"no page {key!r}; pages: {', '.join(self.pages)}")
-        self.tabs.setCurrentWidget(self.pages[key])
-        return self.pages[key]
+        page = self.pages[key]
+        self.tabs.setCurrentWidget(self._containers[key])
+        return page
 
     def _current_changed(self, index: int) -> None:
-        page = self.tabs.widget(index)
+        page = self._current_page() if index >= 0 else None
         stack = getattr(page, "undo_stack", None)
         # Qt accepts no stack (nullptr) here; the stubs do not say so.
         self.undo_group.setActiveStack(stack if isinstance(stack, QUndoStack) else None)  # type: ignore[arg-type]
@@ -253,7 +345,7 @@ class MainWindow(QMainWindow):
         go_menu = self.menuBar().addMenu("&Go")
         self.page_actions: list[QAction] = []
         for number, key in enumerate(self.pages, start=1):
-            title = self.tabs.tabText(self.tabs.indexOf(self.pages[key])).replace("&", "")
+            title = self.tabs.tabText(self.tabs.indexOf(self._containers[key])).replace("&", "")
             shortcut = f"Ctrl+{number}" if number <= MAX_PAGE_SHORTCUTS else None
             action = self._action(go_menu, title, shortcut, lambda _=False, k=key: self.show_page(k))
             self.page_actions.append(action)
@@ -297,7 +389,7 @@ class MainWindow(QMainWindow):
 
     def export_table_csv(self, path: Path | None = None) -> Path | None:
         """Write the current page's main table as CSV (asks where when ``path`` is None)."""
-        page: Any = self.tabs.currentWidget()
+        page: Any = self._current_page()
         if not (hasattr(page, "export_csv") or hasattr(page, "current_table_view")):
             self.statusBar().showMessage("This page has no table to export", 5000)
             return None
@@ -318,7 +410,7 @@ class MainWindow(QMainWindow):
 
     def export_chart_png(self, path: Path | None = None) -> Path | None:
         """Save the current page's chart as PNG (asks where when ``path`` is None)."""
-        page: Any = self.tabs.currentWidget()
+        page: Any = self._current_page()
         chart = page.current_chart() if hasattr(page, "current_chart") else None
         if chart is None:
             self.statusBar().showMessage("This page has no chart to export", 5000)
@@ -336,7 +428,7 @@ class MainWindow(QMainWindow):
         return path
 
     def print_page(self) -> bool:
-        page: Any = self.tabs.currentWidget()
+        page: Any = self._current_page()
         if not hasattr(page, "printable_document"):
             self.statusBar().showMessage("Nothing to print on this page", 5000)
             return False
@@ -353,13 +445,8 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         key = self.settings.get(opts.WINDOW_PAGE)
         if key in self.pages:
-            self.tabs.setCurrentWidget(self.pages[key])
-        for key, page in self.pages.items():
-            if hasattr(page, "restore_state"):
-                try:
-                    page.restore_state(self.settings)
-                except Exception:  # a bad remembered state must not stop the app
-                    log.exception("page %s: could not restore its layout", key)
+            self.tabs.setCurrentWidget(self._containers[key])
+        # Pages restore their own layout when they are built (see _build_page).
 
     def save_layout(self) -> None:
         """Remember geometry, the page shown, each page's layout and the last inputs."""
@@ -368,7 +455,7 @@ class MainWindow(QMainWindow):
         s.set(opts.WINDOW_STATE, self.saveState())
         s.set(opts.WINDOW_PAGE, self.current_key())
         s.set(opts.ESTIMATE_INPUTS, self.estimate_inputs.inputs.to_json())
-        for key, page in self.pages.items():
+        for key, page in self.pages.built.items():  # a page never built has nothing new to save
             if hasattr(page, "save_state"):
                 try:
                     page.save_state(s)

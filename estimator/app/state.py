@@ -29,7 +29,7 @@ from PySide6.QtCore import QObject, Signal
 from estimator.app.context import AppContext
 from estimator.core.codes import ACTINIC_KERATOSIS
 from estimator.core.cost_sharing import Benefits, CopayPer, Estimate, estimate
-from estimator.core.encounter import Encounter, ServiceLine, price_lines
+from estimator.core.encounter import Claim, Encounter, ServiceLine, price_lines
 from estimator.core.errors import EstimatorError
 from estimator.core.lesions import MAX_LESIONS as CORE_MAX_LESIONS
 from estimator.core.lesions import lesion_lines
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 MAX_LESIONS: Final = CORE_MAX_LESIONS  # the same range as the CLI; an implausible count is a warning finding
 CHART_LESIONS: Final = 40  # the lesion chart's x range
+SERIES_CLAIMS_REMEMBERED: Final = 2_000  # priced claims the lesion series keeps (about 30 per visit setup)
 #: The place of service used for the other setting's curve when the visit's own POS is of one setting.
 REPRESENTATIVE_POS: Final = {Setting.NONFACILITY: "11", Setting.FACILITY: "22"}
 FloatArray = npt.NDArray[np.float64]
@@ -130,10 +131,13 @@ class LesionSeries:
 
 
 def lesion_series(inputs: Inputs, tables: TableSet, payer: Payer, practice: Practice,
-                  tables_for: TablesForYear, max_count: int = CHART_LESIONS) -> LesionSeries:
+                  tables_for: TablesForYear, max_count: int = CHART_LESIONS,
+                  claims: dict[tuple[TableSet, Encounter], Claim] | None = None) -> LesionSeries:
     """Price the visit for every lesion count 1..``max_count`` in both settings.
 
-    Counts that bill the same lines (every count from 15 up is 17004 x1) are priced once.
+    Counts that bill the same lines (every count from 15 up is 17004 x1) are priced once.  ``claims``
+    remembers priced claims between calls: a claim does not depend on the payer or the patient's
+    benefits, so after a payer change only the payment (``estimate``) is worked out again.
 
     Raises:
         EstimatorError: the visit cannot be priced.
@@ -151,7 +155,14 @@ def lesion_series(inputs: Inputs, tables: TableSet, payer: Payer, practice: Prac
             key = tuple(lesion_lines(n))
             if key not in memo:
                 varied = dataclasses.replace(inputs, lesions=n, place_of_service=pos)
-                claim = price_lines(varied.encounter(practice), tables)  # rule checks are not needed here
+                encounter = varied.encounter(practice)
+                claim = claims.get((tables, encounter)) if claims is not None else None
+                if claim is None:
+                    claim = price_lines(encounter, tables)  # rule checks are not needed here
+                    if claims is not None:
+                        if len(claims) >= SERIES_CLAIMS_REMEMBERED:
+                            claims.clear()
+                        claims[(tables, encounter)] = claim
                 est = estimate(claim, payer, practice, inputs.benefits, tables_for)
                 memo[key] = (est.allowed_cents, est.patient_cents)
             values[i] = memo[key][0] / 100
@@ -182,6 +193,7 @@ class EstimateInputs(QObject):
         self._store_version = 0
         self._series_key: tuple[Any, ...] | None = None
         self._series: LesionSeries | None = None
+        self._series_claims: dict[tuple[TableSet, Encounter], Claim] = {}
         self._estimate: Estimate | None = None
         self._priced_inputs: Inputs | None = None
         self._error: str | None = None
@@ -283,7 +295,7 @@ class EstimateInputs(QObject):
             self._series_key = key
             try:
                 self._series = lesion_series(self._inputs, self.tables(), self.payer(), self.practice(),
-                                             self.tables_for())
+                                             self.tables_for(), claims=self._series_claims)
             except EstimatorError as exc:
                 log.info("no lesion chart: %s", exc)
                 self._series = None
@@ -291,6 +303,7 @@ class EstimateInputs(QObject):
 
     def _on_store_changed(self) -> None:
         self._practice = None
+        self._series_claims.clear()
         self._payers.clear()
         self._store_version += 1
         if self._inputs.payer.lower() not in (n.lower() for n in self.context.store.payer_names()):

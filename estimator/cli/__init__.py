@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import pkgutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from estimator import about, logs
+from estimator.cli.command_index import COMMANDS
 from estimator.cli.common import Context, Parser
 from estimator.core.errors import EstimatorError
 from estimator.tables.shipped import default_catalog
 
 #: Command groups register in this order; any other ``estimator/cli/*_commands.py`` module follows.
 FIRST = ("pricing_commands", "encounter_commands", "store_commands")
+#: Top-level options that take a value (the command name is the first other word).
+VALUE_OPTIONS = ("--db",)
 
 
 def command_modules() -> list[str]:
@@ -41,21 +46,79 @@ class VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> Parser:
+def build_parser(load: Iterable[str] | None = None) -> Parser:
+    """The whole command line; only the command modules in ``load`` (None: all) are imported.
+
+    Any other command is listed (for ``--help``) from ``COMMANDS`` by a placeholder that takes any arguments.
+    """
     parser = Parser(prog="estimator", description="Reimbursement estimator for premalignant lesion destruction "
                     "(CPT 17000/17003/17004) and the services billed beside it.")
     parser.add_argument("--version", action=VersionAction, help="print the version and the fee-schedule tables")
     parser.add_argument("--db", help="practice database file (default: $ESTIMATOR_DB or the user data folder)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
-    for name in command_modules():
-        importlib.import_module(f"{__name__}.{name}").register(commands)
+    modules = command_modules()
+    indexed = {module for module, _ in COMMANDS.values()}
+    wanted = set(modules if load is None else load) | (set(modules) - indexed)
+    registered: set[str] = set()
+    for command, (module, text) in COMMANDS.items():
+        if module not in modules:
+            continue
+        if module not in wanted:
+            placeholder = commands.add_parser(command, help=text, add_help=False)
+            placeholder.add_argument("rest", nargs=argparse.REMAINDER)
+        elif module not in registered:
+            importlib.import_module(f"{__name__}.{module}").register(commands)
+            registered.add(module)
+    for module in modules:
+        if module in wanted and module not in registered:
+            importlib.import_module(f"{__name__}.{module}").register(commands)
     return parser
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command word of an argument list (the first word that is neither an option nor its value)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if word.startswith("-"):
+            name = word.split("=", 1)[0]
+            if "=" not in word and len(name) > 2 and any(o.startswith(name) for o in VALUE_OPTIONS):
+                next(words, None)
+            continue
+        return word
+    return None
+
+
+def discovered_commands() -> dict[str, tuple[str, str]]:
+    """command -> (module, help) as the command modules register them (what ``COMMANDS`` must say)."""
+    found: dict[str, tuple[str, str]] = {}
+    for module in command_modules():
+        sub = Parser(prog="estimator").add_subparsers(parser_class=Parser)
+        importlib.import_module(f"{__name__}.{module}").register(sub)
+        found.update({a.dest: (module, str(a.help)) for a in sub._choices_actions})
+    return found
+
+
+def write_index() -> None:
+    """Rewrite ``command_index.py`` from the command modules (after adding or renaming a command)."""
+    path = Path(__file__).with_name("command_index.py")
+    text = path.read_text(encoding="utf-8")
+    head = text[:text.index("    \"", text.index("COMMANDS"))]
+    rows = "".join(f"    {json.dumps(name)}: ({json.dumps(module)}, {json.dumps(help_)}),\n"
+                   for name, (module, help_) in discovered_commands().items())
+    path.write_text(head + rows + "}\n", encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; a user error prints one line to stderr and exits 1, never a traceback."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = command_of(argv)
+    # An unknown word may be a command the index does not list yet: then every module is loaded.
+    load = [] if command is None else [COMMANDS[command][0]] if command in COMMANDS else None
+    args = build_parser(load).parse_args(argv)
+    if not hasattr(args, "run"):  # a placeholder was chosen (an unusual spelling): load every command
+        args = build_parser().parse_args(argv)
     log_path = logs.setup_logging()
     ctx = Context(db=args.db)
     try:

@@ -8,6 +8,7 @@ exactly in 64-bit integers and rounds once, half-up (``money.FORMULA_HALF_CENT``
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -283,10 +284,40 @@ def price_unit(
 
     ``conversion_factor`` replaces the year's CF (a payer that pays its own CF x the CMS RVUs).
 
+    The result depends on nothing else and is immutable, so it is remembered (per table set, for the
+    most recent ``UNIT_PRICES_REMEMBERED`` requests): an audit or a lesion chart asks for the same few
+    thousand units again and again.
+
     Raises:
         UnknownCodeError: no such code/modifier row.
         UnknownLocalityError: no such locality.
     """
+    return _remembered_unit(tables, code, modifier, locality_key, setting, cf_variant, floor, conversion_factor)
+
+
+#: How many unit prices ``price_unit`` remembers (each a few hundred bytes).
+UNIT_PRICES_REMEMBERED: Final = 65_536
+
+
+@functools.lru_cache(maxsize=UNIT_PRICES_REMEMBERED)
+def _remembered_unit(tables: TableSet, code: str, modifier: str, locality_key: str, setting: Setting,
+                     cf_variant: CFVariant, floor: bool, conversion_factor: Decimal | None) -> UnitPrice:
+    return _price_unit(tables, code, modifier, locality_key=locality_key, setting=setting, cf_variant=cf_variant,
+                       floor=floor, conversion_factor=conversion_factor)
+
+
+def _price_unit(
+    tables: TableSet,
+    code: str,
+    modifier: str,
+    *,
+    locality_key: str,
+    setting: Setting,
+    cf_variant: CFVariant,
+    floor: bool,
+    conversion_factor: Decimal | None,
+) -> UnitPrice:
+    """``price_unit`` itself (not remembered)."""
     schedule = tables.schedule
     row = schedule.row(code, modifier)
     gpcis = locality_gpcis(tables, locality_key, floor)

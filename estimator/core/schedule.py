@@ -96,15 +96,12 @@ class FeeSchedule:
     co_surgeons: StrArray
     team_surgery: StrArray
     conversion_factor: int
-    row_of: dict[tuple[str, str], int] = field(init=False, repr=False)
+    _row_of: dict[tuple[str, str], int] | None = field(init=False, repr=False, default=None)
     _payable: BoolArray = field(init=False, repr=False)
     _pe_priced: tuple[IntArray, IntArray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         _freeze_arrays(self)
-        pairs = zip(self.codes.tolist(), self.modifiers.tolist(), strict=True)
-        rows = {pair: i for i, pair in enumerate(pairs)}
-        object.__setattr__(self, "row_of", rows)
         payable = np.isin(self.status, list(PAYABLE_STATUSES))
         payable.flags.writeable = False
         object.__setattr__(self, "_payable", payable)
@@ -117,6 +114,15 @@ class FeeSchedule:
 
     def __len__(self) -> int:
         return len(self.codes)
+
+    @property
+    def row_of(self) -> dict[tuple[str, str], int]:
+        """(code, modifier) -> row index, built on first use (a CLI call or start-up often needs none)."""
+        if self._row_of is None:
+            pairs = zip(self.codes.tolist(), self.modifiers.tolist(), strict=True)
+            object.__setattr__(self, "_row_of", {pair: i for i, pair in enumerate(pairs)})
+        assert self._row_of is not None
+        return self._row_of
 
     def row(self, code: str, modifier: str = "") -> int:
         """The row index of ``code`` (+ ``modifier``).

@@ -43,6 +43,7 @@ from estimator.core.schedule import (
     TablesInForce,
 )
 from estimator.tables import cms_files, ncci_files, swap
+from estimator.tables.cache import load_cached
 from estimator.tables.cms_files import MONTH_NUMBER, CountyRow, GpciRow, RvuFile, ZipRow
 from estimator.tables.provisional_cf import ProvisionalCF, read_provisional_cfs
 
@@ -628,7 +629,10 @@ class TableCatalog:
     """
 
     def __init__(self, roots: Sequence[tuple[Path, str]],
-                 provisional_cfs: Mapping[int, ProvisionalCF] | None = None) -> None:
+                 provisional_cfs: Mapping[int, ProvisionalCF] | None = None, cache_dir: Path | None = None
+                 ) -> None:
+        """``cache_dir``: where loaded tables are cached in binary form (see ``estimator.tables.cache``)."""
+        self._cache_dir = cache_dir
         self._releases: list[Release] = []
         # Only the user's folder is locked: imports write there, never into the shipped tables.
         self._locked_roots = {root for root, origin in roots if origin == "imported"}
@@ -756,7 +760,7 @@ class TableCatalog:
         if folder not in self._loaded:
             try:
                 with self._reading(folder.parent):
-                    self._loaded[folder] = load_table_set(folder)
+                    self._loaded[folder] = load_cached(folder, load_table_set, self._cache_dir)
             except DataFileError as exc:
                 origin = next((r.origin for r in self._releases if r.folder == folder), "imported")
                 raise TablesDamagedError(f"fee-schedule tables damaged: {exc}; {_fix(origin)}") from None
@@ -804,4 +808,5 @@ def default_catalog() -> TableCatalog:
         raise TablesDamagedError(f"no fee-schedule tables in {shipped}; {_fix('shipped')}")
     user_root = paths.user_tables_root()
     swap.recover(user_root)
-    return TableCatalog([(shipped, "shipped"), (user_root, "imported")], read_provisional_cfs(user_root))
+    return TableCatalog([(shipped, "shipped"), (user_root, "imported")], read_provisional_cfs(user_root),
+                        cache_dir=paths.user_cache_dir())

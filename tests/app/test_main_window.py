@@ -17,7 +17,8 @@ from pytestqt.qtbot import QtBot
 
 from estimator.app import main as app_main
 from estimator.app import settings as opts
-from estimator.app.main_window import discover_pages
+from estimator.app.main_window import discover_pages, page_declarations
+from estimator.app.pages.page_index import PAGES
 from estimator.app.settings import Settings
 from tests.app.conftest import OWN_PAGES, WindowFactory
 
@@ -125,3 +126,42 @@ def test_keyboard_focus_starts_on_the_lesion_count(qtbot: QtBot, make_window: Wi
     form = page.form  # type: ignore[attr-defined]
     assert form.lesions.focusPolicy() & Qt.FocusPolicy.TabFocus
     assert form.lesions.nextInFocusChain() is not None
+
+
+def test_pages_are_built_on_first_show_and_then_behave_like_eagerly_built_ones(qtbot: QtBot,
+                                                                               make_window: WindowFactory) -> None:
+    """Start-up builds only the page shown; every other tab is listed and builds (once) when it is opened."""
+    window = make_window(pages=None)
+    specs, _errors = discover_pages()
+    assert list(window.pages) == [s.key for s in specs]  # the tab list is complete
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [s.title for s in specs]
+    assert list(window.pages.built) == [window.current_key()]
+    for number, spec in enumerate(specs):
+        window.page_actions[number].trigger()  # Go menu / Ctrl+N, as a user opens it
+        page = window.pages.built[spec.key]
+        assert window.current_key() == spec.key and window.tabs.currentWidget().isAncestorOf(page)
+        assert type(page).__name__ != "QLabel", window.page_errors  # built for real, not an error note
+        assert not page.grab().toImage().isNull()  # it renders (what --screenshot does)
+        assert window.pages[spec.key] is page  # built once
+    assert set(window.pages.built) == {s.key for s in specs}
+
+
+def test_a_page_that_fails_to_build_keeps_its_tab_and_says_why(qtbot: QtBot, make_window: WindowFactory,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from estimator.app.pages import payers_page  # noqa: PLC0415 - the page whose builder is broken here
+
+    def broken(context: object) -> None:
+        raise RuntimeError("no payers today")
+
+    monkeypatch.setattr(payers_page, "create_page", broken)
+    window = make_window()
+    assert "payers" in window.pages
+    window.show_page("estimate")
+    page = window.show_page("payers")
+    assert "no payers today" in page.text()  # type: ignore[attr-defined]
+    assert any("no payers today" in e for e in window.page_errors.values())
+
+
+def test_the_page_index_says_what_every_page_module_declares() -> None:
+    """``pages/page_index.py`` is generated: after adding a page run ``write_page_index()`` (see its docstring)."""
+    assert page_declarations() == PAGES

@@ -65,6 +65,27 @@ def test_the_lesion_series_is_reused_until_something_else_changes(context: AppCo
     assert state.lesion_series() is not series
 
 
+@pytest.mark.parametrize("change", [
+    {"payer": "Acme"}, {"payer": "Own CF"}, {"place_of_service": "22"}, {"locality_key": "1320201"},
+    {"em_code": "99214"}, {"benefits": Benefits(coinsurance_pct=Decimal(10))},
+])
+def test_a_series_built_from_remembered_claims_equals_one_priced_afresh(context: AppContext, store: SqliteStore,
+                                                                       change: dict[str, object]) -> None:
+    """The series keeps priced claims across changes (a payer change re-prices only the payment)."""
+    store.add_payer(Payer("Acme", Method.PERCENT_OF_MEDICARE, percent=Decimal(115)))
+    store.add_payer(Payer("Own CF", Method.OWN_CF, conversion_factor=Decimal("38.00")))
+    state = EstimateInputs(context, Inputs(DAY, lesions=3, em_code="99213"))
+    assert state.lesion_series() is not None  # remembers this visit's claims
+    state.update(**change)
+    reused = state.lesion_series()
+    assert reused is not None and state._series_claims
+    fresh = EstimateInputs(context, state.inputs).lesion_series()  # a new state: nothing remembered
+    assert fresh is not None
+    for setting in reused.allowed:
+        assert reused.allowed[setting].tolist() == fresh.allowed[setting].tolist()
+    assert reused.patient.tolist() == fresh.patient.tolist()
+
+
 def test_a_removed_payer_falls_back_to_medicare(context: AppContext, store: SqliteStore) -> None:
     store.add_payer(Payer("Acme", Method.PERCENT_OF_MEDICARE, percent=Decimal(110)))
     state = EstimateInputs(context, Inputs(DAY, payer="Acme"))

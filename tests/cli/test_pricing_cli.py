@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from estimator import paths
+from estimator.cli import discovered_commands
+from estimator.cli.command_index import COMMANDS
 from estimator.cli.common import parse_date
 from estimator.cli.pricing_commands import PRICE_COLUMNS
 from estimator.core.errors import InputError
@@ -248,3 +252,38 @@ def test_a_bad_first_import_creates_no_user_tables(cli, october_release):
     assert result.code == 1 and "GPCI2026.csv" in result.err
     root = paths.user_tables_root()
     assert not root.exists() or [p.name for p in root.iterdir()] == [".lock"]  # only the import lock
+
+
+# --- start-up: a call imports only its own command ------------------------------------------------------------
+
+def test_the_command_index_lists_every_command_its_modules_register():
+    """``command_index.py`` is generated; after adding a command run ``write_index()`` (see its docstring)."""
+    assert discovered_commands() == COMMANDS
+
+
+@pytest.mark.parametrize(("argv", "module"), [
+    (["price", "17000"], "pricing_commands"),
+    (["--db", "x.sqlite", "global-period", "--code", "17000", "--date", "2026-03-02"], "encounter_commands"),
+    (["--db=x.sqlite", "forecast", "--help"], "forecast_commands"),
+])
+def test_a_command_imports_only_its_own_command_module(argv, module, tmp_path):
+    code = ("import sys; from estimator.cli import main\n"
+            f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('estimator.cli.') and m.endswith('_commands')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert done.stdout.strip().splitlines()[-1] == str([f"estimator.cli.{module}"])
+
+
+def test_help_still_lists_every_command_and_a_command_still_has_its_own_help(cli):
+    top = cli("--help")
+    assert top.code == 0 and all(f"    {name}" in top.out for name in COMMANDS)
+    price = cli("price", "--help")
+    assert price.code == 0 and "--locality" in price.out
+    assert cli("no-such-command").code == 2
+
+
+def test_a_command_missing_from_the_index_still_runs(cli, monkeypatch):
+    """A command another change added to an indexed module works before the index is regenerated."""
+    monkeypatch.setattr("estimator.cli.COMMANDS", {k: v for k, v in COMMANDS.items() if k != "global-period"})
+    done = cli("global-period", "--code", "17000", "--date", "2026-03-02")
+    assert done.code == 0 and "through 2026-03-12" in done.out

@@ -4,6 +4,10 @@ Two step curves (non-facility and facility setting) and the patient's share in t
 a marker at the current count, and the 14 -> 15 cliff annotated (15 or more lesions bill 17004 alone).
 ``set_series`` is called only when something other than the lesion count changes; a new count only
 moves the marker (``set_current``), which keeps a keystroke well under one frame.
+
+A new series (another payer, locality, place or date) replaces the curves' data only: the axes and the
+legend are painted from a pixmap cache, and the y range is changed only when the new curves leave it or
+would fill less than half of it, so most changes repaint neither axis.
 """
 
 from __future__ import annotations
@@ -14,13 +18,16 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from estimator.app.charts import style
 from estimator.app.state import LesionSeries
 from estimator.core.schedule import Setting
 
 ANNOTATION = "15+: 17004 replaces 17000 + 17003"
+#: Headroom above the highest curve for the annotation; the range is kept while the curves fill 50-100% of it.
+HEADROOM = 1.22
+KEEP_RANGE_BELOW = 0.5
 _SETTING_NAMES = {Setting.NONFACILITY: "non-facility", Setting.FACILITY: "facility"}
 
 
@@ -54,7 +61,13 @@ class LesionChart(QWidget):
         item.setLabel("left", "Allowed ($)")
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
-        item.addLegend(offset=(-10, -10), labelTextColor=style.TEXT, brush=pg.mkBrush(255, 255, 255, 220))
+        legend = item.addLegend(offset=(-10, -10), labelTextColor=style.TEXT, brush=pg.mkBrush(255, 255, 255, 220))
+        # Axes and legend change rarely: blit them from a cache instead of re-painting them with every curve.
+        cached = QGraphicsItem.CacheMode.DeviceCoordinateCache
+        legend.setCacheMode(cached)
+        for axis in item.axes.values():
+            axis["item"].setCacheMode(cached)
+        self._y_top = 0.0
         self._curves = {
             Setting.NONFACILITY: pg.PlotDataItem(stepMode="center", pen=pg.mkPen(style.NONFACILITY, width=2.5),
                                                  name="Non-facility (office)"),
@@ -101,12 +114,16 @@ class LesionChart(QWidget):
         self._patient.setData(edges, series.patient)
         top = max(float(max(v.max() for v in series.allowed.values())), float(series.patient.max()), 1.0)
         item = self.plot_widget.getPlotItem()
-        item.setXRange(0.5, len(series.counts) + 0.5, padding=0)
-        item.setYRange(0, top * 1.22, padding=0)
+        (x_low, x_high), _ = item.viewRange()
+        if (x_low, x_high) != (0.5, len(series.counts) + 0.5):
+            item.setXRange(0.5, len(series.counts) + 0.5, padding=0)
+        if not KEEP_RANGE_BELOW * self._y_top <= top * HEADROOM <= self._y_top:
+            self._y_top = top * HEADROOM
+            item.setYRange(0, self._y_top, padding=0)
         self._break_line.setPos(series.tier_break - 0.5)
         self._break_line.setVisible(series.tier_break <= len(series.counts))
         self._annotation.setVisible(series.tier_break <= len(series.counts))
-        self._annotation.setPos(series.tier_break - 0.3, top * 1.18)
+        self._annotation.setPos(series.tier_break - 0.3, self._y_top * 0.97)
         self.set_current(self._current or 1)
 
     def set_current(self, count: int) -> None:

@@ -1,0 +1,214 @@
+"""A binary cache of loaded table folders, so a start-up or a CLI call skips parsing the CSV tables.
+
+One file per table folder in the user cache folder: a line with a magic word and a sha256, then a JSON
+header and the ``TableSet``'s numpy arrays as raw bytes, read back with ``np.frombuffer`` (no copy, no
+pickle: nothing in the file can run code; only ``estimator.core`` table classes are rebuilt from it).
+Two hashes guard it:
+
+- ``key``: sha256 of the folder's ``manifest.json`` and of every table file the manifest lists (plus this
+  program's version).  The cache is used only when the key of the files on disk now is the same, so a
+  changed, rebuilt or damaged table is never hidden by a stale cache: the cache is rebuilt from the CSV
+  files, through the normal loader and its checksum verification.
+- ``digest``: sha256 of the cache's own content, checked on every load, so a damaged or edited cache file
+  is ignored (and rebuilt) rather than trusted.
+
+The cache is an optimisation only: any problem reading or writing it falls back to the CSV loader.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import functools
+import hashlib
+import importlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from estimator import __version__
+from estimator.core.schedule import TableSet
+
+FORMAT: Final = "estimator-table-cache/1"
+MAGIC: Final = "ESTIMATOR-TABLES-1"
+ALIGN: Final = 64
+MANIFEST: Final = "manifest.json"
+#: Only classes of these packages may be rebuilt from a cache file.
+TRUSTED_MODULES: Final = ("estimator.core.",)
+
+
+class _Uncacheable(Exception):
+    """A value the cache format cannot hold (the table set is then simply not cached)."""
+
+
+def load_cached(folder: Path, load: Callable[[Path], TableSet], cache_dir: Path | None) -> TableSet:
+    """``load(folder)``, from the cache in ``cache_dir`` when it matches the files on disk, else rebuilt into it."""
+    if cache_dir is None:
+        return load(folder)
+    key = folder_key(folder)
+    if key is None:  # a file is missing or unreadable: let the loader report it
+        return load(folder)
+    path = cache_path(folder, cache_dir)
+    cached = read_cache(path, key)
+    if cached is not None:
+        return cached
+    tables = load(folder)
+    write_cache(path, key, tables)
+    return tables
+
+
+def cache_path(folder: Path, cache_dir: Path) -> Path:
+    """One cache file per table folder (a rebuilt folder overwrites its own cache)."""
+    name = hashlib.sha256(str(folder.resolve()).encode("utf-8")).hexdigest()[:20]
+    return cache_dir / f"tables-{name}.bin"
+
+
+def folder_key(folder: Path) -> str | None:
+    """sha256 of the manifest and every table file it lists, or None when one cannot be read."""
+    digest = hashlib.sha256(f"{FORMAT}\0{__version__}\0".encode())
+    try:
+        manifest_bytes = (folder / MANIFEST).read_bytes()
+        names = sorted(json.loads(manifest_bytes)["tables"])
+        digest.update(manifest_bytes)
+        for name in names:
+            digest.update(f"\0{name}\0".encode())
+            digest.update((folder / name).read_bytes())
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return digest.hexdigest()
+
+
+def read_cache(path: Path, key: str) -> TableSet | None:
+    """The cached table set, or None when the file is absent, stale, damaged or not ours."""
+    try:
+        data = path.read_bytes()
+        newline = data.index(b"\n")
+        magic, _, digest = data[:newline].partition(b" ")
+        body = memoryview(data)[newline + 1:]
+        if magic != MAGIC.encode() or digest.decode() != hashlib.sha256(body).hexdigest():
+            return None
+        size = int.from_bytes(body[:8], "little")
+        content = json.loads(bytes(body[8:8 + size]))
+        if content.get("key") != key:
+            return None
+        start = _data_start(size)
+        arrays = [np.frombuffer(body, dtype=np.dtype(kind), count=math.prod(shape), offset=start + offset)
+                  .reshape(shape) for kind, shape, offset in content["arrays"]]
+        tables = _decode(content["tree"], arrays)
+    except Exception:  # any damage at all: not trusted, rebuilt
+        return None
+    return tables if isinstance(tables, TableSet) else None
+
+
+def write_cache(path: Path, key: str, tables: TableSet) -> None:
+    """Store ``tables`` under ``key``, atomically and owner-only; a failure leaves no cache (never an error)."""
+    arrays: list[np.ndarray[Any, Any]] = []
+    try:
+        tree = _encode(tables, arrays)
+    except _Uncacheable:
+        return
+    specs: list[list[Any]] = []
+    offset = 0
+    for a in arrays:
+        specs.append([a.dtype.str, list(a.shape), offset])
+        offset += -(-a.nbytes // ALIGN) * ALIGN
+    header = json.dumps({"key": key, "tree": tree, "arrays": specs}, sort_keys=True).encode("utf-8")
+    body = bytearray(len(header).to_bytes(8, "little") + header)
+    start = _data_start(len(header))
+    for a, spec in zip(arrays, specs, strict=True):
+        body.extend(bytes(start + spec[2] - len(body)))
+        body.extend(np.ascontiguousarray(a).tobytes())
+    data = f"{MAGIC} {hashlib.sha256(body).hexdigest()}\n".encode() + bytes(body)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle, temp = tempfile.mkstemp(prefix=".tables-", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        return
+
+
+def _data_start(header_size: int) -> int:
+    """Where the arrays begin: after the 8-byte header length and the header, aligned."""
+    return -(-(8 + header_size) // ALIGN) * ALIGN
+
+
+def _class_name(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+@functools.cache
+def _trusted_class(name: str) -> type:
+    module, _, qualname = name.partition(":")
+    if not module.startswith(TRUSTED_MODULES):
+        raise ValueError(f"class {name} is not one of the table classes")
+    cls = getattr(importlib.import_module(module), qualname)
+    if not isinstance(cls, type) or not (dataclasses.is_dataclass(cls) or issubclass(cls, enum.Enum)):
+        raise ValueError(f"{name} is not a table class")
+    return cls
+
+
+def _encode(value: Any, arrays: list[np.ndarray[Any, Any]]) -> Any:
+    """A JSON tree for ``value``; arrays are appended to ``arrays`` and referenced by position."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            raise _Uncacheable("object array")
+        arrays.append(value)
+        return {"$array": len(arrays) - 1}
+    if isinstance(value, enum.Enum):
+        return {"$enum": _class_name(type(value)), "value": _encode(value.value, arrays)}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"$dataclass": _class_name(type(value)),
+                "fields": {f.name: _encode(getattr(value, f.name), arrays)
+                           for f in dataclasses.fields(value) if f.init}}
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, dt.datetime):
+        raise _Uncacheable("datetime")
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dict):
+        return {"$dict": [[_encode(k, arrays), _encode(v, arrays)] for k, v in value.items()]}
+    if isinstance(value, tuple):
+        return {"$tuple": [_encode(v, arrays) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v, arrays) for v in value]
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    raise _Uncacheable(type(value).__name__)
+
+
+def _decode(tree: Any, arrays: list[np.ndarray[Any, Any]]) -> Any:
+    if isinstance(tree, list):
+        return [_decode(v, arrays) for v in tree]
+    if not isinstance(tree, dict):
+        return tree
+    if "$array" in tree:
+        return arrays[int(tree["$array"])]
+    if "$enum" in tree:
+        return _trusted_class(tree["$enum"])(_decode(tree["value"], arrays))
+    if "$dataclass" in tree:
+        cls = _trusted_class(tree["$dataclass"])
+        return cls(**{name: _decode(v, arrays) for name, v in tree["fields"].items()})
+    if "$decimal" in tree:
+        return Decimal(tree["$decimal"])
+    if "$date" in tree:
+        return dt.date.fromisoformat(tree["$date"])
+    if "$dict" in tree:
+        return {_decode(k, arrays): _decode(v, arrays) for k, v in tree["$dict"]}
+    if "$tuple" in tree:
+        return tuple(_decode(v, arrays) for v in tree["$tuple"])
+    raise ValueError("unknown cache entry")

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, Signal
 
 from estimator.app.workers import TaskRunner
 from estimator.core.schedule import TableSet
-from estimator.store.sqlite_store import SqliteStore
+from estimator.store.sql_store import SqlStore
 from estimator.tables.shipped import TableCatalog
 
 
@@ -30,7 +30,7 @@ class AppContext(QObject):
     tables_changed = Signal()
     status_posted = Signal(str)
 
-    def __init__(self, catalog: TableCatalog, store: SqliteStore, parent: QObject | None = None) -> None:
+    def __init__(self, catalog: TableCatalog, store: SqlStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.catalog = catalog
         self.store = store

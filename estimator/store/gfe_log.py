@@ -5,7 +5,7 @@ Each entry holds the exact PDF bytes the patient received (a reprint is byte-ide
 produced it (JSON, including the estimate's full content so the app can show and print it again), and the
 date it may be discarded.  Entries are never deleted by this module.
 
-Functions take the ``SqliteStore`` and use its ``transaction()`` / ``query()``; the table is ``gfe_log``
+Functions take the store (SQLite or PostgreSQL) and use its ``transaction()`` / ``query()``; the table is ``gfe_log``
 (schema v2).  Patient names live only in this database and in the documents.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any, Final
 from estimator.core import gfe as core_gfe
 from estimator.core.errors import InputError
 from estimator.core.gfe import BillComparison, GoodFaithEstimate, gfe_from_dict, gfe_to_dict, retain_until
-from estimator.store.sqlite_store import SqliteStore
+from estimator.store.sql_store import SqlStore
 
 _SUMMARY_COLUMNS: Final = ("id, issued_at, patient_name, patient_dob, scheduled_date, scheduled_on, due_date, "
                            "lang, total_cents, retain_until")
@@ -64,13 +63,13 @@ class GfeEntry:
         return gfe_from_dict(self.inputs["gfe"])
 
 
-def _record(row: sqlite3.Row) -> GfeRecord:
+def _record(row: Any) -> GfeRecord:
     return GfeRecord(int(row["id"]), str(row["issued_at"]), str(row["patient_name"]), str(row["patient_dob"]),
                      str(row["scheduled_date"]), str(row["scheduled_on"]), str(row["due_date"]), str(row["lang"]),
                      int(row["total_cents"]), str(row["retain_until"]))
 
 
-def save(store: SqliteStore, gfe: GoodFaithEstimate, *, lang: str, inputs: Mapping[str, Any], pdf: bytes,
+def save(store: SqlStore, gfe: GoodFaithEstimate, *, lang: str, inputs: Mapping[str, Any], pdf: bytes,
          issued_at: dt.datetime | None = None) -> int:
     """Log an issued estimate with its inputs and PDF in one transaction; returns its id.
 
@@ -99,10 +98,12 @@ def save(store: SqliteStore, gfe: GoodFaithEstimate, *, lang: str, inputs: Mappi
            gfe.due.due.isoformat() if gfe.due.due else "", lang, gfe.total_cents, inputs_json, pdf,
            retain_until(gfe.issued_on).isoformat())
     with store.transaction() as db:
-        cursor = db.execute(
+        entry_id = int(db.execute(
             "INSERT INTO gfe_log (issued_at, patient_name, patient_dob, scheduled_date, scheduled_on, due_date, "
-            "lang, total_cents, inputs_json, pdf, retain_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
-        return int(cursor.lastrowid or 0)
+            "lang, total_cents, inputs_json, pdf, retain_until, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING id", (*row, store.user)).fetchone()[0])
+        store.audit(db, "GFE issued", f"#{entry_id}")  # the number only: patient details stay in the log
+        return entry_id
 
 
 def _folded(text: str) -> str:
@@ -119,7 +120,7 @@ def _matches(record: GfeRecord, needle: str) -> bool:
     return any(needle in _folded(f) for f in fields)
 
 
-def list_entries(store: SqliteStore, search: str | None = None, limit: int | None = None) -> list[GfeRecord]:
+def list_entries(store: SqlStore, search: str | None = None, limit: int | None = None) -> list[GfeRecord]:
     """Logged estimates, newest first.
 
     Args:
@@ -136,12 +137,12 @@ def list_entries(store: SqliteStore, search: str | None = None, limit: int | Non
     return records if limit is None else records[:limit]
 
 
-def search(store: SqliteStore, text: str) -> list[GfeRecord]:
+def search(store: SqlStore, text: str) -> list[GfeRecord]:
     """``list_entries`` filtered by ``text`` (see there)."""
     return list_entries(store, text)
 
 
-def get(store: SqliteStore, entry_id: int) -> GfeEntry:
+def get(store: SqlStore, entry_id: int) -> GfeEntry:
     """One logged estimate with its inputs and PDF.
 
     Raises:
@@ -154,7 +155,7 @@ def get(store: SqliteStore, entry_id: int) -> GfeEntry:
     return GfeEntry(_record(row), dict(json.loads(row["inputs_json"])), bytes(row["pdf"]))
 
 
-def compare_bill(store: SqliteStore, entry_id: int, billed_cents: int) -> BillComparison:
+def compare_bill(store: SqlStore, entry_id: int, billed_cents: int) -> BillComparison:
     """A later bill against a logged estimate's total (flags $400 or more over it).
 
     Raises:
@@ -166,6 +167,6 @@ def compare_bill(store: SqliteStore, entry_id: int, billed_cents: int) -> BillCo
     return core_gfe.compare_bill(int(rows[0]["total_cents"]), billed_cents)
 
 
-def count(store: SqliteStore) -> int:
+def count(store: SqlStore) -> int:
     """How many estimates the log holds."""
     return int(store.query("SELECT COUNT(*) AS n FROM gfe_log")[0]["n"])

@@ -3,7 +3,7 @@
 45 CFR 149.610 requires the convening provider to keep a copy of each Good Faith Estimate for 6 years.
 Each entry holds the exact PDF bytes the patient received (a reprint is byte-identical), the inputs that
 produced it (JSON, including the estimate's full content so the app can show and print it again), and the
-date it may be discarded.  Entries are never deleted by this module.
+date it may be discarded.  Entries are deleted only by ``purge``, after a manager confirmed the list.
 
 Functions take the store (SQLite or PostgreSQL) and use its ``transaction()`` / ``query()``; the table is ``gfe_log``
 (schema v2).  Patient names live only in this database and in the documents.
@@ -14,13 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from estimator.core import gfe as core_gfe
 from estimator.core.errors import InputError
 from estimator.core.gfe import BillComparison, GoodFaithEstimate, gfe_from_dict, gfe_to_dict, retain_until
+from estimator.store.roles import Action
 from estimator.store.sql_store import SqlStore
 
 _SUMMARY_COLUMNS: Final = ("id, issued_at, patient_name, patient_dob, scheduled_date, scheduled_on, due_date, "
@@ -170,3 +171,30 @@ def compare_bill(store: SqlStore, entry_id: int, billed_cents: int) -> BillCompa
 def count(store: SqlStore) -> int:
     """How many estimates the log holds."""
     return int(store.query("SELECT COUNT(*) AS n FROM gfe_log")[0]["n"])
+
+
+def expired(store: SqlStore, today: dt.date) -> list[GfeRecord]:
+    """Entries whose six-year retention (from the issue date) ended before ``today``, oldest first."""
+    rows = store.query(f"SELECT {_SUMMARY_COLUMNS} FROM gfe_log WHERE retain_until < ? ORDER BY retain_until, id",
+                       (today.isoformat(),))
+    return [_record(r) for r in rows]
+
+
+def purge(store: SqlStore, ids: Sequence[int], today: dt.date) -> list[GfeRecord]:
+    """Delete these expired entries in one transaction (a manager only); returns what was deleted.
+
+    Only entries still past retention on ``today`` are deleted, whatever ``ids`` holds; each deletion is
+    recorded in the audit trail.  Nothing calls this automatically: a manager confirms a list first.
+
+    Raises:
+        NotAllowedError: the connected role is not a manager.
+    """
+    store.require(Action.PURGE_GFE)
+    wanted = {int(i) for i in ids}
+    doomed = [r for r in expired(store, today) if r.id in wanted]
+    with store.transaction() as db:
+        for record in doomed:
+            db.execute("DELETE FROM gfe_log WHERE id = ? AND retain_until < ?", (record.id, today.isoformat()))
+            store.audit(db, "GFE purged", f"#{record.id}",
+                        f"issued {record.issued_at[:10]}, retained until {record.retain_until}")
+    return doomed

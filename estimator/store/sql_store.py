@@ -113,6 +113,14 @@ class SqlStore:
         """Rows of a read-only query (by column name or position)."""
         return list(self._db.execute(sql, params))
 
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[Any]:
+        """Rows of a read-only query, one at a time (for large tables)."""
+        return iter(self._db.execute(sql, params))
+
+    def columns(self, table: str) -> list[str]:
+        """A table's column names, in order (``table`` is one of ours, never user input)."""
+        return [d[0] for d in self._db.execute(f"SELECT * FROM {table} LIMIT 0").description]
+
     def close(self) -> None:
         raise NotImplementedError
 

@@ -39,13 +39,14 @@ def open_store(target: str | Path) -> SqlStore:
     return SqliteStore(sqlite_path(text))
 
 
-def default_target(explicit: str | None = None) -> str:
+def default_target(explicit: str | None = None, configured: str | None = None) -> str:
     """The database to use: ``--db``, else ``ESTIMATOR_DB``, else the app's setting, else the user-folder file.
 
     Args:
-        explicit: ``--db`` as given, or the app's Practice settings > Database value.
+        explicit: ``--db`` as given.
+        configured: the app's Practice settings > Database value.
     """
-    for candidate in (explicit, os.environ.get("ESTIMATOR_DB")):
+    for candidate in (explicit, os.environ.get("ESTIMATOR_DB"), configured):
         if candidate and candidate.strip():
             return candidate.strip()
     return str(paths.default_db_path())

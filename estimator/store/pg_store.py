@@ -118,6 +118,12 @@ class PostgresStore(SqlStore):
             raise NotAllowedError(f"the database refused the change: {role.value} may not do this "
                                   f"({str(exc).strip().splitlines()[0]}); ask a manager") from None
 
+    def change_counter(self) -> tuple[int, ...]:
+        try:
+            return super().change_counter()
+        except psycopg.Error as exc:
+            raise StoreError(f"{self.describe()}: the database cannot be reached ({exc}); check the network") from None
+
     def close(self) -> None:
         self._conn.close()
 

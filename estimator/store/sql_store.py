@@ -206,6 +206,10 @@ class SqlStore:
         row = rows[0]
         return self._payer_from(row, self._fees(int(row["id"])).get(int(row["id"]), {}))
 
+    def payer_versions(self) -> dict[str, int]:
+        """Every payer's version by name (read with the payers, so an edit can say which version it started from)."""
+        return {r[0]: int(r[1]) for r in self.query("SELECT name, version FROM payers")}
+
     def payer_stamp(self, name: str) -> Stamp:
         """The payer's version and last change; pass ``version`` back to ``update_payer`` to detect conflicts."""
         rows = self.query("SELECT version, changed_by, changed_at FROM payers WHERE name = ?", (name.strip(),))

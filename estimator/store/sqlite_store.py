@@ -115,6 +115,12 @@ class SqliteStore(SqlStore):
     def close(self) -> None:
         self._db.close()
 
+    def change_counter(self) -> tuple[int, ...]:
+        try:
+            return super().change_counter()
+        except sqlite3.Error as exc:  # closed, or the file went away
+            raise StoreError(f"{self.path}: cannot read the practice database ({exc})") from None
+
     def describe(self) -> str:
         return str(self.path)
 

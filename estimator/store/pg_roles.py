@@ -14,6 +14,7 @@ from typing import Final
 from estimator.core.errors import InputError
 from estimator.store.pg_store import PostgresStore
 from estimator.store.roles import Role
+from estimator.store.sql_store import NotAllowedError
 
 _ALL: Final = ", ".join(r.database_role for r in Role)
 _GRANTS: Final = f"""
@@ -44,6 +45,14 @@ def init_roles(store: PostgresStore, members: dict[str, Role] | None = None) -> 
     Raises:
         InputError: a login name that is not a plain name, or does not exist on the server.
     """
+    try:
+        return _init_roles(store, members or {})
+    except NotAllowedError as exc:
+        raise NotAllowedError(f"{exc}. init-roles must run as the database's owner with the CREATEROLE attribute "
+                              "(ALTER ROLE owner CREATEROLE) or as the postgres superuser") from None
+
+
+def _init_roles(store: PostgresStore, members: dict[str, Role]) -> list[str]:
     done: list[str] = []
     with store.transaction() as db:
         for role in Role:
@@ -55,7 +64,7 @@ def init_roles(store: PostgresStore, members: dict[str, Role] | None = None) -> 
             db.execute(statement)
         done.append("granted: everyone reads and issues GFEs; billing also keeps claim-file mappings; "
                     "manager also changes contracts, practice settings and the charge master and purges old GFEs")
-        for login, role in (members or {}).items():
+        for login, role in members.items():
             if not _LOGIN_NAME.match(login):
                 raise InputError(f"{login!r} is not a PostgreSQL login name (lower-case letters, digits, _ . -)")
             if db.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", (login,)).fetchone() is None:
@@ -65,5 +74,5 @@ def init_roles(store: PostgresStore, members: dict[str, Role] | None = None) -> 
                 db.execute(f'REVOKE {other.database_role} FROM "{login}"')
             db.execute(f'GRANT {role.database_role} TO "{login}"')
             done.append(f"{login} is now {role.value}")
-        store.audit(db, "roles initialised", ", ".join(f"{k}={v.value}" for k, v in (members or {}).items()) or "-")
+        store.audit(db, "roles initialised", ", ".join(f"{k}={v.value}" for k, v in members.items()) or "-")
     return done

@@ -66,17 +66,41 @@ def _pg_sql(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
 
 
-class _Connection:
-    """A psycopg connection that speaks the stores' SQL (``?`` placeholders), like ``sqlite3.Connection``."""
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+
+class _Connection:
+    """A psycopg connection that speaks the stores' SQL (``?`` placeholders), like ``sqlite3.Connection``.
+
+    A refusal for lack of privileges becomes NotAllowedError and a lost or refused connection StoreError, each
+    with what to do; constraint violations pass through (the callers' own checks come first).
+    """
+
+    def __init__(self, conn: psycopg.Connection[Any], where: str) -> None:
         self.conn = conn
+        self.where = where
+        self.user = ""
+
+    @contextlib.contextmanager
+    def _explained(self) -> Iterator[None]:
+        try:
+            yield
+        except pg_errors.InsufficientPrivilege as exc:
+            raise NotAllowedError(f"the database refused this for {self.user or 'this login'} "
+                                  f"({_first_line(exc)}); ask a manager, or the practice's IT to give this login "
+                                  "a role (estimator db init-roles --member LOGIN=ROLE)") from None
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"{self.where}: the database cannot be reached ({_first_line(exc)}); check the "
+                             "network and the server, then try again") from None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        return self.conn.execute(_pg_sql(sql), tuple(params))
+        with self._explained():
+            return self.conn.execute(_pg_sql(sql), tuple(params))
 
     def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
-        with self.conn.cursor() as cursor:
+        with self._explained(), self.conn.cursor() as cursor:
             cursor.executemany(_pg_sql(sql), [tuple(p) for p in params])
 
 
@@ -95,9 +119,9 @@ class PostgresStore(SqlStore):
             reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
             raise StoreError(f"{redacted(dsn)}: cannot connect to the practice database ({reason}); check the "
                              "server name, database, user and password, or ask the practice's IT") from None
-        self._db = _Connection(self._conn)
+        self._db = _Connection(self._conn, redacted(dsn))
         try:
-            self.user = str(self._db.execute("SELECT current_user").fetchone()[0])
+            self.user = self._db.user = str(self._db.execute("SELECT current_user").fetchone()[0])
             if migrate:
                 self._migrate()
             self._ensure_builtins()
@@ -109,20 +133,13 @@ class PostgresStore(SqlStore):
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[_Connection]:
-        """One transaction: all of it lands or none of it; a refusal by the server is explained."""
+        """One transaction: all of it lands or none of it; a refused change says which role was connected."""
         try:
             with self._conn.transaction():
                 yield self._db
-        except pg_errors.InsufficientPrivilege as exc:
-            role = self.role()
-            raise NotAllowedError(f"the database refused the change: {role.value} may not do this "
-                                  f"({str(exc).strip().splitlines()[0]}); ask a manager") from None
-
-    def change_counter(self) -> tuple[int, ...]:
-        try:
-            return super().change_counter()
-        except psycopg.Error as exc:
-            raise StoreError(f"{self.describe()}: the database cannot be reached ({exc}); check the network") from None
+        except NotAllowedError as exc:
+            raise NotAllowedError(f"{str(exc).split(';')[0]}: {self.user} is connected with the "
+                                  f"{self.role().value} role; ask a manager") from None
 
     def close(self) -> None:
         self._conn.close()
@@ -155,7 +172,7 @@ class PostgresStore(SqlStore):
                     for statement in migrations.statements(migration.postgresql or migration.sqlite):
                         self._db.execute(statement)
                 self._db.execute("UPDATE estimator_schema SET version = ?", (target,))
-        except pg_errors.InsufficientPrivilege:
+        except NotAllowedError:
             raise StoreError(f"{self.describe()} needs its schema upgraded to version {target} (it is at "
                              f"{current}); the database owner must start the program once to do it") from None
 

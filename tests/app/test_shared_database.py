@@ -90,7 +90,7 @@ def test_a_front_desk_sees_contracts_read_only_and_why(pg_server: str, pg_databa
     owner.close()
     desk = open_store(dsn_for(pg_server, psycopg.conninfo.conninfo_to_dict(pg_database)["dbname"], login))
     try:
-        window = make_window(use_store=desk)
+        window = make_window(use_store=desk, pages=("payers", "practice", "audit"))
         page = window.show_page("payers")
         assert isinstance(page, PayersPage)
         for button in (page.add_button, page.save_button, page.import_button, page.charges_import):
@@ -102,5 +102,8 @@ def test_a_front_desk_sees_contracts_read_only_and_why(pg_server: str, pg_databa
         practice._changed()
         assert not practice.save_button.isEnabled() and "Read only" in practice.status.text()
         assert "front desk" in practice.database.connection.text()
+        audit = window.show_page("audit")
+        assert not audit.open_button.isEnabled()  # type: ignore[attr-defined]
+        assert "who may not audit claims" in audit.open_button.toolTip()  # type: ignore[attr-defined]
     finally:
         desk.close()

@@ -17,9 +17,7 @@ from estimator.core.errors import InputError
 from estimator.store import gfe_log
 from estimator.store.copy import copy_database
 from estimator.store.open import is_server, open_store
-from estimator.store.pg_roles import ROLE_NAMES, init_roles
-from estimator.store.pg_store import PostgresStore
-from estimator.store.roles import Action
+from estimator.store.roles import ROLE_NAMES, Action
 
 
 def register(commands: Any) -> None:
@@ -55,9 +53,9 @@ def run_init_roles(args: argparse.Namespace, ctx: Context) -> int:
         if role.strip().lower() not in ROLE_NAMES:
             raise InputError(f"--member {item!r}: use LOGIN=ROLE with ROLE one of {', '.join(ROLE_NAMES)}")
         members[login.strip()] = ROLE_NAMES[role.strip().lower()]
-    store = ctx.store
-    assert isinstance(store, PostgresStore)
-    for line in init_roles(store, members):
+    from estimator.store.pg_roles import init_roles  # noqa: PLC0415 - psycopg only for a PostgreSQL database
+
+    for line in init_roles(ctx.store, members):
         write(line)
     return 0
 

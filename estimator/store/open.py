@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 from estimator import paths
-from estimator.store.pg_store import PostgresStore, is_postgresql_url
 from estimator.store.sql_store import SqlStore
 from estimator.store.sqlite_store import SqliteStore
 
@@ -18,7 +17,8 @@ Store = SqlStore
 
 
 def is_server(target: str) -> bool:
-    return is_postgresql_url(target.strip())
+    """A PostgreSQL URL (anything else is a SQLite file)."""
+    return target.strip().startswith(("postgresql://", "postgres://"))
 
 
 def sqlite_path(target: str) -> Path:
@@ -35,6 +35,9 @@ def open_store(target: str | Path) -> SqlStore:
     """
     text = str(target)
     if is_server(text):
+        # psycopg takes ~0.1-0.5 s to import: only a PostgreSQL user pays for it, never a SQLite start-up.
+        from estimator.store.pg_store import PostgresStore  # noqa: PLC0415
+
         return PostgresStore(text.strip())
     return SqliteStore(sqlite_path(text))
 

@@ -14,7 +14,7 @@ from typing import Final
 from estimator.core.errors import InputError
 from estimator.store.pg_store import PostgresStore
 from estimator.store.roles import Role
-from estimator.store.sql_store import NotAllowedError
+from estimator.store.sql_store import NotAllowedError, SqlStore
 
 _ALL: Final = ", ".join(r.database_role for r in Role)
 _GRANTS: Final = f"""
@@ -29,10 +29,9 @@ GRANT DELETE ON gfe_log TO {Role.MANAGER.database_role}
 """
 
 _LOGIN_NAME: Final = re.compile(r"^[a-z_][a-z0-9_.-]{0,62}$")
-ROLE_NAMES: Final = {r.value.replace(" ", "-"): r for r in Role}
 
 
-def init_roles(store: PostgresStore, members: dict[str, Role] | None = None) -> list[str]:
+def init_roles(store: SqlStore, members: dict[str, Role] | None = None) -> list[str]:
     """Create the three roles (if missing), grant their privileges, and add logins to them; one transaction.
 
     Args:
@@ -45,6 +44,8 @@ def init_roles(store: PostgresStore, members: dict[str, Role] | None = None) -> 
     Raises:
         InputError: a login name that is not a plain name, or does not exist on the server.
     """
+    if not isinstance(store, PostgresStore):
+        raise InputError("roles exist only on a shared PostgreSQL database: pass --db postgresql://owner@host/dbname")
     try:
         return _init_roles(store, members or {})
     except NotAllowedError as exc:

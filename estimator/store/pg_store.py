@@ -25,10 +25,6 @@ _MIGRATION_LOCK: Final = 1_700_017_000
 CONNECT_TIMEOUT_S: Final = 10
 
 
-def is_postgresql_url(text: str) -> bool:
-    return text.startswith(("postgresql://", "postgres://"))
-
-
 def redacted(dsn: str) -> str:
     """The DSN without its password, for messages."""
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", dsn)

@@ -22,6 +22,10 @@ class Role(enum.Enum):
         return "estimator_" + self.name.lower()
 
 
+#: The roles as typed on the command line (``front-desk``, ``billing``, ``manager``).
+ROLE_NAMES: Final = {r.value.replace(" ", "-"): r for r in Role}
+
+
 class Action(enum.Enum):
     ESTIMATE = "price estimates"
     ISSUE_GFE = "issue Good Faith Estimates"

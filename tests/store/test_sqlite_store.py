@@ -266,3 +266,12 @@ def test_the_change_counter_moves_when_another_connection_changes_payers(db_targ
     assert before != after_add != watcher.change_counter()
     watcher.close()
     editor.close()
+
+
+def test_postgresql_keeps_the_schema_version_in_the_database_and_refuses_a_newer_one(pg_database: str) -> None:
+    open_store(pg_database).close()
+    with psycopg.connect(pg_database, autocommit=True) as raw:
+        assert raw.execute("SELECT version FROM estimator_schema").fetchone() == (sqlite_store.schema_version(),)
+        raw.execute("UPDATE estimator_schema SET version = version + 1")
+    with pytest.raises(StoreError, match="newer version"):
+        open_store(pg_database)

@@ -15,9 +15,10 @@ from pytestqt.qtbot import QtBot
 
 from estimator.app.pages.payers_page import PayersPage
 from estimator.app.pages.practice_page import PracticePage
+from estimator.app.settings import DATABASE, Settings
 from estimator.core.payers import Method, Payer
 from estimator.store import gfe_log
-from estimator.store.open import open_store
+from estimator.store.open import default_target, open_store
 from estimator.store.pg_roles import init_roles
 from estimator.store.pg_store import PostgresStore
 from estimator.store.roles import Role
@@ -107,3 +108,20 @@ def test_a_front_desk_sees_contracts_read_only_and_why(pg_server: str, pg_databa
         assert "who may not audit claims" in audit.open_button.toolTip()  # type: ignore[attr-defined]
     finally:
         desk.close()
+
+
+def test_the_database_setting_is_kept_for_the_next_start_and_a_wrong_url_is_refused(
+        make_window: WindowFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    window = make_window()
+    practice = window.show_page("practice")
+    assert isinstance(practice, PracticePage)
+    panel = practice.database
+    panel.target.setText("mysql://maria@dbserver/practice")
+    assert not panel.apply() and "postgresql://" in panel.note.text()
+    panel.target.setText("postgresql://maria@dbserver/practice")
+    assert panel.apply() and "next start" in panel.note.text()
+    assert Settings().get(DATABASE) == "postgresql://maria@dbserver/practice"
+    assert default_target("other.sqlite", str(Settings().get(DATABASE))) == "other.sqlite"  # --db first
+    assert default_target(None, str(Settings().get(DATABASE))).endswith("practice.sqlite")  # then ESTIMATOR_DB
+    monkeypatch.delenv("ESTIMATOR_DB")
+    assert default_target(None, str(Settings().get(DATABASE))) == "postgresql://maria@dbserver/practice"

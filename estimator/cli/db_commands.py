@@ -15,7 +15,7 @@ from estimator.cli.common import Context, Parser, parse_date
 from estimator.cli.output import table_text, write
 from estimator.core.errors import InputError
 from estimator.store import gfe_log
-from estimator.store.copy import copy_database
+from estimator.store.db_copy import copy_database
 from estimator.store.open import is_server, open_store
 from estimator.store.roles import ROLE_NAMES, Action
 

@@ -22,6 +22,8 @@ from hypothesis import HealthCheck, settings
 from estimator.core.schedule import TableSet
 from estimator.tables.shipped import load_table_set
 
+pytest_plugins = ["tests.pg_server"]  # pg_server, pg_database, db_target: the store on a real PostgreSQL
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_TABLES = REPO_ROOT / "estimator" / "rvu_tables"
 CMS_DIR = REPO_ROOT.parent / "shared" / "cms"

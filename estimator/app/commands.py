@@ -59,15 +59,23 @@ class AddPayer(StoreCommand):
 
 
 class EditPayer(StoreCommand):
-    def __init__(self, context: AppContext, before: Payer, after: Payer) -> None:
+    """Save an edit made from ``version``; a change saved meanwhile elsewhere is refused (also by undo/redo)."""
+
+    def __init__(self, context: AppContext, before: Payer, after: Payer, version: int | None = None) -> None:
         super().__init__(context, f"edit {after.name}")
         self.before, self.after = before, after
+        self.version = version
+
+    def _save(self, name: str, payer: Payer) -> None:
+        self.context.store.update_payer(name, payer, version=self.version)
+        if self.version is not None:
+            self.version += 1
 
     def apply(self) -> None:
-        self.context.store.update_payer(self.before.name, self.after)
+        self._save(self.before.name, self.after)
 
     def revert(self) -> None:
-        self.context.store.update_payer(self.after.name, self.before)
+        self._save(self.after.name, self.before)
 
 
 class RemovePayer(StoreCommand):

@@ -3,7 +3,8 @@
 Pages receive this object in their constructor (no globals) and listen to its signals.
 
 Signals:
-    store_changed: payers, the practice profile or the charge master changed.
+    store_changed: payers, the practice profile, the charge master or the GFE log changed — here, or on another
+        workstation sharing the database (seen by polling the store's change counter every few seconds).
     tables_changed: a new fee-schedule release was imported (the catalog was replaced).
     status_posted(str): a short message for the status bar.
 
@@ -15,13 +16,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Final
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from estimator.app.workers import TaskRunner
+from estimator.core.errors import EstimatorError
 from estimator.core.schedule import TableSet
-from estimator.store.sqlite_store import SqliteStore
+from estimator.store.roles import Action, Role, why_not
+from estimator.store.sql_store import SqlStore
 from estimator.tables.shipped import TableCatalog
+
+#: How often the app looks for changes made by other workstations.
+POLL_MS: Final = 3000
 
 
 class AppContext(QObject):
@@ -31,7 +38,7 @@ class AppContext(QObject):
     tables_changed = Signal()
     status_posted = Signal(str)
 
-    def __init__(self, catalog: TableCatalog, store: SqliteStore, parent: QObject | None = None) -> None:
+    def __init__(self, catalog: TableCatalog, store: SqlStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.catalog = catalog
         self.store = store
@@ -39,6 +46,28 @@ class AppContext(QObject):
         self.estimate_inputs: QObject | None = None  # the shared EstimateInputs; set by MainWindow
         #: Today's date for the tables reminder and status (tests set another day).
         self.today: Callable[[], dt.date] = dt.date.today
+        self.role: Role = store.role()
+        self._seen = store.change_counter()
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(POLL_MS)
+        self.poll_timer.timeout.connect(self.poll)
+        self.poll_timer.start()
+
+    def why_not(self, action: Action) -> str:
+        """'' when the connected role may do ``action``, else why not (for a tooltip and a disabled control)."""
+        return why_not(self.role, action)
+
+    def poll(self) -> bool:
+        """Tell the pages when another workstation (or app) changed the shared data; True when it had."""
+        try:
+            counter = self.store.change_counter()
+        except EstimatorError:  # a lost connection is reported by the next real use, not every few seconds
+            return False
+        if counter == self._seen:
+            return False
+        self._seen = counter
+        self.store_changed.emit()
+        return True
 
     def tables(self, year: int | None = None, on: dt.date | None = None) -> TableSet:
         """Tables for a date of service, else a year, else the newest year."""
@@ -50,6 +79,7 @@ class AppContext(QObject):
         return self.catalog.for_year(year)
 
     def notify_store_changed(self) -> None:
+        self._seen = self.store.change_counter()  # our own change: the pages reload once, not again on the poll
         self.store_changed.emit()
 
     def replace_catalog(self, catalog: TableCatalog) -> None:

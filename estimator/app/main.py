@@ -29,10 +29,10 @@ from estimator import logs, paths
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
 from estimator.app.main_window import MainWindow
-from estimator.app.settings import CHART_ANTIALIAS, Settings
+from estimator.app.settings import CHART_ANTIALIAS, DATABASE, Settings
 from estimator.app.state import MAX_LESIONS
 from estimator.core.errors import EstimatorError
-from estimator.store.sqlite_store import SqliteStore
+from estimator.store.open import default_target, is_server, open_store, sqlite_path
 from estimator.tables.shipped import default_catalog
 
 log = logging.getLogger("estimator.app")
@@ -42,7 +42,8 @@ SCREENSHOT_SIZE = (1280, 800)
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Reimbursement estimator for CPT 17000-17004 (desktop)")
-    parser.add_argument("--db", metavar="PATH", help="practice database (default: $ESTIMATOR_DB or the user folder)")
+    parser.add_argument("--db", metavar="PATH", help="practice database: a file or postgresql://user@host/dbname "
+                        "(default: $ESTIMATOR_DB, then Practice settings > Database, then the user folder)")
     parser.add_argument("--screenshot", metavar="FILE", help="render a page offscreen to a PNG file and exit")
     parser.add_argument("--page", default="estimate", help="page for --screenshot (estimate, compare, payers, "
                                                            "tables, ...); default estimate")
@@ -116,10 +117,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _startup_failed(str(exc))
         settings = Settings()
         pg.setConfigOptions(antialias=bool(settings.get(CHART_ANTIALIAS)))
-        db = Path(args.db) if args.db else paths.default_db_path()
-        context = AppContext(catalog, SqliteStore(db))
+        target = default_target(args.db, str(settings.get(DATABASE)))
+        context = AppContext(catalog, open_store(target))
         window = MainWindow(context, settings, restore=args.screenshot is None)
-        warning = paths.network_warning(db)
+        warning = None if is_server(target) else paths.network_warning(sqlite_path(target))
         if warning:
             log.warning("%s", warning)
             window.show_banner("network", "Warning: " + warning)

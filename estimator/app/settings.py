@@ -61,6 +61,8 @@ CONFIRM_REMOVE = _register("general/confirm_remove", bool, True,
                            "Ask before removing a payer or replacing a fee schedule", "setting")
 
 # UI state the app remembers.
+DATABASE = _register("database/target", str, "", "Practice database (a file, or postgresql://... shared)",
+                     "persist")
 WINDOW_GEOMETRY = _register("window/geometry", QByteArray, QByteArray(), "Window geometry", "persist")
 WINDOW_STATE = _register("window/state", QByteArray, QByteArray(), "Tool bars and docks", "persist")
 WINDOW_PAGE = _register("window/page", str, "estimate", "The page shown last", "persist")

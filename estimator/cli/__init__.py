@@ -54,7 +54,8 @@ def build_parser(load: Iterable[str] | None = None) -> Parser:
     parser = Parser(prog="estimator", description="Reimbursement estimator for premalignant lesion destruction "
                     "(CPT 17000/17003/17004) and the services billed beside it.")
     parser.add_argument("--version", action=VersionAction, help="print the version and the fee-schedule tables")
-    parser.add_argument("--db", help="practice database file (default: $ESTIMATOR_DB or the user data folder)")
+    parser.add_argument("--db", help="practice database: a file, or postgresql://user@host/dbname for a shared "
+                        "server (default: $ESTIMATOR_DB or the user data folder)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     modules = command_modules()
     indexed = {module for module, _ in COMMANDS.values()}

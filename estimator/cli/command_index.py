@@ -20,7 +20,7 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "estimate": ("store_commands", "what the payer pays and the patient owes for a visit"),
     "demo": ("store_commands", "example data to try every feature"),
     "audit": ("audit_commands", "audit past claims (CSV): rule violations, denial risks and underpayments"),
-    "db": ("db_commands", "back up or restore the practice database"),
+    "db": ("db_commands", "the practice database: backup and restore, shared server roles, copy, retention"),
     "forecast": ("forecast_commands", "monthly revenue forecast with P10/P50/P90 bands"),
     "negotiate": ("forecast_commands", "a payer's %% of Medicare on your mix, what-ifs, targets, 2025->2026 change"),
     "gfe": ("report_commands", "issue a Good Faith Estimate (self-pay), or list / show / reprint / compare logged ones"),

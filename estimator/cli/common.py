@@ -12,7 +12,8 @@ from estimator import paths
 from estimator.core.errors import InputError
 from estimator.core.payers import Practice
 from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting, TableSet, TablesInForce
-from estimator.store.sqlite_store import SqliteStore
+from estimator.store.open import default_target, is_server, open_store, sqlite_path
+from estimator.store.sql_store import SqlStore
 from estimator.tables.shipped import TableCatalog, default_catalog
 
 
@@ -30,25 +31,32 @@ class Context:
     def __init__(self, db: str | None = None) -> None:
         self.db = db
         self._catalog: TableCatalog | None = None
-        self._store: SqliteStore | None = None
+        self._store: SqlStore | None = None
+
+    @property
+    def db_target(self) -> str:
+        """``--db``, ``ESTIMATOR_DB`` or the user-folder file: a SQLite path or a ``postgresql://`` URL."""
+        return default_target(self.db)
 
     @property
     def db_path(self) -> Path:
-        return Path(self.db) if self.db else paths.default_db_path()
+        """The SQLite file (meaningless when the database is on a server: see ``db_target``)."""
+        return sqlite_path(self.db_target)
 
     @property
-    def store(self) -> SqliteStore:
+    def store(self) -> SqlStore:
         """The practice database, opened (and created or migrated) on first use."""
         if self._store is None:
-            warning = paths.network_warning(self.db_path)
-            if warning:
-                sys.stderr.write(f"estimator: warning: {warning}\n")
-            self._store = SqliteStore(self.db_path)
+            if not is_server(self.db_target):
+                warning = paths.network_warning(self.db_path)
+                if warning:
+                    sys.stderr.write(f"estimator: warning: {warning}\n")
+            self._store = open_store(self.db_target)
         return self._store
 
     def practice(self) -> Practice:
         """The practice profile, or an empty one where no database exists yet (nothing is created)."""
-        if self._store is None and not self.db_path.exists():
+        if self._store is None and not is_server(self.db_target) and not self.db_path.exists():
             return Practice()
         return self.store.practice()
 

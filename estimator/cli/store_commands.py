@@ -327,9 +327,10 @@ def run_payers_add(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_payers_edit(args: argparse.Namespace, ctx: Context) -> int:
+    stamp = ctx.store.payer_stamp(args.name)  # a save by another workstation meanwhile is refused, not lost
     base = ctx.store.payer(args.name)
     payer = _contract(args, ctx, base)
-    ctx.store.update_payer(args.name, payer)
+    ctx.store.update_payer(args.name, payer, version=stamp.version)
     write(f"saved {payer.name}: {payer.describe()}")
     return 0
 

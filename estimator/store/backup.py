@@ -15,6 +15,7 @@ import sqlite3
 from pathlib import Path
 
 from estimator.core.errors import InputError
+from estimator.store.sql_store import SqlStore
 from estimator.store.sqlite_store import BUSY_TIMEOUT_MS, SqliteStore, schema_version
 
 #: Tables every estimator database has (schema v1 and later).
@@ -41,12 +42,16 @@ def _copy(source: sqlite3.Connection, destination: Path) -> None:
         raise
 
 
-def backup_database(store: SqliteStore, destination: Path) -> Path:
+def backup_database(store: SqlStore, destination: Path) -> Path:
     """Write a consistent copy of the open database to ``destination``.
 
     Raises:
-        InputError: the destination is the database itself, a folder, or cannot be written.
+        InputError: a shared (server) database, or the destination is the database itself, a folder, or
+            cannot be written.
     """
+    if not isinstance(store, SqliteStore):
+        raise InputError("a shared PostgreSQL database is backed up by its server (pg_dump, or your IT's backups), "
+                         "not from here")
     destination = Path(destination)
     if destination.resolve() == store.path.resolve():
         raise InputError(f"{destination}: that is the practice database itself; choose another file for the backup")

@@ -35,7 +35,7 @@ from estimator.core import codes as cs
 from estimator.core.audit import ClaimLines, RowProblem, paused_gc
 from estimator.core.errors import EstimatorError, InputError
 from estimator.core.schedule import NATIONAL_KEY, TableSet
-from estimator.store.sqlite_store import SqliteStore
+from estimator.store.sql_store import SqlStore
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -262,7 +262,7 @@ def load_mapping_toml(path: Path) -> ColumnMapping:
         raise InputError(f"{path}: {exc}") from None
 
 
-def remembered_mapping(store: SqliteStore, header: Sequence[str]) -> ColumnMapping | None:
+def remembered_mapping(store: SqlStore, header: Sequence[str]) -> ColumnMapping | None:
     """The mapping last confirmed for this file layout, if any."""
     rows = store.query("SELECT mapping_json FROM column_mappings WHERE layout_key = ?", (layout_key(header),))
     if not rows:
@@ -273,7 +273,7 @@ def remembered_mapping(store: SqliteStore, header: Sequence[str]) -> ColumnMappi
         return None  # written by another version, or damaged: suggest afresh
 
 
-def remember_mapping(store: SqliteStore, header: Sequence[str], mapping: ColumnMapping) -> None:
+def remember_mapping(store: SqlStore, header: Sequence[str], mapping: ColumnMapping) -> None:
     """Keep ``mapping`` for this file layout (column names only; nothing from the rows)."""
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with store.transaction() as db:

@@ -9,7 +9,7 @@ from estimator.core.money import scale_cents
 from estimator.core.payers import Method, Payer
 from estimator.core.pricing import price_unit
 from estimator.core.schedule import TableSet
-from estimator.store.sqlite_store import SqliteStore
+from estimator.store.sql_store import SqlStore
 
 DEMO_CODES = sorted(PREMALIGNANT | BIOPSIES | PHOTODYNAMIC | EM_CODES | {"17110", "17111", "G2211"})
 
@@ -18,7 +18,7 @@ def _national(tables: TableSet, code: str) -> int:
     return price_unit(tables, code).cents or 0
 
 
-def load_demo(store: SqliteStore, tables: TableSet) -> list[str]:
+def load_demo(store: SqlStore, tables: TableSet) -> list[str]:
     """Add the demo payers (and a demo charge master if none); returns the names added."""
     fixed = {(c, ""): int(scale_cents(_national(tables, c), Decimal("1.10"))) for c in DEMO_CODES}
     demo = [

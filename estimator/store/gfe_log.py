@@ -3,9 +3,9 @@
 45 CFR 149.610 requires the convening provider to keep a copy of each Good Faith Estimate for 6 years.
 Each entry holds the exact PDF bytes the patient received (a reprint is byte-identical), the inputs that
 produced it (JSON, including the estimate's full content so the app can show and print it again), and the
-date it may be discarded.  Entries are never deleted by this module.
+date it may be discarded.  Entries are deleted only by ``purge``, after a manager confirmed the list.
 
-Functions take the ``SqliteStore`` and use its ``transaction()`` / ``query()``; the table is ``gfe_log``
+Functions take the store (SQLite or PostgreSQL) and use its ``transaction()`` / ``query()``; the table is ``gfe_log``
 (schema v2).  Patient names live only in this database and in the documents.
 """
 
@@ -14,16 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import sqlite3
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from estimator.core import gfe as core_gfe
 from estimator.core.errors import InputError
 from estimator.core.gfe import BillComparison, GoodFaithEstimate, gfe_from_dict, gfe_to_dict, retain_until
-from estimator.store.sqlite_store import SqliteStore
+from estimator.store.roles import Action
+from estimator.store.sql_store import SqlStore
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +67,13 @@ class GfeEntry:
         return gfe_from_dict(self.inputs["gfe"])
 
 
-def _record(row: sqlite3.Row) -> GfeRecord:
+def _record(row: Any) -> GfeRecord:
     return GfeRecord(int(row["id"]), str(row["issued_at"]), str(row["patient_name"]), str(row["patient_dob"]),
                      str(row["scheduled_date"]), str(row["scheduled_on"]), str(row["due_date"]), str(row["lang"]),
                      int(row["total_cents"]), str(row["retain_until"]))
 
 
-def save(store: SqliteStore, gfe: GoodFaithEstimate, *, lang: str, inputs: Mapping[str, Any], pdf: bytes,
+def save(store: SqlStore, gfe: GoodFaithEstimate, *, lang: str, inputs: Mapping[str, Any], pdf: bytes,
          issued_at: dt.datetime | None = None) -> int:
     """Log an issued estimate with its inputs and PDF in one transaction; returns its id.
 
@@ -102,13 +102,14 @@ def save(store: SqliteStore, gfe: GoodFaithEstimate, *, lang: str, inputs: Mappi
            gfe.due.due.isoformat() if gfe.due.due else "", lang, gfe.total_cents, inputs_json, pdf,
            retain_until(gfe.issued_on).isoformat())
     with store.transaction() as db:
-        cursor = db.execute(
+        entry_id = int(db.execute(
             "INSERT INTO gfe_log (issued_at, patient_name, patient_dob, scheduled_date, scheduled_on, due_date, "
-            "lang, total_cents, inputs_json, pdf, retain_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
-        entry = int(cursor.lastrowid or 0)
+            "lang, total_cents, inputs_json, pdf, retain_until, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "RETURNING id", (*row, store.user)).fetchone()[0])
+        store.audit(db, "GFE issued", f"#{entry_id}")  # the number only: patient details stay in the log
     # No patient detail here: the log file is not protected like the database.
-    log.info("Good Faith Estimate #%d logged (%s, %d services)", entry, lang, len(gfe.items))
-    return entry
+    log.info("Good Faith Estimate #%d logged (%s, %d services)", entry_id, lang, len(gfe.items))
+    return entry_id
 
 
 def _folded(text: str) -> str:
@@ -125,7 +126,7 @@ def _matches(record: GfeRecord, needle: str) -> bool:
     return any(needle in _folded(f) for f in fields)
 
 
-def list_entries(store: SqliteStore, search: str | None = None, limit: int | None = None) -> list[GfeRecord]:
+def list_entries(store: SqlStore, search: str | None = None, limit: int | None = None) -> list[GfeRecord]:
     """Logged estimates, newest first.
 
     Args:
@@ -142,12 +143,12 @@ def list_entries(store: SqliteStore, search: str | None = None, limit: int | Non
     return records if limit is None else records[:limit]
 
 
-def search(store: SqliteStore, text: str) -> list[GfeRecord]:
+def search(store: SqlStore, text: str) -> list[GfeRecord]:
     """``list_entries`` filtered by ``text`` (see there)."""
     return list_entries(store, text)
 
 
-def get(store: SqliteStore, entry_id: int) -> GfeEntry:
+def get(store: SqlStore, entry_id: int) -> GfeEntry:
     """One logged estimate with its inputs and PDF.
 
     Raises:
@@ -160,7 +161,7 @@ def get(store: SqliteStore, entry_id: int) -> GfeEntry:
     return GfeEntry(_record(row), dict(json.loads(row["inputs_json"])), bytes(row["pdf"]))
 
 
-def compare_bill(store: SqliteStore, entry_id: int, billed_cents: int) -> BillComparison:
+def compare_bill(store: SqlStore, entry_id: int, billed_cents: int) -> BillComparison:
     """A later bill against a logged estimate's total (flags $400 or more over it).
 
     Raises:
@@ -172,6 +173,33 @@ def compare_bill(store: SqliteStore, entry_id: int, billed_cents: int) -> BillCo
     return core_gfe.compare_bill(int(rows[0]["total_cents"]), billed_cents)
 
 
-def count(store: SqliteStore) -> int:
+def count(store: SqlStore) -> int:
     """How many estimates the log holds."""
     return int(store.query("SELECT COUNT(*) AS n FROM gfe_log")[0]["n"])
+
+
+def expired(store: SqlStore, today: dt.date) -> list[GfeRecord]:
+    """Entries whose six-year retention (from the issue date) ended before ``today``, oldest first."""
+    rows = store.query(f"SELECT {_SUMMARY_COLUMNS} FROM gfe_log WHERE retain_until < ? ORDER BY retain_until, id",
+                       (today.isoformat(),))
+    return [_record(r) for r in rows]
+
+
+def purge(store: SqlStore, ids: Sequence[int], today: dt.date) -> list[GfeRecord]:
+    """Delete these expired entries in one transaction (a manager only); returns what was deleted.
+
+    Only entries still past retention on ``today`` are deleted, whatever ``ids`` holds; each deletion is
+    recorded in the audit trail.  Nothing calls this automatically: a manager confirms a list first.
+
+    Raises:
+        NotAllowedError: the connected role is not a manager.
+    """
+    store.require(Action.PURGE_GFE)
+    wanted = {int(i) for i in ids}
+    doomed = [r for r in expired(store, today) if r.id in wanted]
+    with store.transaction() as db:
+        for record in doomed:
+            db.execute("DELETE FROM gfe_log WHERE id = ? AND retain_until < ?", (record.id, today.isoformat()))
+            store.audit(db, "GFE purged", f"#{record.id}",
+                        f"issued {record.issued_at[:10]}, retained until {record.retain_until}")
+    return doomed

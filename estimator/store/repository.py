@@ -1,4 +1,7 @@
-"""The repository interface the CLI and GUI use; SQLite implements it today, a server database later."""
+"""The repository interface the CLI and GUI use; SQLite (one file) and PostgreSQL (shared) implement it.
+
+Both implementations share their SQL in ``estimator.store.sql_store.SqlStore``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from estimator.core.payers import CodeKey, Payer, Practice
+from estimator.store.roles import Role
+from estimator.store.sql_store import Stamp
 
 
 class PracticeRepository(Protocol):
@@ -23,7 +28,13 @@ class PracticeRepository(Protocol):
 
     def add_payer(self, payer: Payer) -> None: ...
 
-    def update_payer(self, name: str, payer: Payer) -> None: ...
+    def update_payer(self, name: str, payer: Payer, *, version: int | None = None) -> None: ...
+
+    def payer_stamp(self, name: str) -> Stamp: ...
+
+    def change_counter(self) -> tuple[int, ...]: ...
+
+    def role(self) -> Role: ...
 
     def remove_payer(self, name: str) -> None: ...
 

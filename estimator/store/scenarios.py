@@ -71,7 +71,7 @@ from estimator.core.payers import Practice
 from estimator.core.schedule import NATIONAL_KEY, PlacesOfService, Setting, TableSet
 from estimator.files import read_text, write_text_atomically
 from estimator.store.csv_io import SAVE_AS_CSV
-from estimator.store.sqlite_store import SqliteStore
+from estimator.store.sql_store import SqlStore
 
 TOP_LEVEL: Final = frozenset({
     "name", "year", "start", "months", "locality", "annual_volume", "monthly_volumes", "seasonality",
@@ -114,7 +114,7 @@ class Environment:
     practice: Practice
 
     @classmethod
-    def of(cls, store: SqliteStore, catalog: Catalog) -> Environment:
+    def of(cls, store: SqlStore, catalog: Catalog) -> Environment:
         """The practice database's payers and practice profile, with the catalog's years and tables."""
         return cls(tuple(store.payer_names()), tuple(catalog.years()), catalog.for_year, store.practice())
 

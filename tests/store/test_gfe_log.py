@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from pathlib import Path
 
 import pytest
 
@@ -12,15 +10,15 @@ from estimator.core.business_days import gfe_due
 from estimator.core.errors import InputError
 from estimator.core.gfe import GfeItem, GoodFaithEstimate, Patient, Provider, ProviderEstimate
 from estimator.store import gfe_log
-from estimator.store.sqlite_store import SqliteStore
+from estimator.store.open import open_store
 
 D = dt.date.fromisoformat
 PDF = b"%PDF-1.4\n% a stand-in for a rendered document\n%%EOF\n"
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    s = SqliteStore(tmp_path / "practice.sqlite")
+def store(db_target: str):
+    s = open_store(db_target)
     yield s
     s.close()
 
@@ -103,10 +101,10 @@ def test_inputs_that_are_not_json_are_refused_before_anything_is_written(store):
     assert gfe_log.count(store) == 0
 
 
-def test_the_log_is_read_by_another_connection_as_written(store, tmp_path):
+def test_the_log_is_read_by_another_connection_as_written(store, db_target):
     gfe_log.save(store, make_gfe(), lang="en", inputs={}, pdf=PDF)
-    other = sqlite3.connect(tmp_path / "practice.sqlite")
+    other = open_store(db_target)
     try:
-        assert other.execute("SELECT pdf FROM gfe_log").fetchone()[0] == PDF
+        assert other.query("SELECT pdf FROM gfe_log")[0][0] == PDF
     finally:
         other.close()

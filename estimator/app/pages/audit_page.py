@@ -55,6 +55,7 @@ from estimator.core.money import format_money
 from estimator.core.payers import Payer, Practice
 from estimator.reports.audit_report import summary_html, write_findings_csv, write_pdf_summary
 from estimator.store import claims_csv
+from estimator.store.roles import Action
 from estimator.tables.shipped import TableCatalog
 
 KEY = "audit"
@@ -276,6 +277,11 @@ class AuditPage(QWidget):
         self.message.hide()
         self._set_running(False)
         self._show(None)
+        not_allowed = context.why_not(Action.AUDIT)  # a shared database's front desk does not audit claims
+        if not_allowed:
+            self.open_button.setEnabled(False)
+            self.open_button.setToolTip(not_allowed)
+            self.summary.setPlainText(f"Auditing is not available: {not_allowed}.")
 
     # --- page protocol (main window) ---------------------------------------------------------------------
 

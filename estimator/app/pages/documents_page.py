@@ -182,6 +182,7 @@ class DocumentsPage(QWidget):
         layout.addWidget(self.split)
 
         self.search.textChanged.connect(self.reload)
+        context.store_changed.connect(self.reload)  # a GFE issued on another workstation appears here too
         self.new_button.clicked.connect(self.open_new)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.save_button.clicked.connect(self._save_clicked)

@@ -37,6 +37,7 @@ from estimator.app.views.payer_form import PayerForm
 from estimator.core.errors import EstimatorError, InputError
 from estimator.core.payers import Payer
 from estimator.store import csv_io
+from estimator.store.roles import Action
 
 KEY = "payers"
 TITLE = "Payers"
@@ -51,6 +52,14 @@ class PayersPage(QWidget):
         self.context = context
         self.settings = settings if settings is not None else Settings()
         self.undo_stack = QUndoStack(self)
+        self._versions: dict[str, int] = {}
+        self.base_version: int | None = None
+        # What the connected role may not do is disabled, with the reason on screen and in each tooltip.
+        self.not_allowed = context.why_not(Action.CHANGE_CONTRACTS)
+        self.role_note = QLabel(self)
+        self.role_note.setWordWrap(True)
+        self.role_note.setVisible(bool(self.not_allowed))
+        self.role_note.setText(f"Read only: {self.not_allowed}." if self.not_allowed else "")
         self.model = PayerListModel(context.store.payers())
         self.list = QListView(self)
         self.list.setModel(self.model)
@@ -103,6 +112,7 @@ class PayersPage(QWidget):
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addWidget(self.title)
+        rv.addWidget(self.role_note)
         scroll = QScrollArea(right)
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
@@ -126,7 +136,7 @@ class PayersPage(QWidget):
         self.import_button.clicked.connect(lambda: self.import_fees())
         self.export_button.clicked.connect(lambda: self.export_fees())
         self.save_button.clicked.connect(self.save)
-        self.revert_button.clicked.connect(lambda: self.form.set_payer(self.form.base))
+        self.revert_button.clicked.connect(self.revert)
         self.charges_import.clicked.connect(lambda: self.import_charges())
         self.charges_export.clicked.connect(lambda: self.export_charges())
         self.undo_button.clicked.connect(self.undo_stack.undo)
@@ -147,6 +157,7 @@ class PayersPage(QWidget):
         """Re-read the store, keeping the selected payer (or the draft) on screen."""
         current = self.form.base.name if self.form.base is not None else None
         self.model.set_payers(self.context.store.payers())
+        self._versions = self.context.store.payer_versions()
         charges = self.context.store.practice().charges
         self.charges_label.setText(f"{len(charges)} codes with a charge" if charges else
                                    "No charges yet: self-pay estimates use the Medicare amount.")
@@ -155,12 +166,16 @@ class PayersPage(QWidget):
             if row >= 0:
                 self._select_row(row)
                 stored = self.model.payer(row)
-                # Keep edits in progress unless the stored payer itself changed (e.g. an undo).
-                if not self.form.dirty() or self.form.base != stored:
-                    self.form.set_payer(stored)
+                if not self.form.dirty():
+                    self._load_form(stored)
+                elif self.form.base != stored:
+                    # Changed elsewhere while being edited here: keep the edits; saving them will be refused.
+                    stamp = self.context.store.payer_stamp(stored.name)
+                    self.status.setText(f"{stored.name} was changed by {stamp.changed_by} at {stamp.changed_at}: "
+                                        "Revert to see it (your unsaved edits would be lost).")
             elif self.model.rowCount():
                 self._select_row(0)
-                self.form.set_payer(self.model.payer(0))
+                self._load_form(self.model.payer(0))
         self._update_buttons()
 
     def select(self, name: str) -> bool:
@@ -168,7 +183,7 @@ class PayersPage(QWidget):
         if row < 0:
             return False
         self._select_row(row)
-        self.form.set_payer(self.model.payer(row))
+        self._load_form(self.model.payer(row))
         self._update_buttons()
         return True
 
@@ -189,7 +204,19 @@ class PayersPage(QWidget):
                 self, "Unsaved changes", f"Discard your changes to {self.form.base.name}?"):
             self._select_row(self.model.row_of(self.form.base.name))
             return
+        self._load_form(payer)
+        self._update_buttons()
+
+    def _load_form(self, payer: Payer | None) -> None:
+        """Show a stored payer (or a blank draft) and remember the version an edit of it starts from."""
         self.form.set_payer(payer)
+        self.base_version = None if payer is None else self._versions.get(payer.name)
+
+    def revert(self) -> None:
+        """Drop the edits and show the payer as stored now."""
+        base = self.form.base
+        row = self.model.row_of(base.name) if base is not None else -1
+        self._load_form(self.model.payer(row) if row >= 0 else base)
         self._update_buttons()
 
     def selected(self) -> Payer | None:
@@ -201,7 +228,7 @@ class PayersPage(QWidget):
     def new_payer(self) -> None:
         """Start a new contract in the form (stored on Save)."""
         self.list.selectionModel().clearSelection()
-        self.form.set_payer(None)
+        self._load_form(None)
         self.form.name.setFocus()
         self._update_buttons()
 
@@ -211,7 +238,8 @@ class PayersPage(QWidget):
         if payer is None:
             return False
         base = self.form.base
-        command: StoreCommand = AddPayer(self.context, payer) if base is None else EditPayer(self.context, base, payer)
+        command: StoreCommand = AddPayer(self.context, payer) if base is None else EditPayer(self.context, base, payer,
+                                                                                       self.base_version)
         if not self._run(command):
             return False
         self.select(payer.name)
@@ -221,7 +249,7 @@ class PayersPage(QWidget):
     def remove_selected(self) -> bool:
         payer = self.form.base
         if payer is None:
-            self.form.set_payer(self.model.payer(0) if self.model.rowCount() else None)
+            self._load_form(self.model.payer(0) if self.model.rowCount() else None)
             return False
         if payer.builtin:
             dialogs().error(self, "Cannot remove", f"{payer.name} is built in and cannot be removed.")
@@ -253,7 +281,7 @@ class PayersPage(QWidget):
                                             f"Replace {payer.name}'s {len(payer.fees)} fees with {len(fees)} from "
                                             f"{path.name}? You can undo this (Ctrl+Z)."):
             return False
-        ok = self._run(EditPayer(self.context, payer, dataclasses.replace(payer, fees=fees)))
+        ok = self._run(EditPayer(self.context, payer, dataclasses.replace(payer, fees=fees), self.base_version))
         if ok:
             self.status.setText(f"Imported {len(fees)} fees into {payer.name}"
                                 + ("" if payer.method.value == "fee_schedule" else
@@ -340,6 +368,11 @@ class PayersPage(QWidget):
         self.import_button.setEnabled(base is not None and not base.builtin)
         self.export_button.setEnabled(base is not None and bool(base.fees))
         self.charges_export.setEnabled(bool(self.context.store.practice().charges))
+        if self.not_allowed:
+            for button in (self.add_button, self.remove_button, self.import_button, self.save_button,
+                           self.charges_import, self.undo_button, self.redo_button):
+                button.setEnabled(False)
+                button.setToolTip(self.not_allowed)
 
     # --- page protocol ----------------------------------------------------------------------------------------
 

@@ -25,10 +25,12 @@ from estimator.app.context import AppContext
 from estimator.app.settings import Settings
 from estimator.app.validation import check_npi, check_tin
 from estimator.app.views.combos import ValueCombo
+from estimator.app.views.database_panel import DatabasePanel
 from estimator.app.views.fields import ValidatedField
 from estimator.app.views.locality_finder import LocalityFinder
 from estimator.core.errors import EstimatorError
 from estimator.core.payers import Practice
+from estimator.store.roles import Action
 
 KEY = "practice"
 TITLE = "Practice settings"
@@ -93,10 +95,13 @@ class PracticePage(QWidget):
             self.preferences[option.key] = box
         pv.addWidget(QLabel(f"<small>Settings file: {self.settings.file_name}</small>"))
 
+        self.database = DatabasePanel(context, self.settings, self)
+        self.not_allowed = context.why_not(Action.CHANGE_PRACTICE)
+
         layout = QVBoxLayout(self)
         layout.addWidget(profile)
         layout.addWidget(prefs)
-        layout.addStretch(1)
+        layout.addWidget(self.database, 1)
 
         self.load(practice)
         for widget in (self.name, self.address):
@@ -159,10 +164,13 @@ class PracticePage(QWidget):
     def _changed(self, *_: object) -> None:
         practice = self.practice()
         dirty = practice is None or practice != self._loaded
-        self.save_button.setEnabled(practice is not None and dirty)
+        self.save_button.setEnabled(practice is not None and dirty and not self.not_allowed)
         self.revert_button.setEnabled(dirty)
         if dirty:
             self.status.setText("Fix the fields marked in red." if practice is None else "Unsaved changes.")
+        if self.not_allowed:
+            self.save_button.setToolTip(self.not_allowed)
+            self.status.setText(f"Read only: {self.not_allowed}.")
 
     def _store_changed(self) -> None:
         stored = self.context.store.practice()

@@ -1,0 +1,55 @@
+"""Open the practice database named by ``--db``, ``ESTIMATOR_DB`` or the app's settings: a file or a server.
+
+``postgresql://user@host/dbname`` (or ``postgres://``) is a shared PostgreSQL database; ``sqlite:PATH`` or a
+plain path is a SQLite file (the default, which needs nothing installed or running).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from estimator import paths
+from estimator.store.sql_store import SqlStore
+from estimator.store.sqlite_store import SqliteStore
+
+Store = SqlStore
+
+
+def is_server(target: str) -> bool:
+    """A PostgreSQL URL (anything else is a SQLite file)."""
+    return target.strip().startswith(("postgresql://", "postgres://"))
+
+
+def sqlite_path(target: str) -> Path:
+    """The file a SQLite target names (``sqlite:PATH`` or ``PATH``)."""
+    text = target.strip()
+    return Path(text.removeprefix("sqlite:"))
+
+
+def open_store(target: str | Path) -> SqlStore:
+    """The store ``target`` names, connected (and created or migrated) now.
+
+    Raises:
+        StoreError: the file or server cannot be opened (with how to fix it).
+    """
+    text = str(target)
+    if is_server(text):
+        # psycopg takes ~0.1-0.5 s to import: only a PostgreSQL user pays for it, never a SQLite start-up.
+        from estimator.store.pg_store import PostgresStore  # noqa: PLC0415
+
+        return PostgresStore(text.strip())
+    return SqliteStore(sqlite_path(text))
+
+
+def default_target(explicit: str | None = None, configured: str | None = None) -> str:
+    """The database to use: ``--db``, else ``ESTIMATOR_DB``, else the app's setting, else the user-folder file.
+
+    Args:
+        explicit: ``--db`` as given.
+        configured: the app's Practice settings > Database value.
+    """
+    for candidate in (explicit, os.environ.get("ESTIMATOR_DB"), configured):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    return str(paths.default_db_path())

@@ -44,6 +44,11 @@ COMPONENTS: tuple[Component, ...] = (
     Component("NumPy", "numpy", "BSD-3-Clause (bundled parts under their own licences)", ("numpy.txt",)),
     Component("PyQtGraph", "pyqtgraph", "MIT", ("pyqtgraph.txt",)),
     Component("platformdirs", "platformdirs", "MIT", ("platformdirs.txt",)),
+    Component("psycopg 3 (PostgreSQL driver, for a shared database)", "psycopg", "LGPL-3.0",
+              ("LGPL-3.0.txt", "GPL-3.0.txt")),
+    Component("libpq and the libraries psycopg-binary bundles (OpenSSL, Kerberos, OpenLDAP, Cyrus SASL)",
+              "psycopg-binary", "PostgreSQL Licence; OpenSSL under Apache-2.0; the others under BSD-style licences",
+              ("postgresql-libpq.txt", "Apache-2.0.txt")),
     Component("CMS Medicare fee-schedule and NCCI files", "", "US government work, public domain; "
               "CPT descriptors are not shipped (AMA copyright)", ()),
 )

@@ -12,6 +12,7 @@ Optional page protocol (duck-typed, all optional):
     export_csv(path) -> None                 ...or the page writes its own CSV
     current_chart() -> QWidget               File > Export chart as PNG (``export_png(path)`` or a grab)
     printable_document() -> QTextDocument    File > Print
+    blocked_reason() -> str | None           while not None, Print and the exports refuse with that message
     undo_stack: QUndoStack                   Edit > Undo / Redo while the page is shown
     save_state(settings) / restore_state(settings)
 """
@@ -233,11 +234,21 @@ class MainWindow(QMainWindow):
 
     # --- file actions ------------------------------------------------------------------------------------------
 
+    def _refused(self, page: Any, what: str) -> bool:
+        """True (and says why) when the page's figures may not be printed or exported now."""
+        reason = page.blocked_reason() if hasattr(page, "blocked_reason") else None
+        if reason:
+            dialogs().error(self, f"{what} refused", reason)
+            self.statusBar().showMessage(f"{what} refused: {reason}", 8000)
+        return bool(reason)
+
     def export_table_csv(self, path: Path | None = None) -> Path | None:
         """Write the current page's main table as CSV (asks where when ``path`` is None)."""
         page: Any = self.tabs.currentWidget()
         if not (hasattr(page, "export_csv") or hasattr(page, "current_table_view")):
             self.statusBar().showMessage("This page has no table to export", 5000)
+            return None
+        if self._refused(page, "Export"):
             return None
         if path is None:
             path = dialogs().save_file(self, "Export table as CSV", f"{self.current_key()}.csv")
@@ -261,6 +272,8 @@ class MainWindow(QMainWindow):
         if chart is None:
             self.statusBar().showMessage("This page has no chart to export", 5000)
             return None
+        if self._refused(page, "Export"):
+            return None
         if path is None:
             path = dialogs().save_file(self, "Export chart as PNG", f"{self.current_key()}-chart.png",
                                        "PNG images (*.png)")
@@ -277,6 +290,8 @@ class MainWindow(QMainWindow):
         page: Any = self.tabs.currentWidget()
         if not hasattr(page, "printable_document"):
             self.statusBar().showMessage("Nothing to print on this page", 5000)
+            return False
+        if self._refused(page, "Printing"):
             return False
         return dialogs().print_document(self, page.printable_document())
 

@@ -374,12 +374,17 @@ def make_estimate(args: argparse.Namespace, ctx: Context) -> Estimate:
 
 
 def estimate_dict(est: Estimate) -> dict[str, Any]:
+    """The estimate as JSON-ready data; the payer/patient split is ``None`` when the benefits are unknown."""
+
+    def known(cents: int) -> str | None:
+        return format_money(cents) if est.patient_known else None
+
     lines = []
     for ln, claim_line in zip(est.lines, claim_dict(est.claim)["lines"], strict=True):
         lines.append({**claim_line,
                       "medicare_amount": claim_line["amount"], "allowed": format_money(ln.allowed_cents),
-                      "payer_pays": format_money(ln.payer_cents), "secondary_pays": format_money(ln.secondary_cents),
-                      "patient_owes": format_money(ln.patient_cents), "deductible": format_money(ln.deductible_cents),
+                      "payer_pays": known(ln.payer_cents), "secondary_pays": format_money(ln.secondary_cents),
+                      "patient_owes": known(ln.patient_cents), "deductible": format_money(ln.deductible_cents),
                       "coinsurance": format_money(ln.coinsurance_cents), "copay": format_money(ln.copay_cents),
                       "sequestration": format_money(ln.sequestration_cents),
                       "charge": None if ln.allowed.charge_cents is None else format_money(ln.allowed.charge_cents),
@@ -394,8 +399,8 @@ def estimate_dict(est: Estimate) -> dict[str, Any]:
         "locality": est.claim.encounter.locality_key, "setting": est.claim.setting.value,
         "lines": lines,
         "medicare_total": format_money(est.claim.total_cents),
-        "allowed": format_money(est.allowed_cents), "payer_pays": format_money(est.payer_cents),
-        "secondary_pays": format_money(est.secondary_cents), "patient_owes": format_money(est.patient_cents),
+        "allowed": format_money(est.allowed_cents), "payer_pays": known(est.payer_cents),
+        "secondary_pays": format_money(est.secondary_cents), "patient_owes": known(est.patient_cents),
         "sequestration": format_money(est.sequestration_cents),
         "patient_breakdown": {"deductible": format_money(est.total("deductible_cents")),
                               "coinsurance": format_money(est.total("coinsurance_cents")),
@@ -427,14 +432,17 @@ def run_estimate(args: argparse.Namespace, ctx: Context) -> int:
     if args.format == "json":
         write(json_text(data))
         return 0
+    unknown = "unknown"
     rows = [{"code": ln["code"], "mods": ",".join(ln["modifiers"]), "units": ln["units"], "allowed": ln["allowed"],
-             "payer": ln["payer_pays"], "patient": ln["patient_owes"], "seq": ln["sequestration"]}
-            for ln in data["lines"]]
-    rows.append({"code": "total", "allowed": data["allowed"], "payer": data["payer_pays"],
-                 "patient": data["patient_owes"], "seq": data["sequestration"]})
+             "payer": ln["payer_pays"] or unknown, "patient": ln["patient_owes"] or unknown,
+             "seq": ln["sequestration"]} for ln in data["lines"]]
+    rows.append({"code": "total", "allowed": data["allowed"], "payer": data["payer_pays"] or unknown,
+                 "patient": data["patient_owes"] or unknown, "seq": data["sequestration"]})
     out = [f"{data['payer']} ({data['contract']}), {data['date_of_service']}, {data['release']}",
            table_text(rows, ("code", "mods", "units", "allowed", "payer", "patient", "seq"),
                       ("code", "mods", "units", "allowed", "payer pays", "patient owes", "sequestration")),
+           "\nPatient share unknown: enter benefits (--deductible-remaining, --coinsurance, --copay)"
+           if data["patient_owes"] is None else
            f"\nPatient owes {data['patient_owes']}: " + (
                "self-pay, the whole amount" if est.payer.method is Method.SELF_PAY else
                f"deductible {data['patient_breakdown']['deductible']}, "

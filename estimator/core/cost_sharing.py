@@ -46,6 +46,12 @@ class Benefits:
     oop_remaining_cents: int | None = None  # None: no out-of-pocket maximum to worry about
     secondary_pct: Decimal = Decimal(0)  # share of the patient's part a secondary plan pays
 
+    @property
+    def entered(self) -> bool:
+        """Whether anything about the patient's own plan was entered (a commercial plan has no standard)."""
+        return (self.deductible_remaining_cents is not None or self.coinsurance_pct is not None
+                or self.copay_cents != 0 or self.oop_remaining_cents is not None)
+
     def __post_init__(self) -> None:
         checks = [
             (self.deductible_remaining_cents is not None and self.deductible_remaining_cents < 0,
@@ -100,6 +106,9 @@ class Estimate:
     lines: tuple[EstimateLine, ...]
     findings: tuple[Finding, ...]
     assumptions: tuple[str, ...]
+    #: False for a commercial plan whose benefits were not entered: the split between payer and patient
+    #: is then unknown (``patient_owes_cents`` and ``payer_pays_cents`` are ``None``).
+    patient_known: bool = True
 
     def total(self, attribute: str) -> int:
         return sum(int(getattr(line, attribute) or 0) for line in self.lines)
@@ -115,6 +124,16 @@ class Estimate:
     @property
     def patient_cents(self) -> int:
         return self.total("patient_cents")
+
+    @property
+    def patient_owes_cents(self) -> int | None:
+        """What the patient owes, or ``None`` when the plan's benefits are unknown."""
+        return self.patient_cents if self.patient_known else None
+
+    @property
+    def payer_pays_cents(self) -> int | None:
+        """What the payer pays, or ``None`` when the plan's benefits are unknown."""
+        return self.payer_cents if self.patient_known else None
 
     @property
     def sequestration_cents(self) -> int:
@@ -202,7 +221,19 @@ def estimate(
         assumptions.append("Copay is taken first, then the deductible, then coinsurance on the rest of each line.")
     if benefits.secondary_pct:
         assumptions.append(f"A secondary plan pays {benefits.secondary_pct.normalize():f}% of the patient's share.")
-    return Estimate(payer, claim, tuple(lines), (*claim.findings, *findings), tuple(assumptions))
+    known = medicare or self_pay or benefits.entered
+    if not known:
+        assumptions[1:] = ["Patient benefits not entered: the patient's share is unknown."]
+        findings = [*findings, BENEFITS_UNKNOWN]
+    return Estimate(payer, claim, tuple(lines), (*claim.findings, *findings), tuple(assumptions), known)
+
+
+#: Found when a commercial plan's benefits were not entered: its patient share cannot be estimated.
+BENEFITS_UNKNOWN: Final = Finding(
+    "benefits-unknown", "warning", "Patient share unknown: enter benefits (the plan's deductible remaining, "
+    "coinsurance and copay); only the allowed amount is known.",
+    "the plan's eligibility and benefits response (X12 271); a commercial plan has no standard cost sharing",
+    fix="Enter the deductible remaining, coinsurance, copay or out-of-pocket remaining from the eligibility check")
 
 
 def split_checks(lines: Sequence[EstimateLine]) -> bool:

@@ -60,6 +60,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
                          "subtracted above.",
         "why_self_pay": "Self-pay: you owe the whole amount.",
         "why_nothing": "Nothing: your plan is expected to pay the whole allowed amount.",
+        "unknown_share": "Not known yet",
+        "why_unknown": "Your plan's deductible, coinsurance and copay were not entered, so your share cannot be "
+                       "estimated yet; ask us to check your benefits.",
         "sequestration_note": "Medicare's own payment is reduced by {amount} by law (sequestration); this does "
                               "not change what you owe.",
         "limiting_note": "This practice does not participate with Medicare. The most it may bill you for these "
@@ -163,6 +166,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "why_secondary": "Se espera que su plan secundario pague {amount} de su parte; ya está descontado arriba.",
         "why_self_pay": "Pago por cuenta propia: usted paga el monto total.",
         "why_nothing": "Nada: se espera que su plan pague todo el monto permitido.",
+        "unknown_share": "Aún no se sabe",
+        "why_unknown": "No se ingresaron el deducible, el coseguro ni el copago de su plan, por lo que aún no se "
+                       "puede estimar su parte; pídanos que verifiquemos sus beneficios.",
         "sequestration_note": "Por ley, el pago de Medicare se reduce en {amount} (secuestro presupuestario); "
                               "esto no cambia lo que usted paga.",
         "limiting_note": "Esta práctica no participa con Medicare. Lo máximo que puede cobrarle por estos "
@@ -371,6 +377,8 @@ _ASSUMPTIONS_ES: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], st
                 r"to remain\."),
      lambda m: f"Deducible de la Parte B aún no cubierto: se supone que queda el deducible completo de "
                f"{m['y']}, ${m['a']}."),
+    (re.compile(r"Patient benefits not entered: the patient's share is unknown\."),
+     lambda m: "No se ingresaron los beneficios del paciente: su parte no se conoce."),
     (re.compile(r"Medicare's payment is reduced (?P<p>[\d.]+)% by sequestration; the patient's share is not\."),
      lambda m: f"El pago de Medicare se reduce un {m['p']}% por el secuestro presupuestario; la parte del "
                "paciente no."),

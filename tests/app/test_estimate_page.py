@@ -4,13 +4,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from estimator.app.context import AppContext
 from estimator.app.pages.estimate_page import EstimatePage
-from estimator.core.payers import Practice
+from estimator.app.text import money
+from estimator.core.cost_sharing import Benefits
+from estimator.core.payers import Method, Practice
 from estimator.store.sqlite_store import SqliteStore
 from tests.app.conftest import ScriptedDialogs, WindowFactory
 
@@ -185,7 +190,8 @@ def test_the_locality_finder_finds_a_zip_code(qtbot: QtBot, make_window: WindowF
     page = estimate_page(make_window)
     qtbot.keyClicks(page.form.locality.search, "10001")
     assert page.state.inputs.locality_key == MANHATTAN
-    assert "ZIP 10001" in page.form.locality.note.text()
+    # The note names the locality the box moved to (Manhattan), not the one it showed before.
+    assert page.form.locality.note.text() == "ZIP 10001 → NY · MANHATTAN (1320201)"
     assert page.form.locality.lookup("Manhattan") == MANHATTAN
     assert page.form.locality.lookup("99999") is None
 
@@ -229,3 +235,54 @@ def test_print_gives_the_patients_cost_estimate(qtbot: QtBot, make_window: Windo
     text = " ".join(page.printable_document().toPlainText().split())
     assert "Your cost estimate" in text and "110.92" in text and "17003" in text
     assert "not a guarantee" in text
+
+
+def test_an_out_of_range_coinsurance_leaves_the_totals_stale_and_printing_refused(
+        qtbot: QtBot, make_window: WindowFactory, dialogs: ScriptedDialogs) -> None:
+    window = make_window()
+    page = window.show_page("estimate")
+    assert isinstance(page, EstimatePage)
+    page.state.update(locality_key="national", place_of_service="11", lesions=8)
+    page.form.coinsurance.edit.clear()
+    qtbot.keyClicks(page.form.coinsurance.edit, "150")  # "1" and "15" are valid on the way to "150"
+    assert page.state.stale_reason == "fix Coinsurance"
+    assert page.totals.stale.text() == "Not updated: fix Coinsurance"
+    assert not page.totals.patient.isEnabled()  # greyed
+    assert "Not updated: fix Coinsurance" in page.totals.patient.accessibleName()
+    assert not window.print_page()
+    assert dialogs.printed == [] and "fix Coinsurance" in dialogs.errors[-1]
+    assert window.export_table_csv() is None
+    qtbot.keyClick(page.form.coinsurance.edit, Qt.Key.Key_Backspace)  # "15": valid again
+    assert page.state.stale_reason is None and page.totals.patient.isEnabled()
+    assert page.state.inputs.benefits.coinsurance_pct == 15
+    assert window.print_page() and len(dialogs.printed) == 1
+
+
+def test_a_refused_lesion_keystroke_is_never_priced_as_the_truncated_count(
+        qtbot: QtBot, make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    spin = page.form.lesions
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin, "300")  # the box holds 1-200: "30" stays, the "0" is refused
+    assert spin.value() == 30
+    assert page.state.stale_reason == "fix Lesions"
+    assert page.blocked_reason() == "The estimate is not updated: fix Lesions"
+    qtbot.keyClick(spin, Qt.Key.Key_Down)  # the user changed the count: what is shown is what is priced
+    assert page.state.stale_reason is None and page.state.inputs.lesions == 29
+
+
+def test_a_commercial_estimate_without_benefits_says_the_patient_share_is_unknown(
+        demo_context: AppContext, make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    commercial = next(p.name for p in demo_context.store.payers() if p.method is Method.PERCENT_OF_MEDICARE)
+    page.state.update(payer=commercial, lesions=8)
+    est = page.state.estimate
+    assert est is not None and est.patient_owes_cents is None
+    assert page.totals.texts()["patient"] == "unknown" and page.totals.texts()["payer"] == "unknown"
+    assert "patient share unknown: enter benefits" in page.totals.basis.text()
+    assert any(f.code == "benefits-unknown" for f in est.findings)
+    assert page.totals.patient.accessibleName() == "Patient owes unknown"
+    page.state.update(benefits=Benefits(coinsurance_pct=Decimal(20)))
+    est = page.state.estimate
+    assert est is not None and est.patient_owes_cents == est.patient_cents
+    assert page.totals.texts()["patient"] == money(est.patient_cents)

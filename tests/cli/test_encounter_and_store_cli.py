@@ -77,6 +77,26 @@ def test_medicare_and_commercial_estimates_split_to_the_cent(cli: Cli) -> None:
     assert acme["patient_breakdown"]["deductible"] == "100.00"
 
 
+def test_a_commercial_estimate_without_benefits_has_no_patient_share(cli: Cli) -> None:
+    base = ["estimate", "--lesions", "8", "--locality", "1320201", "--pos", "11", "--date", "2026-03-02"]
+    assert cli("payers", "add", "Acme PPO", "--percent-of-medicare", "120", "--year", "2026",
+               "--locality", "1320201").code == 0
+    acme = run_json(cli, *base, "--payer", "Acme PPO")
+    # 120% of the Manhattan Medicare total $126.83, as in the test above: the allowed amount is known.
+    assert acme["allowed"] == "152.20"
+    assert acme["patient_owes"] is None and acme["payer_pays"] is None
+    assert all(ln["patient_owes"] is None for ln in acme["lines"])
+    assert [f["code"] for f in acme["findings"]].count("benefits-unknown") == 1
+    text = cli(*base, "--payer", "Acme PPO").out
+    assert "Patient share unknown: enter benefits" in text and "Patient owes" not in text
+    # Medicare has a standard (the Part B deductible and 20%): its share stays known without benefits.
+    assert run_json(cli, *base)["patient_owes"] == "126.83"
+    rows = run_json(cli, "compare", "payers", "--lesions", "8", "--locality", "1320201", "--date", "2026-03-02",
+                    "--format", "json")
+    by_payer = {r["payer"]: r for r in rows}
+    assert by_payer["Acme PPO"]["patient_owes"] is None and by_payer["Medicare"]["patient_owes"] == "126.83"
+
+
 def test_practice_defaults_feed_the_encounter(cli: Cli) -> None:
     assert cli("practice", "set", "--name", "Sunrise", "--npi", "1234567893", "--tin", "12-3456789",
                "--locality", "1320201", "--pos", "22").code == 0

@@ -213,8 +213,8 @@ class ComparePage(QWidget):
         self.payer_chart.set_series(
             [r.payer for r in rows], [r.allowed_cents / 100 for r in rows], colors=colors,
             value_labels=[f" {money(r.allowed_cents)} ({percent(r.pct_of_medicare)})" for r in rows],
-            details=[f"{r.payer}: allowed {money(r.allowed_cents)}, payer {money(r.payer_cents)}, patient "
-                     f"{money(r.patient_cents)} — {r.contract}" for r in rows],
+            details=[f"{r.payer}: allowed {money(r.allowed_cents)}, payer {money(r.payer_cents, 'unknown')}, "
+                     f"patient {money(r.patient_cents, 'unknown: enter benefits')} — {r.contract}" for r in rows],
             reference=(medicare / 100, f"Medicare {money(medicare)}") if medicare else None,
             readout=f"{len(rows)} payers; hover a bar for its split" if rows else "No payers")
 

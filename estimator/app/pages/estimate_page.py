@@ -234,6 +234,16 @@ class EstimateForm(QWidget):
             field.value_changed.connect(self._benefits_edited)
             field.validity_changed.connect(self._benefits_validity)
         self.copay_per.activated.connect(self._benefits_edited)
+        # A field holding an invalid value makes the estimate stale (the state greys it and refuses printing).
+        self.field_labels: dict[str, ValidatedField] = {
+            "Other procedures": self.procedures, "Diagnosis": self.diagnoses,
+            "Deductible remaining": self.deductible, "Coinsurance": self.coinsurance, "Copay": self.copay,
+            "Out-of-pocket remaining": self.oop}
+        for label, field in self.field_labels.items():
+            field.validity_changed.connect(
+                lambda _valid, label=label, field=field: state.set_field_problem(label, field.error() or None))
+            if not field.valid:
+                state.set_field_problem(label, field.error())
         state.inputs_changed.connect(self.show_inputs)
         context.store_changed.connect(self._store_changed)
 
@@ -263,11 +273,15 @@ class EstimateForm(QWidget):
 
     def _lesions_changed(self, value: int) -> None:
         self.lesions_message.hide()
+        self.state.set_field_problem("Lesions", None)
         self.state.set_lesions(value)
 
     def _lesions_refused(self, message: str) -> None:
+        # "300" typed into a 1-200 box stays "30": that is not what the user meant, so nothing is priced
+        # from it until the count is changed again.
         self.lesions_message.setText(message)
         self.lesions_message.show()
+        self.state.set_field_problem("Lesions", message)
 
     def _date_changed(self, value: QDate) -> None:
         self.state.update(date_of_service=dt.date(value.year(), value.month(), value.day()))
@@ -275,7 +289,7 @@ class EstimateForm(QWidget):
     def _benefits_validity(self, _valid: bool) -> None:
         bad = [f.error() for f in (self.deductible, self.coinsurance, self.copay, self.oop) if not f.valid]
         if bad:
-            self.benefits_message.setText("Not used until corrected; the estimate shows the last good values.")
+            self.benefits_message.setText("The estimate is not updated until this is corrected.")
         self.benefits_message.setVisible(bool(bad))
 
     def _benefits_edited(self, *_: object) -> None:
@@ -288,7 +302,9 @@ class EstimateForm(QWidget):
         except EstimatorError as exc:
             self.benefits_message.setText(str(exc))
             self.benefits_message.show()
+            self.state.set_field_problem("Patient's benefits", str(exc))
             return
+        self.state.set_field_problem("Patient's benefits", None)
         self.state.update(benefits=benefits)
 
     # --- to the user ----------------------------------------------------------------------------------------
@@ -365,6 +381,11 @@ class TotalsPanel(QFrame):
         self.basis.setStyleSheet("color: #444444;")
         self.basis.setWordWrap(True)
         self.basis.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.stale = QLabel(self)  # "Not updated: fix Coinsurance" while the figures are the last good ones
+        self.stale.setWordWrap(True)
+        self.stale.setObjectName("stale_note")
+        self.stale.hide()
+        self.captions = {"allowed": "Allowed", "payer": "Payer pays", "patient": "Patient owes"}
         row = QHBoxLayout()
         for title, label in (("Allowed", self.allowed), ("Payer pays", self.payer), ("Patient owes", self.patient)):
             box = QVBoxLayout()
@@ -376,6 +397,7 @@ class TotalsPanel(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(2)
+        layout.addWidget(self.stale)
         layout.addLayout(row)
         layout.addWidget(self.basis)
 
@@ -393,8 +415,9 @@ class TotalsPanel(QFrame):
 
     def show_estimate(self, est: Estimate) -> None:
         self.allowed.setText(money(est.allowed_cents))
-        self.payer.setText(money(est.payer_cents))
-        self.patient.setText(money(est.patient_cents))
+        self.payer.setText(money(est.payer_pays_cents, "unknown"))
+        self.patient.setText(money(est.patient_owes_cents, "unknown"))
+        self.patient.setToolTip("" if est.patient_known else "Patient share unknown: enter benefits")
         claim = est.claim
         parts = [f"{est.payer.name}: {est.payer.describe()}",
                  f"Medicare fee schedule {money(claim.total_cents)}",
@@ -405,7 +428,24 @@ class TotalsPanel(QFrame):
             parts.append(f"secondary pays {money(est.secondary_cents)}")
         if est.charge_cents is not None:
             parts.append(f"billed {money(est.charge_cents)}")
+        if not est.patient_known:
+            parts.insert(0, "patient share unknown: enter benefits")
         self.basis.setText(" · ".join(parts))
+        self._name_amounts()
+
+    def set_stale(self, reason: str | None) -> None:
+        """Grey the figures and say why they are not the estimate of what is on screen (``None``: current)."""
+        for label in (self.allowed, self.payer, self.patient):
+            label.setEnabled(reason is None)
+        self.stale.setText(f"Not updated: {reason}" if reason else "")
+        self.stale.setVisible(reason is not None)
+        self._name_amounts()
+
+    def _name_amounts(self) -> None:
+        # A screen reader reads each total with its caption ("Patient owes $51.98"), and says when it is stale.
+        stale = "" if not self.stale.text() else f" ({self.stale.text()})"
+        for key, label in (("allowed", self.allowed), ("payer", self.payer), ("patient", self.patient)):
+            label.setAccessibleName(f"{self.captions[key]} {label.text()}{stale}")
 
     def texts(self) -> dict[str, str]:
         return {"allowed": self.allowed.text(), "payer": self.payer.text(), "patient": self.patient.text()}
@@ -502,11 +542,10 @@ class EstimatePage(QWidget):
         self.table.entered.connect(lambda index: self.show_explanation(index.row()))
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         state.estimate_changed.connect(self.show_estimate)
-        state.estimate_failed.connect(self.show_error)
+        state.stale_changed.connect(self.show_stale)
         if state.estimate is not None:
             self.show_estimate(state.estimate)
-        if state.error is not None:
-            self.show_error(state.error)
+        self.show_stale(state.stale_reason)
 
     @staticmethod
     def _titled(title: str, widget: QWidget) -> QWidget:
@@ -523,7 +562,6 @@ class EstimatePage(QWidget):
 
     def show_estimate(self, est: Estimate) -> None:
         """Table, totals, findings and chart for a new estimate (synchronous: a few milliseconds)."""
-        self.banner.hide()
         self.model.set_estimate(est)
         self.totals.show_estimate(est)
         self.findings_model.set_findings(est.findings)
@@ -538,10 +576,21 @@ class EstimatePage(QWidget):
         else:
             self.explain.clear()
 
-    def show_error(self, message: str) -> None:
-        self.banner.setText(f"Not updated: {message}. The figures below are for the last inputs that could be "
-                            "priced.")
+    def show_stale(self, reason: str | None) -> None:
+        """Grey the figures while a field is invalid or the inputs cannot be priced (``None``: up to date)."""
+        self.totals.set_stale(reason)
+        self.table.setEnabled(reason is None)
+        if reason is None:
+            self.banner.hide()
+            return
+        self.banner.setText(f"Not updated: {reason}. The figures below are for the last inputs that could be "
+                            "priced; printing and exporting wait until this is fixed.")
         self.banner.show()
+
+    def blocked_reason(self) -> str | None:
+        """Why the estimate may not be printed or exported now (the figures are stale), or ``None``."""
+        reason = self.state.stale_reason
+        return None if reason is None else f"The estimate is not updated: {reason}"
 
     def show_explanation(self, row: int) -> None:
         if not 0 <= row < self.model.rowCount():

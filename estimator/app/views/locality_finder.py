@@ -138,7 +138,9 @@ class LocalityFinder(QWidget):
         return hits[0] if len(hits) == 1 else None
 
     def _choose(self, key: str, note: str = "") -> None:
+        """Show ``key`` and announce it; ``note`` may name the new locality as ``{locality}``."""
         if self.set_key(key):
+            note = note.format(locality=self.combo.currentText().split("  ★")[0])  # the box shows the new one now
             self.note.setText(note)
             self.note.setVisible(bool(note))
             self.locality_chosen.emit(key)
@@ -160,7 +162,7 @@ class LocalityFinder(QWidget):
                 self.note.setText(f"ZIP {text.strip()} is not in the CMS ZIP code file")
                 self.note.show()
             else:
-                self._choose(key, f"ZIP {text.strip()} → {self.combo.currentText().split('  ★')[0]}")
+                self._choose(key, f"ZIP {text.strip()} → {{locality}}")
 
     def _search_entered(self) -> None:
         text = self.search.text().strip()

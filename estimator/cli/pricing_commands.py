@@ -89,7 +89,7 @@ def run_price(args: argparse.Namespace, ctx: Context) -> int:
     if (args.locality or "").strip().lower() == "all":
         keys = tables.localities.keys.tolist()
     else:
-        keys = [locality_from(args, tables)]
+        keys = [locality_from(args, tables, catalog=ctx.catalog)]
     cf = CFVariant(args.cf)
     floor = not args.no_floor
     grid = price_grid(tables, rows, keys, settings, cf, floor=floor)
@@ -131,7 +131,7 @@ def run_price(args: argparse.Namespace, ctx: Context) -> int:
 def run_lesions(args: argparse.Namespace, ctx: Context) -> int:
     count = parse_lesion_count(args.count)
     tables = ctx.tables(parse_year(args.year) if args.year else None)
-    key = locality_from(args, tables)
+    key = locality_from(args, tables, catalog=ctx.catalog)
     setting = settings_from(args, tables, default_both=False)[0]
     lines = price_lesions(tables, count, locality_key=key, setting=setting, cf_variant=CFVariant(args.cf),
                           floor=not args.no_floor)

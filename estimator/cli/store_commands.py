@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from estimator.cli.common import Context, Parser, add_format, parse_date, parse_year
+from estimator.cli.common import Context, Parser, add_format, parse_date, parse_year, resolve_locality
 from estimator.cli.encounter_commands import add_encounter_options, claim_dict, encounter_from
 from estimator.cli.output import json_text, render, table_text, write
 from estimator.core import codes as cs
@@ -20,9 +20,9 @@ from estimator.core.gfe import Patient
 from estimator.core.ids import validate_npi, validate_tin
 from estimator.core.money import format_money
 from estimator.core.parsing import parse_money, parse_percent
-from estimator.core.payers import MEDICARE, PRACTICE_LOCALITY, Method, Payer, Practice
+from estimator.core.payers import MEDICARE, PRACTICE_LOCALITY, VISIT_LOCALITY, Method, Payer, Practice
 from estimator.core.rules import build_claim
-from estimator.core.schedule import NATIONAL_KEY, CFVariant
+from estimator.core.schedule import CFVariant
 from estimator.reports import csv_exports
 from estimator.store import csv_io
 from estimator.store.demo import load_demo
@@ -117,7 +117,8 @@ def _contract_options(p: argparse.ArgumentParser) -> None:
     method.add_argument("--conversion-factor", metavar="X", help="pay the payer's own CF x the CMS RVUs")
     method.add_argument("--fee-schedule", metavar="FILE.csv", help="a fixed fee per code (code,modifier,amount)")
     p.add_argument("--year", help="Medicare year the percentage is pinned to (default: the date of service's)")
-    p.add_argument("--locality", help="locality key the percentage is pinned to, or 'practice' (default)")
+    p.add_argument("--locality", help="locality the percentage is pinned to (key, ZIP or name), or 'visit' "
+                   "(default: the visit's own locality)")
     p.add_argument("--cf", choices=[v.value for v in CFVariant], help="Medicare CF variant (default: practice's)")
     p.add_argument("--em25-reduction", metavar="PCT", help="cut on an E/M billed with modifier 25, in %%")
     p.add_argument("--mppr", choices=("on", "off"), help="apply the multiple-procedure reduction")
@@ -165,10 +166,7 @@ def run_practice_set(args: argparse.Namespace, ctx: Context) -> int:
         changes["address"] = args.address.strip()
     tables = ctx.tables()
     if args.locality is not None:
-        key = args.locality.strip()
-        if key.lower() != NATIONAL_KEY:
-            tables.localities.index(key)
-        changes["locality_key"] = key.lower() if key.lower() == NATIONAL_KEY else key
+        changes["locality_key"] = resolve_locality(args.locality, tables, ctx.catalog)
     if args.pos is not None:
         changes["place_of_service"] = tables.places.get(args.pos).code
     changes["qualifying_apm"] = _yes(args.qp, current.qualifying_apm)
@@ -254,9 +252,10 @@ def _contract(args: argparse.Namespace, ctx: Context, base: Payer | None) -> Pay
         changes["year"] = year
     if args.locality is not None:
         key = args.locality.strip()
-        if key.lower() not in (PRACTICE_LOCALITY, NATIONAL_KEY):
-            tables.localities.index(key)
-        changes["locality"] = key.lower() if key.lower() in (PRACTICE_LOCALITY, NATIONAL_KEY) else key
+        if key.lower() in (PRACTICE_LOCALITY, VISIT_LOCALITY):
+            changes["locality"] = PRACTICE_LOCALITY  # not pinned: the visit's locality
+        else:
+            changes["locality"] = resolve_locality(key, tables, ctx.catalog)
     if args.cf is not None:
         changes["cf_variant"] = CFVariant(args.cf)
     if args.em25_reduction is not None:

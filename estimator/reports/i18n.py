@@ -349,9 +349,9 @@ def _describe_es(describe: str) -> str | None:
     m = re.fullmatch(r"the practice's charge master(?: less (\S+)%)?", describe)
     if m:
         return "lista de precios de la práctica" + (f" con {m.group(1)}% de descuento" if m.group(1) else "")
-    m = re.fullmatch(r"(\S+)% of Medicare( \d{4})? \((the practice's locality|locality (\S+))\)", describe)
+    m = re.fullmatch(r"(\S+)% of Medicare( \d{4})? \((the visit's locality|locality (\S+))\)", describe)
     if m:
-        where = "la localidad de la práctica" if m.group(4) is None else f"la localidad {m.group(4)}"
+        where = "la localidad de la visita" if m.group(4) is None else f"la localidad {m.group(4)}"
         return f"{m.group(1)}% de Medicare{m.group(2) or ''} ({where})"
     m = re.fullmatch(r"own conversion factor (\S+) x CMS RVUs", describe)
     if m:

@@ -240,3 +240,16 @@ def test_a_bad_first_import_creates_no_user_tables(cli, october_release):
     assert result.code == 1 and "GPCI2026.csv" in result.err
     root = paths.user_tables_root()
     assert not root.exists() or not any(root.iterdir())
+
+
+@pytest.mark.parametrize("locality", ["1320201", "10001", "Manhattan", "manhattan"])
+def test_the_locality_can_be_given_as_a_key_a_zip_code_or_a_name(cli, locality):
+    run = cli("lesions", "8", "--locality", locality, "--format", "json")
+    assert run.code == 0 and run.json()["locality"] == "1320201"
+
+
+def test_an_ambiguous_locality_name_lists_the_candidates(cli):
+    run = cli("lesions", "8", "--locality", "TX")
+    assert run.code != 0
+    assert run.err.count("\n") == 1 and "matches 8 localities" in run.err
+    assert "0441218 TX HOUSTON" in run.err and "0441299 TX REST OF TEXAS" in run.err

@@ -87,7 +87,7 @@ class PayerForm(QWidget):
         for year in years:
             self.year.add(str(year), year)
         self.locality = ValueCombo(self)
-        self.locality.add("The practice's locality", PRACTICE_LOCALITY)
+        self.locality.add("The visit's locality (not pinned)", PRACTICE_LOCALITY)
         self.locality.add("National (all GPCIs 1.000)", NATIONAL_KEY)
         locs = tables.localities
         for key, state, name in sorted(zip(locs.keys.tolist(), locs.states.tolist(), locs.names.tolist(),

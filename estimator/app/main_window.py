@@ -32,6 +32,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
+from estimator.app import a11y
 from estimator.app import pages as pages_package
 from estimator.app import settings as opts
 from estimator.app.context import AppContext
@@ -171,6 +172,8 @@ class MainWindow(QMainWindow):
 
     def _current_changed(self, index: int) -> None:
         page = self.tabs.widget(index)
+        if page is not None:
+            a11y.prepare(page)  # cheap; also covers a page built late
         stack = getattr(page, "undo_stack", None)
         # Qt accepts no stack (nullptr) here; the stubs do not say so.
         self.undo_group.setActiveStack(stack if isinstance(stack, QUndoStack) else None)  # type: ignore[arg-type]

@@ -83,6 +83,7 @@ class LesionChart(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.readout)
         layout.addWidget(self.plot_widget, 1)
+        style.make_accessible(self.plot_widget, "Expected allowed amount by lesion count", self.text_alternative)
 
     # --- data ---------------------------------------------------------------------------------------------
 
@@ -154,6 +155,17 @@ class LesionChart(QWidget):
         return (f"{count} lesion{'s' if count != 1 else ''}: non-facility "
                 f"{_money(float(s.allowed[Setting.NONFACILITY][i]))} · facility "
                 f"{_money(float(s.allowed[Setting.FACILITY][i]))}{patient}")
+
+    def text_alternative(self) -> str:
+        """The chart as text: one line per count up to the 17004 step, then the step itself."""
+        s = self._series
+        if s is None:
+            return "No chart: the visit cannot be priced as entered."
+        last = min(s.tier_break, len(s.counts))
+        lines = [self.describe(n) for n in range(1, last + 1)]
+        if s.tier_break <= len(s.counts):
+            lines.append(f"{s.tier_break} or more lesions bill 17004 once: the same amounts whatever the count.")
+        return "\n".join(lines)
 
     def hover_at(self, x: float) -> int:
         """Show the readout for the count at data x (what a mouse move does); returns that count."""

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Final
 
 import pyqtgraph as pg
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QColor, QFont, QKeyEvent
+
+from estimator.app.dialogs.service import dialogs
+
+TEXT_ALTERNATIVE_KEYS: Final = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
 
 NONFACILITY: Final = QColor("#0072B2")  # blue
 FACILITY: Final = QColor("#E69F00")  # orange
@@ -41,3 +47,27 @@ def label_font(point_size: int = 9, bold: bool = False) -> QFont:
     font.setPointSize(point_size)
     font.setBold(bold)
     return font
+
+
+class _TextAlternative(QObject):
+    """Enter or Space on a focused chart shows its data as text (the chart's alternative for screen readers)."""
+
+    def __init__(self, widget: pg.PlotWidget, name: str, text: Callable[[], str]) -> None:
+        super().__init__(widget)
+        self._widget, self._name, self._text = widget, name, text
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusIn:
+            self._widget.setAccessibleDescription(self._text())  # read when the chart gets focus
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and event.key() in TEXT_ALTERNATIVE_KEYS:
+            dialogs().information(self._widget, self._name, self._text())
+            return True
+        return False
+
+
+def make_accessible(widget: pg.PlotWidget, name: str, text: Callable[[], str]) -> None:
+    """Name a chart for screen readers and put its data as text one key away (Enter or Space on the chart)."""
+    widget.setAccessibleName(f"{name} (chart: press Enter for its data as text)")
+    widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    widget.installEventFilter(_TextAlternative(widget, name, text))

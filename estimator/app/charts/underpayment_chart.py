@@ -43,6 +43,7 @@ class UnderpaymentChart(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.caption)
         layout.addWidget(self.plot_widget, 1)
+        style.make_accessible(self.plot_widget, "Underpaid by payer and month", self.text_alternative)
         self.set_totals({})
 
     def set_series(self, result: AuditResult | None) -> None:
@@ -76,6 +77,14 @@ class UnderpaymentChart(QWidget):
         total = sum(totals.values())
         self.caption.setText(f"Underpaid in total: ${format_money(total)} over {len(self._months)} month(s), "
                              f"{len(self._payers)} payer(s)" if totals else "No underpaid lines.")
+
+    def text_alternative(self) -> str:
+        """The underpayments as text: one line per payer and month with an amount."""
+        lines = [self.caption.text()]
+        for k, payer in enumerate(self._payers):
+            lines += [f"{payer}, {month}: ${self._values[k, i]:,.2f}" for i, month in enumerate(self._months)
+                      if self._values[k, i]]
+        return "\n".join(lines)
 
     def series(self) -> dict[str, Any]:
         """What is drawn (for tests and export): months, payers and dollars per payer by month."""

@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
-from PySide6.QtCore import QDate, QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtGui import QFont, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -50,6 +49,7 @@ from estimator.app.settings import Settings
 from estimator.app.state import MAX_LESIONS, EstimateInputs, Inputs, LesionSeries, shared_inputs
 from estimator.app.text import money
 from estimator.app.validation import (
+    parse_day,
     parse_diagnoses,
     parse_optional_money,
     parse_optional_percent,
@@ -142,12 +142,12 @@ class EstimateForm(QWidget):
                                          placeholder="e.g. 11102, 17110:59, 11103x2:RT", parent=self)
         self.diagnoses = ValidatedField(self._parse_diagnoses, ", ".join(inputs.diagnoses),
                                         placeholder="ICD-10-CM, e.g. L57.0", parent=self)
-        self.date = QDateEdit(self)
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("yyyy-MM-dd")
+        # One Tab stop that takes what the front desk types: ISO (2026-12-15) or US (12/15/2026).
+        self.date = ValidatedField(self._parse_day, inputs.date_of_service.isoformat(),
+                                   placeholder="YYYY-MM-DD or MM/DD/YYYY", parent=self)
         years = context.catalog.years()
-        self.date.setDateRange(QDate(years[0], 1, 1), QDate(years[-1], 12, 31))
-        self.date.setToolTip(f"Date of service: picks the fee-schedule tables in force ({years[0]}–{years[-1]})")
+        self.date.edit.setToolTip(f"Date of service: picks the fee-schedule tables in force "
+                                  f"({years[0]}–{years[-1]})")
 
         b = inputs.benefits
         self.deductible = ValidatedField(lambda t: parse_optional_money(t, "Deductible remaining"),
@@ -186,14 +186,14 @@ class EstimateForm(QWidget):
         em_row.addWidget(self.g2211)
         self._add_row(form, "E/&M visit:", em_row, self.em)
         self._add_row(form, "&Other procedures:", self.procedures)
-        self._add_row(form, "Dia&gnosis:", self.diagnoses)
+        self._add_row(form, "Di&agnosis:", self.diagnoses)
         self._add_row(form, "&Date of service:", self.date)
 
         patient = QGroupBox("Patient's benefits", self)
         pform = QFormLayout(patient)
         pform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._add_row(pform, "Deductible &remaining ($):", self.deductible)
-        self._add_row(pform, "Coinsurance (%):", self.coinsurance, self.coinsurance)
+        self._add_row(pform, "Co&insurance (%):", self.coinsurance, self.coinsurance)
         copay_row = QHBoxLayout()
         copay_row.addWidget(self.copay, 1)
         copay_row.addWidget(self.copay_per)
@@ -210,7 +210,7 @@ class EstimateForm(QWidget):
         for first, second in ((self.place, self.locality.combo), (self.locality.combo, self.locality.search),
                               (self.locality.search, self.payer), (self.payer, self.em), (self.em, self.g2211),
                               (self.g2211, self.procedures.edit), (self.procedures.edit, self.diagnoses.edit),
-                              (self.diagnoses.edit, self.date), (self.date, self.deductible.edit),
+                              (self.diagnoses.edit, self.date.edit), (self.date.edit, self.deductible.edit),
                               (self.deductible.edit, self.coinsurance.edit), (self.coinsurance.edit, self.copay.edit),
                               (self.copay.edit, self.copay_per), (self.copay_per, self.oop.edit)):
             QWidget.setTabOrder(first, second)
@@ -229,14 +229,14 @@ class EstimateForm(QWidget):
         self.g2211.toggled.connect(lambda on: state.update(g2211=on))
         self.procedures.value_changed.connect(lambda value: state.update(procedures=value))
         self.diagnoses.value_changed.connect(lambda value: state.update(diagnoses=value))
-        self.date.dateChanged.connect(self._date_changed)
+        self.date.value_changed.connect(lambda day: state.update(date_of_service=day))
         for field in (self.deductible, self.coinsurance, self.copay, self.oop):
             field.value_changed.connect(self._benefits_edited)
             field.validity_changed.connect(self._benefits_validity)
         self.copay_per.activated.connect(self._benefits_edited)
         # A field holding an invalid value makes the estimate stale (the state greys it and refuses printing).
         self.field_labels: dict[str, ValidatedField] = {
-            "Other procedures": self.procedures, "Diagnosis": self.diagnoses,
+            "Other procedures": self.procedures, "Diagnosis": self.diagnoses, "Date of service": self.date,
             "Deductible remaining": self.deductible, "Coinsurance": self.coinsurance, "Copay": self.copay,
             "Out-of-pocket remaining": self.oop}
         for label, field in self.field_labels.items():
@@ -263,6 +263,14 @@ class EstimateForm(QWidget):
                 raise UnknownCodeError(line.code, "", schedule.release)
         return lines
 
+    def _parse_day(self, text: str) -> dt.date:
+        day = parse_day(text, "Date of service")
+        years = self.context.catalog.years()
+        if not years[0] <= day.year <= years[-1]:
+            raise InputError(f"Date of service: no fee-schedule tables for {day.year} "
+                             f"(they cover {years[0]}–{years[-1]})")
+        return day
+
     def _parse_diagnoses(self, text: str) -> tuple[str, ...]:
         values = parse_diagnoses(text)
         if not values:
@@ -282,9 +290,6 @@ class EstimateForm(QWidget):
         self.lesions_message.setText(message)
         self.lesions_message.show()
         self.state.set_field_problem("Lesions", message)
-
-    def _date_changed(self, value: QDate) -> None:
-        self.state.update(date_of_service=dt.date(value.year(), value.month(), value.day()))
 
     def _benefits_validity(self, _valid: bool) -> None:
         bad = [f.error() for f in (self.deductible, self.coinsurance, self.copay, self.oop) if not f.valid]
@@ -323,8 +328,7 @@ class EstimateForm(QWidget):
     def _store_changed(self) -> None:
         self.refresh_payers()
         self.locality.set_practice_key(self.state.practice().locality_key)
-        years = self.context.catalog.years()  # an imported release may add a year
-        self.date.setDateRange(QDate(years[0], 1, 1), QDate(years[-1], 12, 31))
+        self.date.revalidate()  # an imported release may add a year
 
     def show_inputs(self, inputs: Inputs) -> None:
         """Make the widgets show ``inputs`` (a programmatic change); text being typed is left alone."""
@@ -347,11 +351,7 @@ class EstimateForm(QWidget):
             self.g2211.setChecked(inputs.g2211)
             self.g2211.blockSignals(False)
         self.g2211.setEnabled(inputs.em_code is not None)
-        day = QDate(inputs.date_of_service.year, inputs.date_of_service.month, inputs.date_of_service.day)
-        if self.date.date() != day:
-            self.date.blockSignals(True)
-            self.date.setDate(day)
-            self.date.blockSignals(False)
+        self._sync(self.date, inputs.date_of_service, inputs.date_of_service.isoformat())
         b = inputs.benefits
         self._sync(self.procedures, inputs.procedures, ", ".join(p.text() for p in inputs.procedures))
         self._sync(self.diagnoses, inputs.diagnoses, ", ".join(inputs.diagnoses))
@@ -466,6 +466,7 @@ class EstimatePage(QWidget):
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a Tab stop of its own; it follows the focused field
         scroll.setMinimumWidth(self.form.minimumSizeHint().width() + 16)
         scroll.setMaximumWidth(max(460, self.form.minimumSizeHint().width() + 16))
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -554,6 +555,8 @@ class EstimatePage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         label = QLabel(f"<b>{html.escape(title)}</b>")
+        if not widget.accessibleName():
+            widget.setAccessibleName(title)
         layout.addWidget(label)
         layout.addWidget(widget, 1)
         return box

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -238,6 +238,8 @@ class ForecastPage(QWidget):
         self.run_button = QPushButton("Run forecast")
         self.run_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setShortcut(QKeySequence(Qt.Key.Key_Escape))  # Esc stops the simulation while it runs
+        self.cancel_button.setToolTip("Stop the simulation (Esc)")
         self.cancel_button.setEnabled(False)
         self.run_button.clicked.connect(lambda: self.run())
         self.cancel_button.clicked.connect(self.cancel)
@@ -277,6 +279,7 @@ class ForecastPage(QWidget):
         left.addWidget(payer_box)
         left.addStretch(1)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Forecast inputs")
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inputs)
@@ -310,6 +313,7 @@ class ForecastPage(QWidget):
         self.chart = FanChart()
         self.table_model = ForecastTableModel(self)
         self.table = QTableView()
+        self.table.setAccessibleName("Forecast by month")
         self.table.setModel(self.table_model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

@@ -160,6 +160,7 @@ class NegotiatePage(QWidget):
         self.mix_label = QLabel()
         self.mix_label.setWordWrap(True)
         self.volume = QSpinBox()
+        self.volume.setAccessibleName("Practice volume, encounters per year")
         self.volume.setRange(0, 1_000_000)
         self.volume.setGroupSeparatorShown(True)
         self.volume.setSuffix(" encounters / year")
@@ -168,6 +169,7 @@ class NegotiatePage(QWidget):
 
         self.table_model = PayerStandingModel(self)
         self.table = QTableView()
+        self.table.setAccessibleName("Payers on the practice's mix")
         self.table.setModel(self.table_model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

@@ -53,6 +53,7 @@ class PayersPage(QWidget):
         self.undo_stack = QUndoStack(self)
         self.model = PayerListModel(context.store.payers())
         self.list = QListView(self)
+        self.list.setAccessibleName("Payers")
         self.list.setModel(self.model)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -76,8 +77,8 @@ class PayersPage(QWidget):
         self.status.setWordWrap(True)
 
         self.charges_label = QLabel(self)
-        self.charges_import = QPushButton("Import c&harge master…", self)
-        self.charges_export = QPushButton("Export charge &master…", self)
+        self.charges_import = QPushButton("Import charge master…", self)
+        self.charges_export = QPushButton("Export charge master…", self)
 
         left = QWidget(self)
         lv = QVBoxLayout(left)
@@ -104,6 +105,7 @@ class PayersPage(QWidget):
         rv.setContentsMargins(0, 0, 0, 0)
         rv.addWidget(self.title)
         scroll = QScrollArea(right)
+        scroll.setAccessibleName("Contract of the selected payer")
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
         rv.addWidget(scroll, 1)

@@ -64,7 +64,7 @@ class PracticePage(QWidget):
         form = QFormLayout(profile)
         for label, field in (("&Name:", self.name), ("N&PI:", self.npi), ("&TIN:", self.tin),
                              ("&Address:", self.address), ("Default &locality:", self.locality),
-                             ("Default place of &service:", self.place)):
+                             ("Default place of servi&ce:", self.place)):
             text = QLabel(label)
             text.setBuddy(field)
             form.addRow(text, field)

@@ -142,6 +142,7 @@ class TablesPage(QWidget):
         self.import_button.clicked.connect(lambda: self.choose_import(folder=True))
 
         self.view = QTableView(self)
+        self.view.setAccessibleName("Fee schedule")
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)

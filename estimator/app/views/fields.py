@@ -37,6 +37,7 @@ class ValidatedField(QWidget):
         self._parse = parse
         self.edit = QLineEdit(text, self)
         self.edit.setPlaceholderText(placeholder)
+        self.edit.setAccessibleDescription(placeholder)
         self.edit.setClearButtonEnabled(True)
         self.message = QLabel(self)
         self.message.setStyleSheet(MESSAGE_STYLE)
@@ -101,6 +102,7 @@ class ValidatedField(QWidget):
         self.message.setVisible(not valid)
         self.edit.setStyleSheet("" if valid else INVALID_STYLE)
         self.edit.setToolTip(message)
+        self.edit.setAccessibleDescription(message or self.edit.placeholderText())
         if valid != self._valid:
             self._valid = valid
             self.validity_changed.emit(valid)

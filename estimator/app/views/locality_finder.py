@@ -61,6 +61,7 @@ class LocalityFinder(QWidget):
         self.combo.setMinimumContentsLength(24)
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Find by ZIP, county, state or name")
+        self.search.setAccessibleName("Find locality by ZIP code, county, state or name")
         self.search.setClearButtonEnabled(True)
         self.reset_button = QToolButton(self)
         self.reset_button.setText("Practice")

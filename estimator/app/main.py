@@ -24,10 +24,11 @@ from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtWidgets import QApplication
 
 from estimator import paths
+from estimator.app import theme
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
 from estimator.app.main_window import MainWindow
-from estimator.app.settings import CHART_ANTIALIAS, Settings
+from estimator.app.settings import CHART_ANTIALIAS, THEME, Settings
 from estimator.app.state import MAX_LESIONS
 from estimator.store.sqlite_store import SqliteStore
 from estimator.tables.shipped import default_catalog
@@ -44,8 +45,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--page", default="estimate", help="page for --screenshot (estimate, compare, payers, "
                                                            "tables, ...); default estimate")
     parser.add_argument("--lesions", type=int, metavar="N", help=f"lesion count to show (1-{MAX_LESIONS})")
+    parser.add_argument("--theme", choices=theme.CHOICES, help="colour theme for this run (default: the setting)")
     parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
+    parser.epilog = "Other options starting with '-' (e.g. -style Fusion, -platformtheme gtk3) are passed to Qt."
     return parser
+
+
+def split_arguments(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    """Our options, and the rest for Qt (``-style``, ``-platformtheme``, ``-reverse``...).
+
+    Raises:
+        SystemExit: a stray word that is neither ours nor an option (argparse's one-line error).
+    """
+    parser = build_parser()
+    args, rest = parser.parse_known_args(list(argv))
+    stray = [a for i, a in enumerate(rest) if not a.startswith("-") and (i == 0 or not rest[i - 1].startswith("-"))]
+    if stray:
+        parser.error(f"unrecognized arguments: {' '.join(stray)}")
+    return args, rest
 
 
 def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
@@ -73,25 +90,28 @@ def screenshot(app: QApplication, window: MainWindow, page: str, lesions: int | 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    args, qt_args = split_arguments(sys.argv[1:] if argv is None else argv)
     if args.lesions is not None and not 1 <= args.lesions <= MAX_LESIONS:
         print(f"{PROG}: error: --lesions must be from 1 to {MAX_LESIONS}, got {args.lesions}", file=sys.stderr)
         return 1
     logging.basicConfig(level=logging.WARNING, format=f"{PROG}: %(levelname)s: %(name)s: %(message)s")
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     assert isinstance(app, QApplication)
     app.setApplicationName("estimator")
     app.setOrganizationName("estimator")
     app.setApplicationDisplayName("17000 Estimator")
     try:
         settings = Settings()
+        theme.apply(app, args.theme or str(settings.get(THEME)))
         pg.setConfigOptions(antialias=bool(settings.get(CHART_ANTIALIAS)))
         db = Path(args.db) if args.db else paths.default_db_path()
         context = AppContext(default_catalog(), SqliteStore(db))
         window = MainWindow(context, settings, restore=args.screenshot is None)
         if args.screenshot is not None:
             try:
-                screenshot(app, window, args.page, args.lesions, Path(args.screenshot))
+                target = Path(args.screenshot).expanduser().resolve()
+                screenshot(app, window, args.page, args.lesions, target)
+                print(f"wrote {target}")
             finally:
                 window.close()
                 window.deleteLater()

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from estimator.app import theme
 from estimator.app.context import AppContext
 from estimator.app.pages.estimate_page import EstimatePage
 from estimator.app.text import money
@@ -171,7 +172,7 @@ def test_errors_come_first_in_the_findings_each_with_its_fix(qtbot: QtBot, make_
     assert findings[0].severity == "error"
     first = page.findings_model.index(0).data()
     assert first.startswith("ERROR: ") and "Fix: " in first
-    assert page.findings_model.index(0).data(Qt.ItemDataRole.ForegroundRole).color().name() == "#b00020"
+    assert page.findings_model.index(0).data(Qt.ItemDataRole.ForegroundRole).color() == theme.tone("error")
 
 
 def test_selecting_or_hovering_a_line_shows_how_its_numbers_were_computed(make_window: WindowFactory) -> None:

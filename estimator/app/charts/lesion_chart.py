@@ -58,11 +58,12 @@ class LesionChart(QWidget):
         self._curves = {
             Setting.NONFACILITY: pg.PlotDataItem(stepMode="center", pen=pg.mkPen(style.NONFACILITY, width=2.5),
                                                  name="Non-facility (office)"),
-            Setting.FACILITY: pg.PlotDataItem(stepMode="center", pen=pg.mkPen(style.FACILITY, width=2.5),
-                                              name="Facility (hospital, ASC)"),
+            Setting.FACILITY: pg.PlotDataItem(
+                stepMode="center", pen=pg.mkPen(style.FACILITY, width=2.5, style=Qt.PenStyle.DashLine),
+                name="Facility (hospital, ASC)"),
         }
         self._patient = pg.PlotDataItem(stepMode="center", name="Patient share (this visit's setting)",
-                                        pen=pg.mkPen(style.PATIENT, width=2, style=Qt.PenStyle.DashLine))
+                                        pen=pg.mkPen(style.PATIENT, width=3, style=Qt.PenStyle.DotLine))
         for curve in (*self._curves.values(), self._patient):
             item.addItem(curve)
         dashed = pg.mkPen(style.TEXT, width=1, style=Qt.PenStyle.DotLine)

@@ -1,4 +1,9 @@
-"""Colours and pens shared by the charts, chosen to stay distinct for colour-blind readers (Okabe-Ito)."""
+"""Colours and pens shared by the charts, chosen to stay distinct for colour-blind readers (Okabe-Ito).
+
+Charts keep a white plot area in both themes (they are printed and exported as they are shown), so
+every mark colour here has at least 3:1 contrast against white (WCAG 1.4.11, checked by a test), and
+curves that can overlap also differ by line style (solid, dashed, dotted).
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,14 @@ from estimator.app.dialogs.service import dialogs
 TEXT_ALTERNATIVE_KEYS: Final = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
 
 NONFACILITY: Final = QColor("#0072B2")  # blue
-FACILITY: Final = QColor("#E69F00")  # orange
-PATIENT: Final = QColor("#009E73")  # green
-HIGHLIGHT: Final = QColor("#D55E00")  # vermillion
-SECOND: Final = QColor("#CC79A7")  # purple
-MUTED: Final = QColor("#9DB4C8")  # grey-blue bars
+FACILITY: Final = QColor("#C15400")  # vermillion, darkened from Okabe-Ito #D55E00 to reach 4.5:1 on white
+PATIENT: Final = QColor("#00805D")  # bluish green, darkened from #009E73
+HIGHLIGHT: Final = QColor("#222222")  # the current-count marker: near black
+SECOND: Final = QColor("#A0457A")  # reddish purple, darkened from #CC79A7
+MUTED: Final = QColor("#5C7894")  # grey-blue bars
+EXTRA: Final = (QColor("#1F6E9C"), QColor("#7A6A00"))  # sky blue and yellow, darkened for white
+BACKGROUND: Final = QColor("#FFFFFF")
+MARK_COLORS: Final = (NONFACILITY, FACILITY, PATIENT, HIGHLIGHT, SECOND, MUTED, *EXTRA)
 TEXT: Final = QColor("#222222")
 GRID_ALPHA: Final = 0.25
 

@@ -8,7 +8,6 @@ from typing import Any, Final
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from estimator.app.charts import style
@@ -16,8 +15,8 @@ from estimator.core.audit import AuditResult
 from estimator.core.money import format_money
 
 #: Okabe-Ito colours (colour-blind safe), one per payer in name order, repeating past seven payers.
-PAYER_COLORS: Final = (style.NONFACILITY, style.FACILITY, style.PATIENT, style.HIGHLIGHT, style.SECOND,
-                       QColor("#56B4E9"), QColor("#F0E442"))
+PAYER_COLORS: Final = (style.NONFACILITY, style.FACILITY, style.PATIENT, style.SECOND, *style.EXTRA,
+                       style.MUTED)
 GROUP_WIDTH: Final = 0.8
 
 

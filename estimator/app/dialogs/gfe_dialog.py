@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import theme
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
 from estimator.app.text import money
@@ -53,9 +54,6 @@ from estimator.store import gfe_log
 
 log = logging.getLogger(__name__)
 
-ERROR_STYLE: Final = "color: #8B0000; background: #FDECEA; border: 1px solid #B00020; border-radius: 4px; " \
-                     "padding: 6px;"
-OK_STYLE: Final = "color: #1f3f66; background: #e8eef5; border-radius: 4px; padding: 6px;"
 #: Where the user supplies each missing element in the app (matched on the element's first words).
 GUI_HINTS: Final = (("provider", "the practice profile"), ("patient", "this form"), ("scheduled", "this form"),
                     ("itemized", "this form"), ("description", "this form"), ("diagnosis", "this form"))
@@ -248,11 +246,11 @@ class GfeDialog(QDialog):
         self.print_button.setEnabled(ready)
         if self._gfe is not None:
             due = self._gfe.due
-            self.status.setStyleSheet(OK_STYLE)
+            self.status.setStyleSheet(theme.css("ok"))
             notes = "".join(f"\nNote: {n}" for n in self._notes)
             self.status.setText(f"Total expected charges {money(self._gfe.total_cents)}. {due.explain()}{notes}")
         else:
-            self.status.setStyleSheet(ERROR_STYLE)
+            self.status.setStyleSheet(theme.css("banner"))
             self.status.setText(self._error or "")
 
     # --- issuing ------------------------------------------------------------------------------------------

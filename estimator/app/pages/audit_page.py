@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import theme
 from estimator.app.charts.underpayment_chart import UnderpaymentChart
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
@@ -148,7 +149,7 @@ class ColumnMappingDialog(QDialog):
         self.remember = QCheckBox("Remember for files with these columns", self)
         self.remember.setChecked(True)
         self.problem = QLabel(self)
-        self.problem.setStyleSheet("color: #B00020;")
+        self.problem.setStyleSheet(theme.css("error"))
         self.problem.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         parent=self)
@@ -224,7 +225,7 @@ class AuditPage(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #B00020;")
+        self.message.setStyleSheet(theme.css("error"))
 
         self.summary = QTextBrowser(self)
         self.summary.setAccessibleName("Audit summary")
@@ -482,7 +483,7 @@ def claim_details_html(result: AuditResult, claim_index: int | None) -> str:
         cells = [row["line"], row["code"], row["units"], " ".join(row["modifiers"]), " ".join(row["diagnoses"]),
                  row["billed"] or "", row["expected"] or "", row["allowed"] or "", row["paid"] or "",
                  row["variance"] or ""]
-        style = ' style="color: #B00020;"' if row["underpaid"] else ""
+        style = f' style="color: {theme.tone("error").name()};"' if row["underpaid"] else ""
         parts.append(f"<tr{style}>" + "".join(f"<td>{e(str(c))}</td>" for c in cells) + "</tr>")
     parts.append("</table>")
     if not claim.findings:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from estimator.app import settings as opts
+from estimator.app import theme
 from estimator.app.charts import style
 from estimator.app.charts.bar_chart import BarChart
 from estimator.app.context import AppContext
@@ -67,7 +68,7 @@ class ComparePage(QWidget):
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.message = QLabel(self)
-        self.message.setStyleSheet("color: #B00020;")
+        self.message.setStyleSheet(theme.css("error"))
         self.message.setWordWrap(True)
         self.message.hide()
 

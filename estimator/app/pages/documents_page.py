@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import theme
 from estimator.app.context import AppContext
 from estimator.app.dialogs.gfe_dialog import GfeDialog
 from estimator.app.dialogs.service import dialogs
@@ -49,9 +50,6 @@ KEY = "documents"
 TITLE = "Good Faith Estimates"
 ORDER = 60
 
-FLAG_STYLE: Final = "color: #8B0000; background: #FDECEA; border: 1px solid #B00020; border-radius: 4px; " \
-                    "padding: 6px;"
-OK_STYLE: Final = "color: #1f3f66; background: #e8eef5; border-radius: 4px; padding: 6px;"
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -301,10 +299,10 @@ class DocumentsPage(QWidget):
             result = gfe_log.compare_bill(self.context.store, entry_id, parse_money(self.billed.text(),
                                                                                     "billed total"))
         except EstimatorError as exc:
-            self.result.setStyleSheet(FLAG_STYLE)
+            self.result.setStyleSheet(theme.css("banner"))
             self.result.setText(str(exc))
             return None
-        self.result.setStyleSheet(FLAG_STYLE if result.dispute_eligible else OK_STYLE)
+        self.result.setStyleSheet(theme.css("banner") if result.dispute_eligible else theme.css("ok"))
         self.result.setText(comparison_text(result))
         return result
 

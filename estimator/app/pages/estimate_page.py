@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from estimator.app import settings as opts
+from estimator.app import theme
 from estimator.app.charts.lesion_chart import LesionChart
 from estimator.app.context import AppContext
 from estimator.app.models.claim_lines import ClaimLinesModel
@@ -77,7 +78,6 @@ EM_LABELS: Final = {
     "99205": "new patient, high", "99211": "established, minimal", "99212": "established, straightforward",
     "99213": "established, low", "99214": "established, moderate", "99215": "established, high",
 }
-BANNER_STYLE = "background: #FDECEA; color: #8B0000; border: 1px solid #B00020; border-radius: 4px; padding: 6px;"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +110,7 @@ class EstimateForm(QWidget):
         self.lesions.setValue(inputs.lesions)
         self.lesions.setToolTip("Premalignant lesions destroyed (↑/↓ to change; 15 or more bill 17004)")
         self.lesions_message = QLabel(self)
-        self.lesions_message.setStyleSheet("color: #B00020;")
+        self.lesions_message.setStyleSheet(theme.css("error"))
         self.lesions_message.setWordWrap(True)
         self.lesions_message.hide()
         big = QFont(self.lesions.font())
@@ -118,14 +118,14 @@ class EstimateForm(QWidget):
         big.setBold(True)
         self.lesions.setFont(big)
         self.tier = QLabel(self)
-        self.tier.setStyleSheet("color: #555555;")
+        self.tier.setStyleSheet(theme.css("muted"))
         self.tier.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self.place = ValueCombo(self)
         for place in sorted(tables.places.by_code.values(), key=lambda p: p.code):
             self.place.add(f"{place.code} – {place.name}", place.code)
         self.setting = QLabel(self)
-        self.setting.setStyleSheet("color: #555555;")
+        self.setting.setStyleSheet(theme.css("muted"))
 
         self.locality = LocalityFinder(tables, lambda: context.catalog.zip_codes(state.tables().year),
                                        state.practice().locality_key, self)
@@ -165,7 +165,7 @@ class EstimateForm(QWidget):
         self.oop = ValidatedField(lambda t: parse_optional_money(t, "Out-of-pocket remaining"),
                                   _cents_text(b.oop_remaining_cents), placeholder="$ (blank = no limit)", parent=self)
         self.benefits_message = QLabel(self)
-        self.benefits_message.setStyleSheet("color: #B00020;")
+        self.benefits_message.setStyleSheet(theme.css("error"))
         self.benefits_message.setWordWrap(True)
         self.benefits_message.hide()
 
@@ -376,9 +376,9 @@ class TotalsPanel(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.allowed = self._amount()
         self.payer = self._amount()
-        self.patient = self._amount("#0B5394")
+        self.patient = self._amount(theme.css("accent"))
         self.basis = QLabel(self)
-        self.basis.setStyleSheet("color: #444444;")
+        self.basis.setStyleSheet(theme.css("muted"))
         self.basis.setWordWrap(True)
         self.basis.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.stale = QLabel(self)  # "Not updated: fix Coinsurance" while the figures are the last good ones
@@ -390,7 +390,7 @@ class TotalsPanel(QFrame):
         for title, label in (("Allowed", self.allowed), ("Payer pays", self.payer), ("Patient owes", self.patient)):
             box = QVBoxLayout()
             caption = QLabel(title)
-            caption.setStyleSheet("color: #555555; font-weight: bold;")
+            caption.setStyleSheet(theme.css("muted") + " font-weight: bold;")
             box.addWidget(caption)
             box.addWidget(label)
             row.addLayout(box, 1)
@@ -401,13 +401,13 @@ class TotalsPanel(QFrame):
         layout.addLayout(row)
         layout.addWidget(self.basis)
 
-    def _amount(self, color: str = "#111111") -> QLabel:
+    def _amount(self, style: str = "") -> QLabel:
         label = QLabel("—", self)
         font = QFont(label.font())
         font.setPointSize(22)
         font.setBold(True)
         label.setFont(font)
-        label.setStyleSheet(f"color: {color};")
+        label.setStyleSheet(style)  # the palette's text colour unless a tone is given
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # New amounts must not re-lay out the page (and resize the chart) on every keystroke.
         label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -472,13 +472,13 @@ class EstimatePage(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.assumptions = QLabel(self)
         self.assumptions.setWordWrap(True)
-        self.assumptions.setStyleSheet("color: #444444;")
+        self.assumptions.setStyleSheet(theme.css("muted"))
         self.assumptions.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.assumptions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.form.column.insertWidget(2, self._titled("Assumptions", self.assumptions))
 
         self.banner = QLabel(self)
-        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.setStyleSheet(theme.css("banner"))
         self.banner.setWordWrap(True)
         self.banner.hide()
         self.totals = TotalsPanel(self)

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import theme
 from estimator.app.charts.fan_chart import FanChart, FanSeries
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
@@ -75,7 +76,6 @@ DEFAULT_PATHS: Final = 1000
 MAX_GUI_PATHS: Final = 200_000
 PRESET_LABELS: Final = {"winter": "Winter peak (Nov-Mar busier)", "flat": "Flat"}
 CUSTOM: Final = "custom"
-PROBLEM_STYLE = "color: #8B0000;"
 PAYER_COL, SHARE_COL, COLLECTED_COL = 0, 1, 2
 PROGRESS_STEPS = 1000
 
@@ -234,7 +234,7 @@ class ForecastPage(QWidget):
 
         self.problems_label = QLabel()
         self.problems_label.setWordWrap(True)
-        self.problems_label.setStyleSheet(PROBLEM_STYLE)
+        self.problems_label.setStyleSheet(theme.css("error"))
         self.run_button = QPushButton("Run forecast")
         self.run_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
@@ -397,7 +397,7 @@ class ForecastPage(QWidget):
             total += _decimal(item.text() if item else "0") or Decimal(0)
         ok = total == 100
         self.payer_sum.setText(f"Shares add up to {total.normalize():f}%" + ("" if ok else " (must be 100%)"))
-        self.payer_sum.setStyleSheet("" if ok else PROBLEM_STYLE)
+        self.payer_sum.setStyleSheet("" if ok else theme.css("error"))
 
     def set_payer_share(self, name: str, share: str, collected: str | None = None) -> None:
         """Type a share (and optionally a collection rate) for a payer, as a user would."""

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import theme
 from estimator.app.charts.yoy_chart import YoyChart, YoySeries
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
@@ -62,7 +63,6 @@ TITLE = "Negotiate"
 ORDER = 50
 
 SLIDER_MIN, SLIDER_MAX = -300, 300  # tenths of a percent: -30.0% .. +30.0%
-PROBLEM_STYLE = "color: #8B0000;"
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -196,7 +196,7 @@ class NegotiatePage(QWidget):
         self.target_label = QLabel()
         self.target_label.setWordWrap(True)
         self.problem_label = QLabel()
-        self.problem_label.setStyleSheet(PROBLEM_STYLE)
+        self.problem_label.setStyleSheet(theme.css("error"))
         self.problem_label.setWordWrap(True)
 
         self.yoy_setting = QComboBox()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import theme
 from estimator.app.views.combos import ValueCombo
 from estimator.core.schedule import NATIONAL_KEY, TableSet
 from estimator.tables.shipped import ZipEntry
@@ -67,7 +68,7 @@ class LocalityFinder(QWidget):
         self.reset_button.setText("Practice")
         self.reset_button.setToolTip("Go back to the practice's default locality")
         self.note = QLabel(self)
-        self.note.setStyleSheet("color: #555555;")
+        self.note.setStyleSheet(theme.css("muted"))
         self.note.setWordWrap(True)
         self.note.hide()
         self._completion = QStringListModel(self)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import theme
 from estimator.app.validation import (
     Report,
     format_overrides,
@@ -121,7 +122,7 @@ class PayerForm(QWidget):
         self.mppr_rate.edit.setAccessibleName("Multiple-procedure rate for ranks 2 to 5 (%)")
         self.effective_to.edit.setAccessibleName("Effective to")
         self.problems = QLabel(self)
-        self.problems.setStyleSheet("color: #B00020; font-weight: bold;")
+        self.problems.setStyleSheet(theme.css("error") + " font-weight: bold;")
         self.problems.setWordWrap(True)
         self.problems.hide()
 

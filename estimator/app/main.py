@@ -45,10 +45,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--page", default="estimate", help="page for --screenshot (estimate, compare, payers, "
                                                            "tables, ...); default estimate")
     parser.add_argument("--lesions", type=int, metavar="N", help=f"lesion count to show (1-{MAX_LESIONS})")
+    parser.add_argument("--size", metavar="WxH", default="1280x800", type=_size,
+                        help="window size for --screenshot, e.g. 1024x768 (default 1280x800)")
     parser.add_argument("--theme", choices=theme.CHOICES, help="colour theme for this run (default: the setting)")
     parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
     parser.epilog = "Other options starting with '-' (e.g. -style Fusion, -platformtheme gtk3) are passed to Qt."
     return parser
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit() and int(width) >= 320 and int(height) >= 240):
+        raise argparse.ArgumentTypeError(f"use WIDTHxHEIGHT of at least 320x240, e.g. 1024x768 (got {text!r})")
+    return int(width), int(height)
 
 
 def split_arguments(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -72,13 +81,14 @@ def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackTy
     dialogs().error(None, "Unexpected error", f"{kind.__name__}: {value}\n\nDetails were written to the log.")
 
 
-def screenshot(app: QApplication, window: MainWindow, page: str, lesions: int | None, path: Path) -> None:
+def screenshot(app: QApplication, window: MainWindow, page: str, lesions: int | None, path: Path,
+               size: tuple[int, int] = SCREENSHOT_SIZE) -> None:
     """Render ``page`` with the inputs, after every pending update has run, and save it as PNG.
 
     Raises:
         EstimatorError / OSError: unknown page, bad lesion count, or the file cannot be written.
     """
-    window.resize(*SCREENSHOT_SIZE)
+    window.resize(*size)
     window.show_page(page)
     if lesions is not None:
         window.estimate_inputs.set_lesions(lesions)
@@ -110,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.screenshot is not None:
             try:
                 target = Path(args.screenshot).expanduser().resolve()
-                screenshot(app, window, args.page, args.lesions, target)
+                screenshot(app, window, args.page, args.lesions, target, args.size)
                 print(f"wrote {target}")
             finally:
                 window.close()

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
 
 from estimator.app import a11y
@@ -79,6 +79,19 @@ def discover_pages(package: Any = pages_package) -> tuple[list[PageSpec], dict[s
             errors[name] = f"{type(exc).__name__}: {exc}"
     specs.sort(key=lambda s: (s.order, s.key))
     return specs, errors
+
+
+PREFERRED_SIZE = (1280, 800)
+
+
+def first_size(window: QWidget) -> tuple[int, int]:
+    """The first window size: the preferred one, shrunk to fit the screen's available area with its frame."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return PREFERRED_SIZE
+    area = screen.availableGeometry()
+    # Leave room for the title bar and borders the window manager adds (not known before the first show).
+    return min(PREFERRED_SIZE[0], area.width() - 16), min(PREFERRED_SIZE[1], area.height() - 48)
 
 
 class MainWindow(QMainWindow):
@@ -140,7 +153,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._current_changed)
         if self.page_errors:
             self.statusBar().showMessage("Some pages could not be loaded: " + ", ".join(self.page_errors), 15000)
-        self.resize(1280, 800)
+        self.resize(*first_size(self))
         if restore:
             self._restore()
         self._current_changed(self.tabs.currentIndex())

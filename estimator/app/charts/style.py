@@ -35,6 +35,8 @@ def plot_widget(antialias: bool = True) -> pg.PlotWidget:
     """A white-background plot with a light grid, readable in screenshots and print."""
     widget = pg.PlotWidget(background="w")
     widget.setAntialiasing(antialias)
+    # A small minimum: in a narrow window (1024x768, 2x scaling) the plot shrinks instead of being cut off.
+    widget.setMinimumSize(160, 120)
     item = widget.getPlotItem()
     item.showGrid(x=True, y=True, alpha=GRID_ALPHA)
     item.setMenuEnabled(False)
@@ -51,8 +53,9 @@ def plot_widget(antialias: bool = True) -> pg.PlotWidget:
 
 
 def label_font(point_size: int = 9, bold: bool = False) -> QFont:
+    """A chart label font: ``point_size`` is for a 9 pt system font and scales with the system's size."""
     font = QFont()
-    font.setPointSize(point_size)
+    font.setPointSizeF(max(font.pointSizeF(), 1.0) * point_size / 9)
     font.setBold(bold)
     return font
 

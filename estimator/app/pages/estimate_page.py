@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from PySide6.QtCore import QItemSelection, Qt
-from PySide6.QtGui import QFont, QTextDocument
+from PySide6.QtGui import QFont, QFontDatabase, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -404,7 +404,7 @@ class TotalsPanel(QFrame):
     def _amount(self, style: str = "") -> QLabel:
         label = QLabel("—", self)
         font = QFont(label.font())
-        font.setPointSize(22)
+        font.setPointSizeF(label.font().pointSizeF() * 2)  # twice the system size, whatever it is
         font.setBold(True)
         label.setFont(font)
         label.setStyleSheet(style)  # the palette's text colour unless a tone is given
@@ -506,9 +506,8 @@ class EstimatePage(QWidget):
         self.explain = QPlainTextEdit(self)
         self.explain.setReadOnly(True)
         self.explain.setPlaceholderText("Hover over or select a claim line to see how its numbers were computed.")
-        mono = QFont("DejaVu Sans Mono")
-        mono.setStyleHint(QFont.StyleHint.Monospace)
-        mono.setPointSize(8)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPointSizeF(self.font().pointSizeF())  # follows the system font size
         self.explain.setFont(mono)
         self.explain.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
 

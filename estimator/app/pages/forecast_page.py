@@ -295,7 +295,7 @@ class ForecastPage(QWidget):
         panel_layout.addWidget(self.status_label)
 
         big = QFont()
-        big.setPointSize(16)
+        big.setPointSizeF(big.pointSizeF() * 1.6)  # relative: follows the system font size
         big.setBold(True)
         self.allowed_total = QLabel("Expected allowed: —")
         self.collected_total = QLabel("Expected collected: —")

@@ -13,7 +13,7 @@ import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QFont, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -69,7 +69,10 @@ class PayersPage(QWidget):
 
         self.form = PayerForm(context.catalog.years(), context.tables(), self)
         self.title = QLabel(self)
-        self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        title_font = QFont(self.title.font())
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.4)  # relative: follows the system font size
+        title_font.setBold(True)
+        self.title.setFont(title_font)
         self.save_button = QPushButton("&Save", self)
         self.save_button.setDefault(True)
         self.revert_button = QPushButton("Re&vert", self)

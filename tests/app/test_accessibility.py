@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -78,3 +80,45 @@ def test_a_chart_gives_its_data_as_text_on_enter(qtbot: QtBot, make_window: Wind
     text = dialogs.infos[-1]
     assert "8 lesions: non-facility $110.92" in text
     assert "15 or more lesions bill 17004 once" in text
+
+
+def test_a_keyboard_only_medicare_estimate_with_a_saved_pdf_takes_at_most_20_keys(
+        qtbot: QtBot, make_window: WindowFactory, dialogs: ScriptedDialogs, tmp_path: Path) -> None:
+    window = make_window()
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    page = window.show_page("estimate")
+    assert isinstance(page, EstimatePage)
+    page.form.lesions.setFocus()
+    presses = 0
+
+    def press(key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        nonlocal presses
+        presses += 1
+        qtbot.keyClick(QApplication.focusWidget() or window, key, modifier)
+
+    def type_text(text: str) -> None:
+        for char in text:
+            press(getattr(Qt.Key, f"Key_{char}"))
+
+    alt = Qt.KeyboardModifier.AltModifier
+    press(Qt.Key.Key_M, alt)  # E/M visit
+    type_text("99213")  # the combo's keyboard search
+    press(Qt.Key.Key_C, alt)  # locality ...
+    press(Qt.Key.Key_Tab)  # ... its ZIP search field
+    type_text("77001")  # Houston
+    press(Qt.Key.Key_R, alt)  # deductible remaining
+    type_text("0")  # met
+    pdf = tmp_path / "estimate.pdf"
+    dialogs.paths.append(pdf)
+    press(Qt.Key.Key_V, alt)  # Save as PDF... (a button's Alt key clicks it after a short animation)
+    presses += 1  # the file dialog's Enter (scripted here)
+    qtbot.waitUntil(pdf.exists)
+
+    inputs = page.state.inputs
+    assert (inputs.payer, inputs.em_code, inputs.locality_key) == ("Medicare", "99213", "0441218")
+    assert inputs.benefits.deductible_remaining_cents == 0
+    assert dialogs.errors == []
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert presses <= 20, presses

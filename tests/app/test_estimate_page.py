@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from estimator.app import theme
@@ -19,6 +21,7 @@ from estimator.core.cost_sharing import Benefits
 from estimator.core.payers import Method, Practice
 from estimator.store.sqlite_store import SqliteStore
 from tests.app.conftest import ScriptedDialogs, WindowFactory
+from tests.reports.pdf_text import pdf_text
 
 MANHATTAN = "1320201"
 
@@ -287,3 +290,45 @@ def test_a_commercial_estimate_without_benefits_says_the_patient_share_is_unknow
     est = page.state.estimate
     assert est is not None and est.patient_owes_cents == est.patient_cents
     assert page.totals.texts()["patient"] == money(est.patient_cents)
+
+
+def test_the_patients_estimate_is_saved_as_pdf_with_name_and_language_and_refused_while_stale(
+        qtbot: QtBot, make_window: WindowFactory, dialogs: ScriptedDialogs, tmp_path: Path) -> None:
+    page = estimate_page(make_window)
+    page.form.patient_name.setText("Ana Q. Testpatient")
+    page.form.patient_dob.set_text("02/03/1951")
+    page.form.language.set_value("es")
+    saved = page.save_pdf(tmp_path / "estimate.pdf")
+    assert saved is not None
+    text = pdf_text(saved)
+    assert "Ana Q. Testpatient" in text and "Estimación de su costo" in text and "3 de febrero de 1951" in text
+    page.form.coinsurance.edit.setText("150")
+    page.form.coinsurance.revalidate()
+    assert page.save_pdf(tmp_path / "stale.pdf") is None
+    assert not (tmp_path / "stale.pdf").exists() and "fix Coinsurance" in dialogs.errors[-1]
+    assert "Ana" not in page.state.inputs.to_json()  # the patient is never saved with the inputs
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # the dialog, offscreen
+def test_self_pay_offers_a_good_faith_estimate_that_is_issued_once_and_closes(
+        qtbot: QtBot, make_window: WindowFactory, dialogs: ScriptedDialogs, tmp_path: Path, store: SqliteStore) -> None:
+    store.save_practice(Practice(name="Sunrise Dermatology", npi="1234567893", tin="12-3456789",
+                                 address="1 Main St, Houston, TX 77001", locality_key="0441218"))
+    page = estimate_page(make_window)
+    assert not page.form.gfe_button.isVisibleTo(page)
+    page.state.update(payer="Self-pay")
+    assert page.form.gfe_button.isVisibleTo(page)
+    page.form.patient_name.setText("Ana Q. Testpatient")
+    page.form.patient_dob.set_text("1951-02-03")
+    dialog = page.issue_gfe()
+    assert dialog.patient_name.text() == "Ana Q. Testpatient" and dialog.dob.text() == "1951-02-03"
+    assert not dialog.save_button.autoDefault() and not dialog.save_button.isDefault()
+    dialog.requested.setChecked(True)  # requested by the patient, nothing scheduled yet
+    assert dialog.problem is None
+    dialogs.paths.extend([tmp_path / "gfe.pdf", tmp_path / "gfe2.pdf"])
+    issued: list[int] = []
+    dialog.issued.connect(issued.append)
+    dialog.save_button.click()
+    assert (tmp_path / "gfe.pdf").exists() and dialog.result() == QDialog.DialogCode.Accepted
+    dialog.save_button.click()  # a second click (or Enter) on the same dialog issues nothing more
+    assert len(issued) == 1 and not (tmp_path / "gfe2.pdf").exists()

@@ -16,6 +16,7 @@ import datetime as dt
 import html
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Final
 
 from PySide6.QtCore import QItemSelection, Qt
@@ -24,14 +25,17 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QListView,
     QPlainTextEdit,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QSplitter,
@@ -44,6 +48,8 @@ from estimator.app import settings as opts
 from estimator.app import theme
 from estimator.app.charts.lesion_chart import LesionChart
 from estimator.app.context import AppContext
+from estimator.app.dialogs.gfe_dialog import GfeDialog
+from estimator.app.dialogs.service import dialogs
 from estimator.app.models.claim_lines import ClaimLinesModel
 from estimator.app.models.findings import FindingsModel
 from estimator.app.settings import Settings
@@ -66,8 +72,9 @@ from estimator.core.errors import EstimatorError, InputError, UnknownCodeError
 from estimator.core.gfe import Patient
 from estimator.core.lesions import lesion_lines
 from estimator.core.parsing import parse_money
-from estimator.core.payers import MEDICARE
-from estimator.reports.documents import patient_estimate_html, text_document
+from estimator.core.payers import MEDICARE, Method
+from estimator.reports import i18n
+from estimator.reports.documents import html_to_pdf, patient_estimate_html, text_document
 
 KEY = "estimate"
 TITLE = "Estimate"
@@ -201,10 +208,37 @@ class EstimateForm(QWidget):
         self._add_row(pform, "Out-of-pocket remai&ning ($):", self.oop)
         pform.addRow(self.benefits_message)
 
+        # The patient's document: who it is for and in which language.  The name and date of birth are kept
+        # in these fields only (never saved with the inputs); a Good Faith Estimate logs them when issued.
+        self.patient_name = QLineEdit(self)
+        self.patient_name.setPlaceholderText("on the printed estimate; not saved")
+        self.patient_dob = ValidatedField(lambda t: parse_day(t, "Date of birth") if t.strip() else None,
+                                          placeholder="YYYY-MM-DD or MM/DD/YYYY", parent=self)
+        self.language = ValueCombo(self)
+        for code in i18n.LANGUAGES:
+            self.language.add(i18n.LANGUAGE_NAMES[code], code)
+        self.save_pdf_button = QPushButton("Sa&ve as PDF\u2026", self)
+        self.print_button = QPushButton("Print\u2026", self)
+        self.print_button.setToolTip("Print the patient's estimate (Ctrl+P)")
+        self.gfe_button = QPushButton("Issue Good Faith Estimate\u2026", self)
+        self.gfe_button.setToolTip("Self-pay or uninsured: the Good Faith Estimate the No Surprises Act requires")
+        documents = QGroupBox("Patient's estimate", self)
+        dform = QFormLayout(documents)
+        dform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._add_row(dform, "Pa&tient name:", self.patient_name)
+        self._add_row(dform, "Date of &birth:", self.patient_dob)
+        self._add_row(dform, "Lang&uage:", self.language)
+        document_buttons = QHBoxLayout()
+        document_buttons.addWidget(self.save_pdf_button)
+        document_buttons.addWidget(self.print_button)
+        dform.addRow(document_buttons)
+        dform.addRow(self.gfe_button)
+
         layout = self.column = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(visit)
         layout.addWidget(patient)
+        layout.addWidget(documents)
         layout.addStretch(1)
         QWidget.setTabOrder(self.lesions, self.place)
         for first, second in ((self.place, self.locality.combo), (self.locality.combo, self.locality.search),
@@ -212,7 +246,10 @@ class EstimateForm(QWidget):
                               (self.g2211, self.procedures.edit), (self.procedures.edit, self.diagnoses.edit),
                               (self.diagnoses.edit, self.date.edit), (self.date.edit, self.deductible.edit),
                               (self.deductible.edit, self.coinsurance.edit), (self.coinsurance.edit, self.copay.edit),
-                              (self.copay.edit, self.copay_per), (self.copay_per, self.oop.edit)):
+                              (self.copay.edit, self.copay_per), (self.copay_per, self.oop.edit),
+                              (self.oop.edit, self.patient_name), (self.patient_name, self.patient_dob.edit),
+                              (self.patient_dob.edit, self.language), (self.language, self.save_pdf_button),
+                              (self.save_pdf_button, self.print_button), (self.print_button, self.gfe_button)):
             QWidget.setTabOrder(first, second)
 
         for combo in (self.place, self.payer, self.em, self.copay_per, self.locality.combo):
@@ -262,6 +299,11 @@ class EstimateForm(QWidget):
             if not schedule.has(line.code):
                 raise UnknownCodeError(line.code, "", schedule.release)
         return lines
+
+    def patient(self) -> Patient:
+        """Who the printed estimate is for (name and date of birth as typed; a bad date is left out)."""
+        dob = self.patient_dob.value() if self.patient_dob.valid else None
+        return Patient(self.patient_name.text().strip(), dob)
 
     def _parse_day(self, text: str) -> dt.date:
         day = parse_day(text, "Date of service")
@@ -351,6 +393,11 @@ class EstimateForm(QWidget):
             self.g2211.setChecked(inputs.g2211)
             self.g2211.blockSignals(False)
         self.g2211.setEnabled(inputs.em_code is not None)
+        try:
+            self_pay = self.state.payer(inputs.payer).method is Method.SELF_PAY
+        except EstimatorError:
+            self_pay = False
+        self.gfe_button.setVisible(self_pay)
         self._sync(self.date, inputs.date_of_service, inputs.date_of_service.isoformat())
         b = inputs.benefits
         self._sync(self.procedures, inputs.procedures, ", ".join(p.text() for p in inputs.procedures))
@@ -539,6 +586,9 @@ class EstimatePage(QWidget):
         layout.addWidget(scroll)
         layout.addLayout(right, 1)
 
+        self.form.save_pdf_button.clicked.connect(lambda: self.save_pdf())
+        self.form.print_button.clicked.connect(self._print_clicked)
+        self.form.gfe_button.clicked.connect(lambda: self.issue_gfe())
         self.table.entered.connect(lambda index: self.show_explanation(index.row()))
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         state.estimate_changed.connect(self.show_estimate)
@@ -627,7 +677,44 @@ class EstimatePage(QWidget):
             document = QTextDocument(self)
             document.setHtml("<h2>No estimate</h2><p>The visit could not be priced; see the messages.</p>")
             return document
-        return text_document(patient_estimate_html(current.estimate, self.state.practice(), Patient()), self)
+        return text_document(self._estimate_html(current), self)
+
+    def _estimate_html(self, current: CurrentEstimate) -> str:
+        return patient_estimate_html(current.estimate, self.state.practice(), self.form.patient(),
+                                     str(self.form.language.value()))
+
+    def save_pdf(self, path: Path | None = None) -> Path | None:
+        """Save the patient's estimate as PDF (asks where when ``path`` is None); refused while stale."""
+        current = self.current_estimate()
+        reason = self.blocked_reason() or (None if current is not None else "no estimate could be priced")
+        if reason or current is None:
+            dialogs().error(self, "Save as PDF refused", reason or "")
+            return None
+        if path is None:
+            path = dialogs().save_file(self, "Save the patient's estimate as PDF",
+                                       f"estimate-{current.inputs.date_of_service.isoformat()}.pdf",
+                                       "PDF files (*.pdf)")
+            if path is None:
+                return None
+        try:
+            html_to_pdf(self._estimate_html(current), path)
+        except (EstimatorError, OSError) as exc:
+            dialogs().error(self, "Save as PDF", f"{path}: {exc}")
+            return None
+        self.context.status_posted.emit(f"Saved the estimate to {path}")
+        return path
+
+    def _print_clicked(self) -> None:
+        window = self.window()
+        if hasattr(window, "print_page"):
+            window.print_page()
+
+    def issue_gfe(self) -> QDialog:
+        """Open the Good Faith Estimate dialog on this visit and patient (self-pay or uninsured)."""
+        dialog = GfeDialog(self.context, self.state.inputs, self, patient=self.form.patient())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def select_line(self, code: str) -> bool:
         """Select the claim line of ``code`` (shows its explanation)."""

@@ -64,6 +64,7 @@ class Inputs:
     procedures: tuple[ServiceLine, ...] = ()
     diagnoses: tuple[str, ...] = (ACTINIC_KERATOSIS,)
     benefits: Benefits = PLAN_STANDARD
+    documented: frozenset[str] | None = None  # the documentation checklist; None: not assessed
 
     def encounter(self, practice: Practice) -> Encounter:
         """The visit as the core's ``Encounter`` (CF variant from the practice profile).
@@ -75,7 +76,7 @@ class Inputs:
             date_of_service=self.date_of_service, place_of_service=self.place_of_service,
             locality_key=self.locality_key, cf_variant=practice.cf_variant, lesions=self.lesions,
             em_code=self.em_code, g2211=self.g2211 and self.em_code is not None, procedures=self.procedures,
-            diagnoses=self.diagnoses,
+            diagnoses=self.diagnoses, documented=self.documented,
         )
 
     def to_json(self) -> str:

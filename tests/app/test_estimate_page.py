@@ -332,3 +332,16 @@ def test_self_pay_offers_a_good_faith_estimate_that_is_issued_once_and_closes(
     assert (tmp_path / "gfe.pdf").exists() and dialog.result() == QDialog.DialogCode.Accepted
     dialog.save_button.click()  # a second click (or Enter) on the same dialog issues nothing more
     assert len(issued) == 1 and not (tmp_path / "gfe2.pdf").exists()
+
+
+def test_the_documentation_checklist_feeds_the_finding(make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    codes = {f.code for f in page.findings_model.findings()}
+    assert "documentation-unchecked" in codes
+    for key in ("site", "size", "appearance", "method", "count", "diagnosis"):
+        page.form.documented[key].setChecked(True)
+    assert page.state.inputs.documented == frozenset({"site", "size", "appearance", "method", "count", "diagnosis"})
+    missing = [f.message for f in page.findings_model.findings() if f.code == "documentation-missing"]
+    assert missing == ["The note does not record the patient consent."]  # photos are only where used
+    page.form.documented["consent"].setChecked(True)
+    assert not [f for f in page.findings_model.findings() if f.code.startswith("documentation")]

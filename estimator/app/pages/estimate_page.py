@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -208,6 +209,18 @@ class EstimateForm(QWidget):
         self._add_row(pform, "Out-of-pocket remai&ning ($):", self.oop)
         pform.addRow(self.benefits_message)
 
+        # The documentation checklist: what the note records (feeds the documentation finding).
+        checklist = QGroupBox("Documentation in the note", self)
+        grid = QGridLayout(checklist)
+        self.documented: dict[str, QCheckBox] = {}
+        for i, (key, text) in enumerate(cs.DOCUMENTATION_ELEMENTS.items()):
+            label = {"count": "Number of lesions", "photos": "Photos (where used)"}.get(key, key.capitalize())
+            box = QCheckBox(label, checklist)
+            box.setToolTip(f"The note records the {text}")
+            box.toggled.connect(self._documented_toggled)
+            grid.addWidget(box, i // 2, i % 2)
+            self.documented[key] = box
+
         # The patient's document: who it is for and in which language.  The name and date of birth are kept
         # in these fields only (never saved with the inputs); a Good Faith Estimate logs them when issued.
         self.patient_name = QLineEdit(self)
@@ -238,6 +251,7 @@ class EstimateForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(visit)
         layout.addWidget(patient)
+        layout.addWidget(checklist)
         layout.addWidget(documents)
         layout.addStretch(1)
         QWidget.setTabOrder(self.lesions, self.place)
@@ -247,7 +261,9 @@ class EstimateForm(QWidget):
                               (self.diagnoses.edit, self.date.edit), (self.date.edit, self.deductible.edit),
                               (self.deductible.edit, self.coinsurance.edit), (self.coinsurance.edit, self.copay.edit),
                               (self.copay.edit, self.copay_per), (self.copay_per, self.oop.edit),
-                              (self.oop.edit, self.patient_name), (self.patient_name, self.patient_dob.edit),
+                              *zip([self.oop.edit, *self.documented.values()],
+                                   [*self.documented.values(), self.patient_name], strict=True),
+                              (self.patient_name, self.patient_dob.edit),
                               (self.patient_dob.edit, self.language), (self.language, self.save_pdf_button),
                               (self.save_pdf_button, self.print_button), (self.print_button, self.gfe_button)):
             QWidget.setTabOrder(first, second)
@@ -333,6 +349,10 @@ class EstimateForm(QWidget):
         self.lesions_message.show()
         self.state.set_field_problem("Lesions", message)
 
+    def _documented_toggled(self, _on: bool) -> None:
+        ticked = frozenset(key for key, box in self.documented.items() if box.isChecked())
+        self.state.update(documented=ticked or None)  # nothing ticked: not assessed yet
+
     def _benefits_validity(self, _valid: bool) -> None:
         bad = [f.error() for f in (self.deductible, self.coinsurance, self.copay, self.oop) if not f.valid]
         if bad:
@@ -399,6 +419,11 @@ class EstimateForm(QWidget):
             self_pay = False
         self.gfe_button.setVisible(self_pay)
         self._sync(self.date, inputs.date_of_service, inputs.date_of_service.isoformat())
+        for key, box in self.documented.items():
+            if box.isChecked() != (key in (inputs.documented or ())):
+                box.blockSignals(True)
+                box.setChecked(key in (inputs.documented or ()))
+                box.blockSignals(False)
         b = inputs.benefits
         self._sync(self.procedures, inputs.procedures, ", ".join(p.text() for p in inputs.procedures))
         self._sync(self.diagnoses, inputs.diagnoses, ", ".join(inputs.diagnoses))

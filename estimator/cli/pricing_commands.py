@@ -24,7 +24,7 @@ from estimator.cli.common import (
 )
 from estimator.cli.output import json_text, render, table_text, write
 from estimator.core.errors import InputError
-from estimator.core.lesions import parse_lesion_count, price_lesions
+from estimator.core.lesions import TIER_BREAK, parse_lesion_count, price_lesions
 from estimator.core.money import format_money, from_scaled
 from estimator.core.pricing import locality_gpcis, price_grid, unpriced_reason
 from estimator.core.schedule import CFVariant
@@ -136,12 +136,16 @@ def run_lesions(args: argparse.Namespace, ctx: Context) -> int:
     lines = price_lesions(tables, count, locality_key=key, setting=setting, cf_variant=CFVariant(args.cf),
                           floor=not args.no_floor)
     total = sum(line.cents for line in lines)
+    step = price_lesions(tables, TIER_BREAK, locality_key=key, setting=setting, cf_variant=CFVariant(args.cf),
+                         floor=not args.no_floor)
+    step_note = (f"{TIER_BREAK} or more lesions bill 17004 once: ${format_money(sum(ln.cents for ln in step))} "
+                 "whatever the count")
     result = {
         "lesions": count, "year": tables.year, "release": tables.release, "locality": key,
         "locality_name": tables.localities.locality(key).name, "setting": setting.value, "cf_variant": args.cf,
         "lines": [{"code": ln.code, "units": ln.units, "unit_amount": format_money(ln.unit_cents),
                    "amount": format_money(ln.cents), "label": tables.label(ln.code)} for ln in lines],
-        "total": format_money(total),
+        "total": format_money(total), "step_note": step_note,
     }
     if args.format == "json":
         write(json_text(result))
@@ -149,7 +153,8 @@ def run_lesions(args: argparse.Namespace, ctx: Context) -> int:
         rows = [*result["lines"], {"code": "total", "amount": result["total"]}]
         write(f"{count} lesion(s), {result['locality_name']}, {setting.label}, {tables.year} ({tables.release})\n"
               + table_text(rows, ("code", "units", "unit_amount", "amount", "label"),
-                           ("code", "units", "each", "amount", "service")))
+                           ("code", "units", "each", "amount", "service"))
+              + f"\n{step_note}.")
     return 0
 
 

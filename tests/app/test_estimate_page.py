@@ -87,6 +87,8 @@ def test_the_chart_shows_the_14_to_15_step_in_both_settings(make_window: WindowF
     np.testing.assert_array_equal(series["counts"], np.arange(1, 41))
     assert (series["nonfacility"][13], series["nonfacility"][14]) == pytest.approx((149.02, 162.33))
     assert (series["facility"][13], series["facility"][14]) == pytest.approx((69.47, 82.83))
+    assert page.chart.step_note.text().startswith(
+        "15 or more lesions bill 17004 once: $162.33 whatever the count (14 lesions bill 17000 + 17003 x13: $149.02)")
     assert np.all(series["nonfacility"][14:] == series["nonfacility"][14])
     x, y = page.chart.curve_data("nonfacility")
     assert len(x) == 41 and x[0] == 0.5 and y[0] == pytest.approx(66.47)

@@ -26,7 +26,9 @@ def build_parser() -> Parser:
     parser = Parser(prog="estimator", description="Reimbursement estimator for premalignant lesion destruction "
                     "(CPT 17000/17003/17004) and the services billed beside it.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--db", help="practice database file (default: $ESTIMATOR_DB or the user data folder)")
+    parser.add_argument("--db", help="practice database file (default: $ESTIMATOR_DB or the user data folder); "
+                        "a file that does not exist yet needs --create")
+    parser.add_argument("--create", action="store_true", help="create the --db file when it does not exist")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     for name in command_modules():
         importlib.import_module(f"{__name__}.{name}").register(commands)
@@ -37,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; a user error prints one line to stderr and exits 1, never a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    ctx = Context(db=args.db)
+    ctx = Context(db=args.db, create=args.create)
     try:
         return int(args.run(args, ctx))
     except EstimatorError as exc:

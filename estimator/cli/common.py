@@ -28,8 +28,9 @@ class Parser(argparse.ArgumentParser):
 class Context:
     """What commands share: the table catalog (loaded on first use) and the database path."""
 
-    def __init__(self, db: str | None = None) -> None:
+    def __init__(self, db: str | None = None, create: bool = False) -> None:
         self.db = db
+        self.create = create
         self._catalog: TableCatalog | None = None
         self._store: SqliteStore | None = None
 
@@ -41,7 +42,15 @@ class Context:
     def store(self) -> SqliteStore:
         """The practice database, opened (and created or migrated) on first use."""
         if self._store is None:
-            self._store = SqliteStore(self.db_path)
+            path = self.db_path
+            new = self.db is not None and not path.exists()
+            if new and not self.create:
+                # A mistyped --db must not silently start an empty practice database.
+                raise InputError(f"--db {self.db}: no practice database there; check the path, or add --create "
+                                 "to start a new one")
+            self._store = SqliteStore(path)
+            if new:
+                sys.stderr.write(f"estimator: created a new practice database at {path.resolve()}\n")
         return self._store
 
     def practice(self) -> Practice:

@@ -19,7 +19,8 @@ from estimator.core.errors import InputError
 from estimator.core.gfe import Patient
 from estimator.core.ids import validate_npi, validate_tin
 from estimator.core.money import format_money
-from estimator.core.parsing import parse_money, parse_percent
+from estimator.core.parsing import parse_money
+from estimator.core.parsing import parse_percent as parse_any_percent
 from estimator.core.payers import MEDICARE, PRACTICE_LOCALITY, VISIT_LOCALITY, Method, Payer, Practice
 from estimator.core.rules import build_claim
 from estimator.core.schedule import CFVariant
@@ -233,7 +234,8 @@ def _contract(args: argparse.Namespace, ctx: Context, base: Payer | None) -> Pay
     tables = ctx.tables()
     if args.percent_of_medicare is not None:
         changes.update(method=Method.PERCENT_OF_MEDICARE,
-                       percent=parse_percent(args.percent_of_medicare, "--percent-of-medicare", 1000))
+                       percent=parse_percent(args.percent_of_medicare, "--percent-of-medicare", 1000,
+                                             fraction_below=10))
     elif args.conversion_factor is not None:
         try:
             cf = Decimal(args.conversion_factor)
@@ -345,6 +347,23 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
 
 
 # --- estimates ----------------------------------------------------------------------------------------------
+
+def parse_percent(text: str, what: str, upper: int = 100, fraction_below: int = 1) -> Decimal:
+    """A percentage option in %; a bare fraction such as 0.2 is refused as probably meaning 20%.
+
+    ``fraction_below``: values under it (and above 0) without a % sign are taken for fractions (10 for a
+    percentage of Medicare: a 1.1% contract is a typo for 110%).
+
+    Raises:
+        InputError: out of range, or a fraction written without a % sign ("did you mean 20%?").
+    """
+    value = parse_any_percent(text, what, upper)
+    if 0 < value < fraction_below and not text.strip().endswith("%"):
+        meant = (value * 100).normalize()
+        raise InputError(f"{what} {text.strip()}: percentages are written in %, did you mean {meant:f}%? "
+                         f"(write {meant:f}; for {text.strip()}% itself write {text.strip()}%)")
+    return value
+
 
 def benefits_from(args: argparse.Namespace) -> Benefits:
     """The patient's benefits from the options.

@@ -164,3 +164,31 @@ def test_every_command_prints_its_help(capsys) -> None:
     with pytest.raises(SystemExit) as info:
         main(["--help"])
     assert info.value.code == 0 and "estimate" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("args", "meant"), [
+    (["estimate", "--lesions", "8", "--coinsurance", "0.2"], "did you mean 20%?"),
+    (["payers", "add", "Typo Plan", "--percent-of-medicare", "1.1"], "did you mean 110%?"),
+])
+def test_a_fraction_for_a_percentage_is_refused_with_what_was_meant(cli: Cli, args: list[str], meant: str) -> None:
+    run = cli(*args)
+    assert run.code == 1 and meant in run.err and run.err.count("\n") == 1
+
+
+def test_a_percentage_written_with_its_sign_is_taken_as_it_is(cli: Cli) -> None:
+    data = run_json(cli, "estimate", "--lesions", "8", "--coinsurance", "0.2%", "--deductible-remaining", "0")
+    assert "coinsurance 0.2%" in " ".join(data["assumptions"])
+
+
+def test_a_missing_db_file_needs_create(cli: Cli, tmp_path: Path) -> None:
+    db = tmp_path / "typo.sqlite"
+    run = cli("--db", str(db), "payers", "list")
+    assert run.code == 1 and "--create" in run.err and not db.exists()
+    run = cli("--db", str(db), "--create", "payers", "list")
+    assert run.code == 0 and f"created a new practice database at {db}" in run.err and db.exists()
+    assert cli("--db", str(db), "payers", "list").code == 0
+
+
+def test_tables_print_yes_and_no_not_true_and_false(cli: Cli) -> None:
+    out = cli("payers", "list").out
+    assert "True" not in out and "False" not in out and "None" not in out and "yes" in out

@@ -178,6 +178,11 @@ def forecast_dict(result: ForecastResult, ctx: Context) -> dict[str, Any]:
         "per_encounter": {"allowed": format_money(half_up(exact.per_encounter_allowed)),
                           "collected": format_money(half_up(exact.per_encounter_collected))},
         "monthly": months, "total": total, "simulation": simulation,
+        "by_payer": [{"payer": st.payer, "encounters": f"{float(st.encounters):.1f}",
+                      "per_encounter": format_money(st.per_encounter_cents),
+                      "pct_of_medicare": None if st.pct_of_medicare is None else f"{st.pct_of_medicare:.2f}",
+                      "expected_allowed": format_money(st.revenue_cents)}
+                     for st in ct.standings(ct.basis_of(model)) if st.encounters],
         "notes": list(model.table.notes), "assumptions": assumptions(model),
     }
 
@@ -190,8 +195,8 @@ def assumptions(model: ForecastModel) -> list[str]:
     return [
         volume,
         f"Seasonality: {_seasonality_name(s.seasonality)}"
-        + (" (illustrative default: Nov-Mar busier)" if s.seasonality == SEASONALITY_PRESETS[DEFAULT_SEASONALITY]
-           else "") + ".",
+        + (" (the default: no seasonal pattern assumed; choose 'winter' or fit one from past encounters)"
+           if s.seasonality == SEASONALITY_PRESETS[DEFAULT_SEASONALITY] else "") + ".",
         f"{s.em_share.normalize():f}% of encounters have a separate E/M visit ({s.em_code}-25).",
         f"Every month is priced with the {model.table.year} fee schedule ({model.table.release}); allowed amounts "
         "come from the payers' contracts applied to each encounter type by the claim rules.",
@@ -233,7 +238,10 @@ def forecast_table(data: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     else:
         head.append("Exact expected values only (--paths 0): no bands.")
     lines = [*head, "", "allowed (expected, P10/P50/P90) | collected (expected, P10/P50/P90)",
-             table_text(rows, MONTH_COLUMNS, MONTH_HEADERS)]
+             table_text(rows, MONTH_COLUMNS, MONTH_HEADERS), "", "By payer (expected allowed over the horizon):",
+             table_text(data["by_payer"], ("payer", "encounters", "per_encounter", "pct_of_medicare",
+                                           "expected_allowed"),
+                        ("payer", "encounters", "per encounter", "% of Medicare", "expected allowed"))]
     lines += [f"Note: {n}" for n in data["notes"]]
     lines.append("Assumptions: " + " ".join(data["assumptions"]))
     return "\n".join(lines)

@@ -56,6 +56,9 @@ def test_a_forecast_as_json_gives_twelve_months_of_exact_values_and_ordered_band
     sim = data["simulation"]
     assert sim["paths"] == 300 and sim["seed"] == 7 and abs(sim["z_score"]) < 5
     assert data["per_encounter"]["allowed"] == "136.74"
+    # The per-payer breakdown adds up to the total (each payer's share rounded half-up, to within a cent each).
+    by_payer = sum(Decimal(r["expected_allowed"]) for r in data["by_payer"])
+    assert abs(by_payer - Decimal(data["total"]["expected_allowed"])) <= Decimal("0.01") * len(data["by_payer"])
 
 
 def test_the_same_seed_prints_the_same_forecast_and_another_seed_other_bands(cli) -> None:  # type: ignore[no-untyped-def]

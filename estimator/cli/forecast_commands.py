@@ -69,6 +69,8 @@ def register(commands: Any) -> None:
     p.add_argument("--payer", required=True, metavar="NAME", help="payer name (see 'estimator payers list')")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--target-revenue", metavar="X", help="revenue target in dollars over the mix's horizon")
+    what.add_argument("--match", metavar="PAYER", help="the rate at which the payer would pay what PAYER pays "
+                      "per encounter on the same mix")
     what.add_argument("--rate-change", metavar="PCT", help="what-if: all of the payer's rates changed by PCT%%")
     what.add_argument("--new-cf", metavar="X", help="what-if: the payer pays its own conversion factor X")
     p.add_argument("--mix", metavar="FILE", help="the practice's mix: a scenario .toml or a past-encounters .csv "
@@ -310,6 +312,11 @@ def negotiate_dict(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         repriced = _reprice(dataclasses.replace(payer, method=Method.OWN_CF, conversion_factor=new_cf), model, ctx)
         data["what_if"] = _what_if_dict(ct.what_if_repriced(basis, payer.name, repriced,
                                                             f"own conversion factor ${new_cf}"))
+    if args.match is not None:
+        # Matching another payer: the revenue this payer would bring at that payer's price per encounter.
+        matched = basis.payer_name(args.match)
+        target = half_up(basis.encounters_of(payer.name) * ct.per_encounter(basis, matched))
+        data["match"] = {"payer": matched, "per_encounter": format_money(half_up(ct.per_encounter(basis, matched)))}
     if target is not None:
         data["target"] = _target_dict(ct.required_rate(basis, payer, target), payer, basis, model, ctx)
     data["yoy"] = _yoy(scenario, ctx)

@@ -208,3 +208,15 @@ def test_negotiate_tables_and_csv_render(cli) -> None:  # type: ignore[no-untype
 def test_bad_negotiate_input_is_one_clear_line(cli, args: list[str], words: str) -> None:  # type: ignore[no-untyped-def]
     result = cli("negotiate", *args)
     assert result.code == 1 and words in result.err and result.err.count("\n") == 1, result.err
+
+
+def test_match_gives_the_rate_at_which_a_payer_pays_what_another_pays_per_encounter(cli) -> None:  # type: ignore[no-untyped-def]
+    data = _negotiate(cli, "--payer", ACME, "--mix", str(EXAMPLE), "--match", "Demo: Summit Health (130%)")
+    summit = next(r for r in data["payers"] if r["payer"] == "Demo: Summit Health (130%)")
+    acme = next(r for r in data["payers"] if r["payer"] == ACME)
+    assert data["match"]["per_encounter"] == summit["per_encounter"]
+    # The target is Acme's encounters at Summit's price per encounter (to the cent, half-up).
+    expected = Decimal(acme["encounters"]) * Decimal(summit["per_encounter"])
+    slack = Decimal("0.005") * Decimal(acme["encounters"])  # the per-encounter price shown is rounded
+    assert abs(Decimal(data["target"]["target_revenue"]) - expected) <= slack
+    assert data["target"]["check"]["reached"] is True

@@ -27,6 +27,7 @@ from estimator.core.forecast import (
     Scenario,
     build_model,
     cents,
+    default_payer_mix,
     half_up,
     price_table,
     run_forecast,
@@ -74,7 +75,7 @@ def register(commands: Any) -> None:
     what.add_argument("--rate-change", metavar="PCT", help="what-if: all of the payer's rates changed by PCT%%")
     what.add_argument("--new-cf", metavar="X", help="what-if: the payer pays its own conversion factor X")
     p.add_argument("--mix", metavar="FILE", help="the practice's mix: a scenario .toml or a past-encounters .csv "
-                                                 "(default: an illustrative mix, 1000 encounters a year)")
+                                                 "(default: the app's illustrative mix, 2400 encounters a year)")
     p.add_argument("--volume", metavar="N", help="encounters with this payer over the horizon (overrides the mix)")
     add_format(p, FORMATS)
     p.add_argument("--out", metavar="FILE", help="write the result to FILE (atomically) instead of the screen")
@@ -278,8 +279,10 @@ def negotiate_dict(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         scenario = sc.load_mix(Path(args.mix), env)
         mix_source = args.mix
     else:
-        scenario = sc.default_mix(payer.name, env)
-        mix_source = "no --mix: 1000 encounters a year with this payer, 30% with an E/M, default lesion histogram"
+        # The same starting mix as the app's Negotiate page, so both give the same figures.
+        scenario = sc.illustrative_mix(default_payer_mix(env.payer_names), env)
+        mix_source = ("no --mix: the app's illustrative mix (2400 encounters a year, Medicare 50% and the other "
+                      "contracted payers sharing 50%, 30% with an E/M, default lesion histogram)")
     # Every stored payer is priced; payers outside the mix have 0 encounters (unless --volume).
     all_payers = ctx.store.payers()
     model = model_for(scenario, ctx, all_payers)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from estimator.core.forecast import default_payer_mix
 from tests.cli.conftest import Cli, Run, csv_rows
 
 REPO = Path(__file__).resolve().parents[2]
@@ -220,3 +221,11 @@ def test_match_gives_the_rate_at_which_a_payer_pays_what_another_pays_per_encoun
     slack = Decimal("0.005") * Decimal(acme["encounters"])  # the per-encounter price shown is rounded
     assert abs(Decimal(data["target"]["target_revenue"]) - expected) <= slack
     assert data["target"]["check"]["reached"] is True
+
+
+def test_negotiate_without_a_mix_uses_the_apps_starting_mix(cli) -> None:  # type: ignore[no-untyped-def]
+    data = _negotiate(cli, "--payer", ACME)
+    names = [r["payer"] for r in data["payers"]]
+    shares = default_payer_mix(names)  # the app's Negotiate page starts from this mix of 2400 encounters
+    for row in data["payers"]:
+        assert Decimal(row["encounters"]) == (Decimal(2400) * shares[row["payer"]] / 100).quantize(Decimal("0.1"))

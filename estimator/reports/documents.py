@@ -42,6 +42,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication
 
+from estimator.core import codes as cs
 from estimator.core.business_days import GfeTiming
 from estimator.core.cost_sharing import Estimate
 from estimator.core.errors import EstimatorError
@@ -462,6 +463,10 @@ def patient_estimate_html(estimate: Estimate, practice: Practice, patient: Patie
     body.extend(f"<li>{_e(w)}</li>" for w in why)
     body.append(f"</ul><h2>{_e(t('assumptions_heading'))}</h2><ul>")
     body.extend(f'<li class="small">{_e(i18n.assumption(a, lang))}</li>' for a in estimate.assumptions)
+    documented = claim.encounter.documented  # the documentation checklist, when it was filled in
+    if documented:
+        items = ", ".join(t(f"doc_{key}") for key in cs.DOCUMENTATION_ELEMENTS if key in documented)
+        body.append(f'<li class="small">{_e(t("documented", items=items))}</li>')
     body.append("</ul>")
     body.append('<table width="100%" cellspacing="0" cellpadding="8" style="margin-top: 10px;">'
                 f'<tr><td class="note"><b>{_e(t("not_guarantee"))}</b></td></tr></table>')

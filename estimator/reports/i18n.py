@@ -68,6 +68,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "limiting_note": "This practice does not participate with Medicare. The most it may bill you for these "
                          "services (the limiting charge) is {amount}.",
         "assumptions_heading": "Assumptions used",
+        "documented": "The clinical note records: {items}.",
+        "doc_site": "site", "doc_size": "size", "doc_appearance": "appearance", "doc_method": "method",
+        "doc_count": "number of lesions", "doc_diagnosis": "diagnosis", "doc_consent": "consent",
+        "doc_photos": "photographs",
         "not_guarantee": "This is an estimate, not a guarantee of payment. What you owe is decided by your "
                          "insurance plan when it processes the claim, and may differ if your benefits, the "
                          "services you receive or your plan's rules are different from what is assumed here. "
@@ -174,6 +178,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "limiting_note": "Esta práctica no participa con Medicare. Lo máximo que puede cobrarle por estos "
                          "servicios (el cargo límite) es {amount}.",
         "assumptions_heading": "Supuestos utilizados",
+        "documented": "La nota clínica registra: {items}.",
+        "doc_site": "sitio", "doc_size": "tamaño", "doc_appearance": "aspecto", "doc_method": "método",
+        "doc_count": "número de lesiones", "doc_diagnosis": "diagnóstico", "doc_consent": "consentimiento",
+        "doc_photos": "fotografías",
         "not_guarantee": "Esta es una estimación, no una garantía de pago. Lo que usted debe lo decide su plan "
                          "de seguro cuando procesa la reclamación, y puede ser diferente si sus beneficios, los "
                          "servicios que recibe o las reglas de su plan no coinciden con lo que se supone aquí. "

@@ -182,3 +182,15 @@ def test_a_pdf_cannot_be_written_into_a_missing_folder(qapp, tmp_path, gfe):
 
 def test_the_running_application_is_reused(qapp):
     assert documents.ensure_app() is qapp
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_printed_estimate_lists_the_documentation_checklist(qapp, tmp_path, tables_2026, lang):
+    encounter = Encounter(D("2026-12-15"), locality_key="0441218", lesions=8, diagnoses=("L57.0",),
+                          documented=frozenset({"site", "count", "consent"}))
+    est = estimate(build_claim(encounter, tables_2026), MEDICARE_PAYER, PRACTICE, Benefits(),
+                   lambda year: tables_2026)
+    text = " ".join(render(documents.patient_estimate_html(est, PRACTICE, PATIENT, lang), tmp_path).split())
+    t = i18n.MESSAGES[lang]
+    items = ", ".join(t[f"doc_{k}"] for k in ("site", "count", "consent"))  # in checklist order
+    assert t["documented"].format(items=items) in text

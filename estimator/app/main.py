@@ -26,10 +26,11 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from estimator import logs, paths
+from estimator.app import theme
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
 from estimator.app.main_window import MainWindow
-from estimator.app.settings import CHART_ANTIALIAS, DATABASE, Settings
+from estimator.app.settings import CHART_ANTIALIAS, DATABASE, THEME, Settings
 from estimator.app.state import MAX_LESIONS
 from estimator.core.errors import EstimatorError
 from estimator.store.open import default_target, is_server, open_store, sqlite_path
@@ -50,13 +51,38 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lesions", type=int, metavar="N", help=f"lesion count to show (1-{MAX_LESIONS})")
     parser.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
                         help="date of service to show (default: today)")
+    parser.add_argument("--size", metavar="WxH", default="1280x800", type=_size,
+                        help="window size for --screenshot, e.g. 1024x768 (default 1280x800)")
+    parser.add_argument("--theme", choices=theme.CHOICES, help="colour theme for this run (default: the setting)")
     parser.add_argument("--quit-after-show", action="store_true", help=argparse.SUPPRESS)
+    parser.epilog = "Other options starting with '-' (e.g. -style Fusion, -platformtheme gtk3) are passed to Qt."
     return parser
 
 
 def _where_logged() -> str:
     path = logs.log_file()
     return f"Details were written to the log file:\n{path}" if path.exists() else "No log file could be written."
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit() and int(width) >= 320 and int(height) >= 240):
+        raise argparse.ArgumentTypeError(f"use WIDTHxHEIGHT of at least 320x240, e.g. 1024x768 (got {text!r})")
+    return int(width), int(height)
+
+
+def split_arguments(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    """Our options, and the rest for Qt (``-style``, ``-platformtheme``, ``-reverse``...).
+
+    Raises:
+        SystemExit: a stray word that is neither ours nor an option (argparse's one-line error).
+    """
+    parser = build_parser()
+    args, rest = parser.parse_known_args(list(argv))
+    stray = [a for i, a in enumerate(rest) if not a.startswith("-") and (i == 0 or not rest[i - 1].startswith("-"))]
+    if stray:
+        parser.error(f"unrecognized arguments: {' '.join(stray)}")
+    return args, rest
 
 
 def _excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
@@ -77,13 +103,13 @@ def application_icon() -> QIcon:
 
 
 def screenshot(app: QApplication, window: MainWindow, page: str, lesions: int | None, path: Path,
-               date_of_service: dt.date | None = None) -> None:
+               date_of_service: dt.date | None = None, size: tuple[int, int] = SCREENSHOT_SIZE) -> None:
     """Render ``page`` with the inputs, after every pending update has run, and save it as PNG.
 
     Raises:
         EstimatorError / OSError: unknown page, bad lesion count, or the file cannot be written.
     """
-    window.resize(*SCREENSHOT_SIZE)
+    window.resize(*size)
     window.show_page(page)
     if lesions is not None:
         window.estimate_inputs.set_lesions(lesions)
@@ -97,12 +123,12 @@ def screenshot(app: QApplication, window: MainWindow, page: str, lesions: int | 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    args, qt_args = split_arguments(sys.argv[1:] if argv is None else argv)
     if args.lesions is not None and not 1 <= args.lesions <= MAX_LESIONS:
         print(f"{PROG}: error: --lesions must be from 1 to {MAX_LESIONS}, got {args.lesions}", file=sys.stderr)
         return 1
     logs.setup_logging(console_prefix=PROG)
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     assert isinstance(app, QApplication)
     app.setApplicationName("estimator")
     app.setOrganizationName("estimator")
@@ -116,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except EstimatorError as exc:
             return _startup_failed(str(exc))
         settings = Settings()
+        theme.apply(app, args.theme or str(settings.get(THEME)))
         pg.setConfigOptions(antialias=bool(settings.get(CHART_ANTIALIAS)))
         target = default_target(args.db, str(settings.get(DATABASE)))
         context = AppContext(catalog, open_store(target))
@@ -129,7 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                             ", ".join(window.page_errors) + f"\n\n{_where_logged()}")
         if args.screenshot is not None:
             try:
-                screenshot(app, window, args.page, args.lesions, Path(args.screenshot), args.date)
+                png = Path(args.screenshot).expanduser().resolve()
+                screenshot(app, window, args.page, args.lesions, png, args.date, args.size)
+                print(f"wrote {png}")
             finally:
                 window.close()
                 window.deleteLater()

@@ -16,6 +16,7 @@ Optional page protocol (duck-typed, all optional):
     export_csv(path) -> None                 ...or the page writes its own CSV
     current_chart() -> QWidget               File > Export chart as PNG (``export_png(path)`` or a grab)
     printable_document() -> QTextDocument    File > Print
+    blocked_reason() -> str | None           while not None, Print and the exports refuse with that message
     undo_stack: QUndoStack                   Edit > Undo / Redo while the page is shown
     save_state(settings) / restore_state(settings)
 """
@@ -34,10 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette, QUndoGroup, QUndoStack
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPalette, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from estimator import about
+from estimator.app import a11y
 from estimator.app import pages as pages_package
 from estimator.app import settings as opts
 from estimator.app.context import AppContext
@@ -149,6 +151,19 @@ class LazyPages(Mapping[str, QWidget]):
         return key in self._keys
 
 
+PREFERRED_SIZE = (1280, 800)
+
+
+def first_size(window: QWidget) -> tuple[int, int]:
+    """The first window size: the preferred one, shrunk to fit the screen's available area with its frame."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return PREFERRED_SIZE
+    area = screen.availableGeometry()
+    # Leave room for the title bar and borders the window manager adds (not known before the first show).
+    return min(PREFERRED_SIZE[0], area.width() - 16), min(PREFERRED_SIZE[1], area.height() - 48)
+
+
 class MainWindow(QMainWindow):
     """The application window.
 
@@ -217,7 +232,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._current_changed)
         if self.page_errors:
             self.statusBar().showMessage("Some pages could not be loaded: " + ", ".join(self.page_errors), 15000)
-        self.resize(1280, 800)
+        self.resize(*first_size(self))
         if restore:
             self._restore()
         self._current_changed(self.tabs.currentIndex())
@@ -297,6 +312,8 @@ class MainWindow(QMainWindow):
 
     def _current_changed(self, index: int) -> None:
         page = self._current_page() if index >= 0 else None
+        if page is not None:
+            a11y.prepare(page)  # cheap; also covers a page built late
         stack = getattr(page, "undo_stack", None)
         # Qt accepts no stack (nullptr) here; the stubs do not say so.
         self.undo_group.setActiveStack(stack if isinstance(stack, QUndoStack) else None)  # type: ignore[arg-type]
@@ -387,11 +404,21 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Backed up the practice database to {written}", 8000)
         return written
 
+    def _refused(self, page: Any, what: str) -> bool:
+        """True (and says why) when the page's figures may not be printed or exported now."""
+        reason = page.blocked_reason() if hasattr(page, "blocked_reason") else None
+        if reason:
+            dialogs().error(self, f"{what} refused", reason)
+            self.statusBar().showMessage(f"{what} refused: {reason}", 8000)
+        return bool(reason)
+
     def export_table_csv(self, path: Path | None = None) -> Path | None:
         """Write the current page's main table as CSV (asks where when ``path`` is None)."""
         page: Any = self._current_page()
         if not (hasattr(page, "export_csv") or hasattr(page, "current_table_view")):
             self.statusBar().showMessage("This page has no table to export", 5000)
+            return None
+        if self._refused(page, "Export"):
             return None
         if path is None:
             path = dialogs().save_file(self, "Export table as CSV", f"{self.current_key()}.csv")
@@ -415,6 +442,8 @@ class MainWindow(QMainWindow):
         if chart is None:
             self.statusBar().showMessage("This page has no chart to export", 5000)
             return None
+        if self._refused(page, "Export"):
+            return None
         if path is None:
             path = dialogs().save_file(self, "Export chart as PNG", f"{self.current_key()}-chart.png",
                                        "PNG images (*.png)")
@@ -431,6 +460,8 @@ class MainWindow(QMainWindow):
         page: Any = self._current_page()
         if not hasattr(page, "printable_document"):
             self.statusBar().showMessage("Nothing to print on this page", 5000)
+            return False
+        if self._refused(page, "Printing"):
             return False
         return dialogs().print_document(self, page.printable_document())
 

@@ -9,6 +9,10 @@ call ``shared_inputs(context)`` to find it).
 Pricing is the core's: ``build_claim`` then ``cost_sharing.estimate`` (~0.3 ms), so every change is
 recomputed synchronously.  An input the core refuses leaves the last good estimate in place and reports
 the problem through ``estimate_failed``.
+
+A form field holding text that is not a valid value (coinsurance "150") is reported with
+``set_field_problem``: the estimate is then *stale* (``stale_reason``) — it shows the last good inputs,
+so pages grey it out and printing and exporting refuse it until the field is fixed.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ class Inputs:
     procedures: tuple[ServiceLine, ...] = ()
     diagnoses: tuple[str, ...] = (ACTINIC_KERATOSIS,)
     benefits: Benefits = PLAN_STANDARD
+    documented: frozenset[str] | None = None  # the documentation checklist; None: not assessed
 
     def encounter(self, practice: Practice) -> Encounter:
         """The visit as the core's ``Encounter`` (CF variant from the practice profile).
@@ -73,7 +78,7 @@ class Inputs:
             date_of_service=self.date_of_service, place_of_service=self.place_of_service,
             locality_key=self.locality_key, cf_variant=practice.cf_variant, lesions=self.lesions,
             em_code=self.em_code, g2211=self.g2211 and self.em_code is not None, procedures=self.procedures,
-            diagnoses=self.diagnoses,
+            diagnoses=self.diagnoses, documented=self.documented,
         )
 
     def to_json(self) -> str:
@@ -179,11 +184,13 @@ class EstimateInputs(QObject):
         inputs_changed(Inputs): the inputs changed (the estimate follows at once).
         estimate_changed(Estimate): a new estimate was priced.
         estimate_failed(str): the inputs could not be priced; ``estimate`` still holds the last good one.
+        stale_changed(object): ``stale_reason`` changed (the new reason, or ``None``).
     """
 
     inputs_changed = Signal(object)
     estimate_changed = Signal(object)
     estimate_failed = Signal(str)
+    stale_changed = Signal(object)
 
     def __init__(self, context: AppContext, inputs: Inputs | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -197,6 +204,8 @@ class EstimateInputs(QObject):
         self._estimate: Estimate | None = None
         self._priced_inputs: Inputs | None = None
         self._error: str | None = None
+        self._field_problems: dict[str, str] = {}  # field label -> why its text is not a valid value
+        self._stale: str | None = None
         if inputs is None:
             practice = self.practice()
             inputs = Inputs(dt.date.today(), place_of_service=practice.place_of_service,
@@ -228,6 +237,35 @@ class EstimateInputs(QObject):
     def error(self) -> str | None:
         """Why the current inputs could not be priced, or ``None``."""
         return self._error
+
+    @property
+    def field_problems(self) -> dict[str, str]:
+        """Form fields whose text is not a valid value (label -> message), in the order reported."""
+        return dict(self._field_problems)
+
+    @property
+    def stale_reason(self) -> str | None:
+        """Why ``estimate`` is not the estimate of what is on screen ("fix Coinsurance"), or ``None``."""
+        return self._stale
+
+    def set_field_problem(self, field: str, message: str | None) -> None:
+        """Report that the form field labelled ``field`` holds an invalid value (``message``), or no longer does."""
+        if message:
+            self._field_problems[field] = message
+        else:
+            self._field_problems.pop(field, None)
+        self._update_stale()
+
+    def _update_stale(self) -> None:
+        if self._field_problems:
+            reason: str | None = "fix " + ", ".join(self._field_problems)
+        elif self._error is not None:
+            reason = self._error
+        else:
+            reason = None
+        if reason != self._stale:
+            self._stale = reason
+            self.stale_changed.emit(reason)
 
     def practice(self) -> Practice:
         if self._practice is None:
@@ -281,11 +319,13 @@ class EstimateInputs(QObject):
         except EstimatorError as exc:
             self._error = str(exc)
             self.estimate_failed.emit(self._error)
+            self._update_stale()
             return
         self._error = None
         self._estimate = result
         self._priced_inputs = self._inputs
         self.estimate_changed.emit(result)
+        self._update_stale()
 
     def lesion_series(self) -> LesionSeries | None:
         """Payment by lesion count for the current inputs; recomputed only when something other than the

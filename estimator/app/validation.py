@@ -83,6 +83,25 @@ def parse_optional_date(text: str, what: str) -> dt.date | None:
         raise InputError(f"{what}: use YYYY-MM-DD, e.g. 2026-01-01") from None
 
 
+def parse_day(text: str, what: str) -> dt.date:
+    """A calendar date typed as ISO ``2026-12-15`` or US ``12/15/2026`` (also ``12-15-2026``).
+
+    Raises:
+        InputError: empty, or not a calendar date in either form.
+    """
+    raw = text.strip()
+    us = re.fullmatch(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})", raw)
+    try:
+        if us:
+            return dt.date(int(us.group(3)), int(us.group(1)), int(us.group(2)))
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", raw):
+            year, month, day = (int(part) for part in raw.split("-"))
+            return dt.date(year, month, day)
+    except ValueError:
+        raise InputError(f"{what}: {raw!r} is not a calendar date") from None
+    raise InputError(f"{what}: use YYYY-MM-DD or MM/DD/YYYY, e.g. 2026-12-15 or 12/15/2026")
+
+
 def parse_frequency(text: str) -> tuple[int, int] | None:
     """``N/DAYS`` (e.g. ``1/365``) or empty.
 

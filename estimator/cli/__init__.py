@@ -55,7 +55,10 @@ def build_parser(load: Iterable[str] | None = None) -> Parser:
                     "(CPT 17000/17003/17004) and the services billed beside it.")
     parser.add_argument("--version", action=VersionAction, help="print the version and the fee-schedule tables")
     parser.add_argument("--db", help="practice database: a file, or postgresql://user@host/dbname for a shared "
-                        "server (default: $ESTIMATOR_DB or the user data folder)")
+                        "server (default: $ESTIMATOR_DB or the user data folder); a file that does not exist yet "
+                        "needs --create")
+    parser.add_argument("--create", action="store_true",
+                        help="create the --db file when it does not exist (a mistyped path is refused otherwise)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     modules = command_modules()
     indexed = {module for module, _ in COMMANDS.values()}
@@ -121,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "run"):  # a placeholder was chosen (an unusual spelling): load every command
         args = build_parser().parse_args(argv)
     log_path = logs.setup_logging()
-    ctx = Context(db=args.db)
+    ctx = Context(db=args.db, create=args.create)
     try:
         return int(args.run(args, ctx))
     except EstimatorError as exc:

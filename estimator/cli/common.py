@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -28,8 +29,9 @@ class Parser(argparse.ArgumentParser):
 class Context:
     """What commands share: the table catalog (loaded on first use) and the database path."""
 
-    def __init__(self, db: str | None = None) -> None:
+    def __init__(self, db: str | None = None, create: bool = False) -> None:
         self.db = db
+        self.create = create
         self._catalog: TableCatalog | None = None
         self._store: SqlStore | None = None
 
@@ -47,11 +49,22 @@ class Context:
     def store(self) -> SqlStore:
         """The practice database, opened (and created or migrated) on first use."""
         if self._store is None:
-            if not is_server(self.db_target):
-                warning = paths.network_warning(self.db_path)
-                if warning:
-                    sys.stderr.write(f"estimator: warning: {warning}\n")
-            self._store = open_store(self.db_target)
+            target = self.db_target
+            if is_server(target):
+                self._store = open_store(target)
+                return self._store
+            path = self.db_path
+            new = self.db is not None and not path.exists()
+            if new and not self.create:
+                # A mistyped --db must not silently start an empty practice database.
+                raise InputError(f"--db {self.db}: no practice database there; check the path, or add --create "
+                                 "to start a new one")
+            warning = paths.network_warning(path)
+            if warning:
+                sys.stderr.write(f"estimator: warning: {warning}\n")
+            self._store = open_store(target)
+            if new:
+                sys.stderr.write(f"estimator: created a new practice database at {path.resolve()}\n")
         return self._store
 
     def practice(self) -> Practice:
@@ -111,7 +124,8 @@ def add_format(parser: argparse.ArgumentParser, choices: tuple[str, ...] = ("tab
 def add_pricing_options(parser: argparse.ArgumentParser, *, settings_both: bool, locality_all: bool = False) -> None:
     """--year, --locality, --pos/--setting, --cf, --no-floor."""
     parser.add_argument("--year", help="payment year (default: the newest tables)")
-    where = "7-digit MAC+locality key (e.g. 0441299)" + (", 'national' or 'all'" if locality_all else " or 'national'")
+    where = ("7-digit MAC+locality key (e.g. 0441299), ZIP code or name (e.g. Manhattan)"
+             + (", 'national' or 'all'" if locality_all else " or 'national'"))
     parser.add_argument("--locality", default=None, help=f"{where}; default: national")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--pos", help="place of service code (e.g. 11 office, 22 outpatient hospital)")
@@ -131,13 +145,46 @@ def settings_from(args: argparse.Namespace, tables: TableSet, default_both: bool
     return [Setting(args.setting)]
 
 
-def locality_from(args: argparse.Namespace, tables: TableSet, default: str = NATIONAL_KEY) -> str:
-    """The locality key asked for, validated (``national`` when none)."""
-    key = (args.locality or default).strip()
-    if key.lower() == NATIONAL_KEY:
+def resolve_locality(text: str, tables: TableSet, catalog: TableCatalog | None = None) -> str:
+    """A locality typed as its 7-digit key, ``national``, a 5-digit ZIP code or (part of) its name, county or state.
+
+    Raises:
+        InputError: no locality matches, or several do (they are listed).
+    """
+    raw = text.strip()
+    if raw.lower() == NATIONAL_KEY:
         return NATIONAL_KEY
-    tables.localities.index(key)
-    return key
+    loc = tables.localities
+    if re.fullmatch(r"\d{7}", raw):
+        loc.index(raw)  # UnknownLocalityError names the key
+        return raw
+    if re.fullmatch(r"\d{5}(-\d{4})?", raw):
+        entry = (catalog or default_catalog()).zip_codes(tables.year).get(raw[:5])
+        if entry is None:
+            raise InputError(f"--locality: ZIP code {raw[:5]} is not in the CMS ZIP code file; give the locality's "
+                             "name or 7-digit key ('estimator localities --search TEXT' lists them)")
+        return entry.locality_key
+    needle = raw.upper()
+    if not needle:
+        raise InputError("--locality: give a 7-digit key, a ZIP code, a name or 'national'")
+    keys, names, states = loc.keys.tolist(), loc.names.tolist(), loc.states.tolist()
+    exact = [i for i, name in enumerate(names) if str(name).upper() == needle]
+    hits = exact or [i for i in range(len(keys)) if needle in str(names[i]).upper()
+                     or needle in str(loc.counties[i]).upper() or needle == str(states[i]).upper()]
+    if len(hits) == 1:
+        return str(keys[hits[0]])
+    if not hits:
+        raise InputError(f"--locality: no locality matches {raw!r}; use a 7-digit key, a ZIP code or a name "
+                         "('estimator localities --search TEXT' lists them)")
+    listed = "; ".join(f"{keys[i]} {states[i]} {names[i]}" for i in hits[:12])
+    more = f" and {len(hits) - 12} more" if len(hits) > 12 else ""
+    raise InputError(f"--locality: {raw!r} matches {len(hits)} localities ({listed}{more}); give one of the keys")
+
+
+def locality_from(args: argparse.Namespace, tables: TableSet, default: str = NATIONAL_KEY,
+                  catalog: TableCatalog | None = None) -> str:
+    """The locality asked for (key, ZIP code or name), as its key (``national`` when none)."""
+    return resolve_locality(args.locality or default, tables, catalog)
 
 
 def tables_block(in_force: TablesInForce | None) -> dict[str, object] | None:

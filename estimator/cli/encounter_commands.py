@@ -63,7 +63,7 @@ def encounter_from(args: argparse.Namespace, ctx: Context, defaults: dict[str, A
     tables = ctx.tables(on=date)
     if args.locality is None and defaults.get("locality"):
         args.locality = defaults["locality"]
-    locality = locality_from(args, tables)
+    locality = locality_from(args, tables, catalog=ctx.catalog)
     pos = args.pos or defaults.get("pos") or "11"
     tables.places.get(pos)
     lesions = parse_lesion_count(args.lesions) if args.lesions is not None else 0

@@ -27,6 +27,7 @@ from estimator.core.forecast import (
     Scenario,
     build_model,
     cents,
+    default_payer_mix,
     half_up,
     price_table,
     run_forecast,
@@ -69,10 +70,12 @@ def register(commands: Any) -> None:
     p.add_argument("--payer", required=True, metavar="NAME", help="payer name (see 'estimator payers list')")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--target-revenue", metavar="X", help="revenue target in dollars over the mix's horizon")
+    what.add_argument("--match", metavar="PAYER", help="the rate at which the payer would pay what PAYER pays "
+                      "per encounter on the same mix")
     what.add_argument("--rate-change", metavar="PCT", help="what-if: all of the payer's rates changed by PCT%%")
     what.add_argument("--new-cf", metavar="X", help="what-if: the payer pays its own conversion factor X")
     p.add_argument("--mix", metavar="FILE", help="the practice's mix: a scenario .toml or a past-encounters .csv "
-                                                 "(default: an illustrative mix, 1000 encounters a year)")
+                                                 "(default: the app's illustrative mix, 2400 encounters a year)")
     p.add_argument("--volume", metavar="N", help="encounters with this payer over the horizon (overrides the mix)")
     add_format(p, FORMATS)
     p.add_argument("--out", metavar="FILE", help="write the result to FILE (atomically) instead of the screen")
@@ -178,6 +181,11 @@ def forecast_dict(result: ForecastResult, ctx: Context) -> dict[str, Any]:
         "per_encounter": {"allowed": format_money(half_up(exact.per_encounter_allowed)),
                           "collected": format_money(half_up(exact.per_encounter_collected))},
         "monthly": months, "total": total, "simulation": simulation,
+        "by_payer": [{"payer": st.payer, "encounters": f"{float(st.encounters):.1f}",
+                      "per_encounter": format_money(st.per_encounter_cents),
+                      "pct_of_medicare": None if st.pct_of_medicare is None else f"{st.pct_of_medicare:.2f}",
+                      "expected_allowed": format_money(st.revenue_cents)}
+                     for st in ct.standings(ct.basis_of(model)) if st.encounters],
         "notes": list(model.table.notes), "assumptions": [*assumptions(model), *provisional_assumptions(model, ctx)],
         "tables": forecast_tables(model, ctx),
     }
@@ -216,8 +224,8 @@ def assumptions(model: ForecastModel) -> list[str]:
     return [
         volume,
         f"Seasonality: {_seasonality_name(s.seasonality)}"
-        + (" (illustrative default: Nov-Mar busier)" if s.seasonality == SEASONALITY_PRESETS[DEFAULT_SEASONALITY]
-           else "") + ".",
+        + (" (the default: no seasonal pattern assumed; choose 'winter' or fit one from past encounters)"
+           if s.seasonality == SEASONALITY_PRESETS[DEFAULT_SEASONALITY] else "") + ".",
         f"{s.em_share.normalize():f}% of encounters have a separate E/M visit ({s.em_code}-25).",
         f"Every month is priced with the {model.table.year} fee schedule ({model.table.release}); allowed amounts "
         "come from the payers' contracts applied to each encounter type by the claim rules.",
@@ -259,7 +267,10 @@ def forecast_table(data: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     else:
         head.append("Exact expected values only (--paths 0): no bands.")
     lines = [*head, "", "allowed (expected, P10/P50/P90) | collected (expected, P10/P50/P90)",
-             table_text(rows, MONTH_COLUMNS, MONTH_HEADERS)]
+             table_text(rows, MONTH_COLUMNS, MONTH_HEADERS), "", "By payer (expected allowed over the horizon):",
+             table_text(data["by_payer"], ("payer", "encounters", "per_encounter", "pct_of_medicare",
+                                           "expected_allowed"),
+                        ("payer", "encounters", "per encounter", "% of Medicare", "expected allowed"))]
     lines += [f"Note: {n}" for n in data["notes"]]
     lines.append("Assumptions: " + " ".join(data["assumptions"]))
     return "\n".join(lines)
@@ -294,8 +305,10 @@ def negotiate_dict(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         scenario = sc.load_mix(Path(args.mix), env)
         mix_source = args.mix
     else:
-        scenario = sc.default_mix(payer.name, env)
-        mix_source = "no --mix: 1000 encounters a year with this payer, 30% with an E/M, default lesion histogram"
+        # The same starting mix as the app's Negotiate page, so both give the same figures.
+        scenario = sc.illustrative_mix(default_payer_mix(env.payer_names), env)
+        mix_source = ("no --mix: the app's illustrative mix (2400 encounters a year, Medicare 50% and the other "
+                      "contracted payers sharing 50%, 30% with an E/M, default lesion histogram)")
     # Every stored payer is priced; payers outside the mix have 0 encounters (unless --volume).
     all_payers = ctx.store.payers()
     model = model_for(scenario, ctx, all_payers)
@@ -335,6 +348,11 @@ def negotiate_dict(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         repriced = _reprice(dataclasses.replace(payer, method=Method.OWN_CF, conversion_factor=new_cf), model, ctx)
         data["what_if"] = _what_if_dict(ct.what_if_repriced(basis, payer.name, repriced,
                                                             f"own conversion factor ${new_cf}"))
+    if args.match is not None:
+        # Matching another payer: the revenue this payer would bring at that payer's price per encounter.
+        matched = basis.payer_name(args.match)
+        target = half_up(basis.encounters_of(payer.name) * ct.per_encounter(basis, matched))
+        data["match"] = {"payer": matched, "per_encounter": format_money(half_up(ct.per_encounter(basis, matched)))}
     if target is not None:
         data["target"] = _target_dict(ct.required_rate(basis, payer, target), payer, basis, model, ctx)
     data["yoy"] = _yoy(scenario, ctx)

@@ -15,10 +15,23 @@ from estimator.reports.csv_exports import csv_text
 FORMATS = ("table", "json", "csv")
 
 
+def human(value: Any) -> str:
+    """A value as a person reads it in a table: yes/no for booleans, blank for nothing (not True/None/{})."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {human(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(human(v) for v in value)
+    return str(value)
+
+
 def table_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], headers: Sequence[str] | None = None) -> str:
     """Rows as a plain aligned text table; numbers (money) right-aligned."""
     heads = list(headers or columns)
-    cells = [["" if r.get(c) is None else str(r.get(c)) for c in columns] for r in rows]
+    cells = [[human(r.get(c)) for c in columns] for r in rows]
     widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(heads)]
 
     def numeric(text: str) -> bool:

@@ -26,7 +26,7 @@ from estimator.cli.common import (
 )
 from estimator.cli.output import json_text, render, table_text, write
 from estimator.core.errors import InputError
-from estimator.core.lesions import parse_lesion_count, price_lesions
+from estimator.core.lesions import TIER_BREAK, parse_lesion_count, price_lesions
 from estimator.core.money import format_money, from_scaled
 from estimator.core.pricing import locality_gpcis, price_grid, price_note, unpriced_reason
 from estimator.core.schedule import CFVariant
@@ -112,7 +112,7 @@ def run_price(args: argparse.Namespace, ctx: Context) -> int:
     if (args.locality or "").strip().lower() == "all":
         keys = tables.localities.keys.tolist()
     else:
-        keys = [locality_from(args, tables)]
+        keys = [locality_from(args, tables, catalog=ctx.catalog)]
     cf = CFVariant(args.cf)
     floor = not args.no_floor
     grid = price_grid(tables, rows, keys, settings, cf, floor=floor)
@@ -160,17 +160,22 @@ def run_price(args: argparse.Namespace, ctx: Context) -> int:
 def run_lesions(args: argparse.Namespace, ctx: Context) -> int:
     count = parse_lesion_count(args.count)
     tables = ctx.tables(parse_year(args.year) if args.year else None)
-    key = locality_from(args, tables)
+    key = locality_from(args, tables, catalog=ctx.catalog)
     setting = settings_from(args, tables, default_both=False)[0]
     lines = price_lesions(tables, count, locality_key=key, setting=setting, cf_variant=CFVariant(args.cf),
                           floor=not args.no_floor)
     total = sum(line.cents for line in lines)
+    step = price_lesions(tables, TIER_BREAK, locality_key=key, setting=setting, cf_variant=CFVariant(args.cf),
+                         floor=not args.no_floor)
+    step_note = (f"{TIER_BREAK} or more lesions bill 17004 once: ${format_money(sum(ln.cents for ln in step))} "
+                 "whatever the count")
     result = {
         "lesions": count, "year": tables.year, "release": tables.release, "locality": key,
         "locality_name": tables.localities.locality(key).name, "setting": setting.value, "cf_variant": args.cf,
         "lines": [{"code": ln.code, "units": ln.units, "unit_amount": format_money(ln.unit_cents),
                    "amount": format_money(ln.cents), "label": tables.label(ln.code)} for ln in lines],
-        "total": format_money(total), "tables": tables_block(tables.tables_in_force),
+        "total": format_money(total), "step_note": step_note,
+        "tables": tables_block(tables.tables_in_force),
     }
     if args.format == "json":
         write(json_text(result))
@@ -179,7 +184,8 @@ def run_lesions(args: argparse.Namespace, ctx: Context) -> int:
         write(f"{count} lesion(s), {result['locality_name']}, {setting.label}, {tables.year} ({tables.release})\n"
               + "".join(f"{line}\n" for line in provisional_text(tables.tables_in_force))
               + table_text(rows, ("code", "units", "unit_amount", "amount", "label"),
-                           ("code", "units", "each", "amount", "service")))
+                           ("code", "units", "each", "amount", "service"))
+              + f"\n{step_note}.")
     return 0
 
 

@@ -23,6 +23,7 @@ from estimator.cli.common import (
     parse_date,
     parse_year,
     provisional_text,
+    resolve_locality,
     tables_block,
 )
 from estimator.cli.encounter_commands import add_encounter_options, encounter_from
@@ -46,7 +47,7 @@ from estimator.core.money import format_money
 from estimator.core.parsing import parse_money
 from estimator.core.payers import SELF_PAY, Method
 from estimator.core.rules import build_claim
-from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting, TablesInForce
+from estimator.core.schedule import CFVariant, Setting, TablesInForce
 from estimator.files import write_bytes_atomically
 from estimator.reports import csv_exports, i18n
 from estimator.store import gfe_log
@@ -339,10 +340,7 @@ def run_gfe_compare(args: argparse.Namespace, ctx: Context) -> int:
 
 def run_export_fee_schedule(args: argparse.Namespace, ctx: Context) -> int:
     tables = ctx.tables(parse_year(args.year) if args.year else None)
-    key = args.locality.strip()
-    key = NATIONAL_KEY if key.lower() == NATIONAL_KEY else key
-    if key != NATIONAL_KEY:
-        tables.localities.index(key)
+    key = resolve_locality(args.locality, tables, ctx.catalog)
     settings = list(Setting) if args.setting == "both" else [Setting(args.setting)]
     rows = csv_exports.fee_schedule_rows(tables, key, settings, CFVariant(args.cf), floor=not args.no_floor)
     csv_exports.write_csv(args.out, rows, csv_exports.fee_schedule_columns(settings))

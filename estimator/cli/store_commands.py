@@ -17,6 +17,7 @@ from estimator.cli.common import (
     parse_date,
     parse_year,
     provisional_text,
+    resolve_locality,
     tables_block,
 )
 from estimator.cli.encounter_commands import add_encounter_options, claim_dict, encounter_from
@@ -27,10 +28,11 @@ from estimator.core.errors import InputError
 from estimator.core.gfe import Patient
 from estimator.core.ids import validate_npi, validate_tin
 from estimator.core.money import format_money
-from estimator.core.parsing import parse_money, parse_percent
-from estimator.core.payers import MEDICARE, PRACTICE_LOCALITY, Method, Payer, Practice
+from estimator.core.parsing import parse_money
+from estimator.core.parsing import parse_percent as parse_any_percent
+from estimator.core.payers import MEDICARE, PRACTICE_LOCALITY, VISIT_LOCALITY, Method, Payer, Practice
 from estimator.core.rules import build_claim
-from estimator.core.schedule import NATIONAL_KEY, CFVariant
+from estimator.core.schedule import CFVariant
 from estimator.reports import csv_exports
 from estimator.store import csv_io
 from estimator.store.demo import load_demo
@@ -131,7 +133,8 @@ def _contract_options(p: argparse.ArgumentParser) -> None:
     method.add_argument("--conversion-factor", metavar="X", help="pay the payer's own CF x the CMS RVUs")
     method.add_argument("--fee-schedule", metavar="FILE.csv", help="a fixed fee per code (code,modifier,amount)")
     p.add_argument("--year", help="Medicare year the percentage is pinned to (default: the date of service's)")
-    p.add_argument("--locality", help="locality key the percentage is pinned to, or 'practice' (default)")
+    p.add_argument("--locality", help="locality the percentage is pinned to (key, ZIP or name), or 'visit' "
+                   "(default: the visit's own locality)")
     p.add_argument("--cf", choices=[v.value for v in CFVariant], help="Medicare CF variant (default: practice's)")
     p.add_argument("--em25-reduction", metavar="PCT", help="cut on an E/M billed with modifier 25, in %%")
     p.add_argument("--mppr", choices=("on", "off"), help="apply the multiple-procedure reduction")
@@ -180,10 +183,7 @@ def run_practice_set(args: argparse.Namespace, ctx: Context) -> int:
         changes["address"] = args.address.strip()
     tables = ctx.tables()
     if args.locality is not None:
-        key = args.locality.strip()
-        if key.lower() != NATIONAL_KEY:
-            tables.localities.index(key)
-        changes["locality_key"] = key.lower() if key.lower() == NATIONAL_KEY else key
+        changes["locality_key"] = resolve_locality(args.locality, tables, ctx.catalog)
     if args.pos is not None:
         changes["place_of_service"] = tables.places.get(args.pos).code
     changes["qualifying_apm"] = _yes(args.qp, current.qualifying_apm)
@@ -253,7 +253,8 @@ def _contract(args: argparse.Namespace, ctx: Context, base: Payer | None) -> Pay
     tables = ctx.tables()
     if args.percent_of_medicare is not None:
         changes.update(method=Method.PERCENT_OF_MEDICARE,
-                       percent=parse_percent(args.percent_of_medicare, "--percent-of-medicare", 1000))
+                       percent=parse_percent(args.percent_of_medicare, "--percent-of-medicare", 1000,
+                                             fraction_below=10))
     elif args.conversion_factor is not None:
         try:
             cf = Decimal(args.conversion_factor)
@@ -272,9 +273,10 @@ def _contract(args: argparse.Namespace, ctx: Context, base: Payer | None) -> Pay
         changes["year"] = year
     if args.locality is not None:
         key = args.locality.strip()
-        if key.lower() not in (PRACTICE_LOCALITY, NATIONAL_KEY):
-            tables.localities.index(key)
-        changes["locality"] = key.lower() if key.lower() in (PRACTICE_LOCALITY, NATIONAL_KEY) else key
+        if key.lower() in (PRACTICE_LOCALITY, VISIT_LOCALITY):
+            changes["locality"] = PRACTICE_LOCALITY  # not pinned: the visit's locality
+        else:
+            changes["locality"] = resolve_locality(key, tables, ctx.catalog)
     if args.cf is not None:
         changes["cf_variant"] = CFVariant(args.cf)
     if args.em25_reduction is not None:
@@ -366,6 +368,23 @@ def run_demo(args: argparse.Namespace, ctx: Context) -> int:
 
 # --- estimates ----------------------------------------------------------------------------------------------
 
+def parse_percent(text: str, what: str, upper: int = 100, fraction_below: int = 1) -> Decimal:
+    """A percentage option in %; a bare fraction such as 0.2 is refused as probably meaning 20%.
+
+    ``fraction_below``: values under it (and above 0) without a % sign are taken for fractions (10 for a
+    percentage of Medicare: a 1.1% contract is a typo for 110%).
+
+    Raises:
+        InputError: out of range, or a fraction written without a % sign ("did you mean 20%?").
+    """
+    value = parse_any_percent(text, what, upper)
+    if 0 < value < fraction_below and not text.strip().endswith("%"):
+        meant = (value * 100).normalize()
+        raise InputError(f"{what} {text.strip()}: percentages are written in %, did you mean {meant:f}%? "
+                         f"(write {meant:f}; for {text.strip()}% itself write {text.strip()}%)")
+    return value
+
+
 def benefits_from(args: argparse.Namespace) -> Benefits:
     """The patient's benefits from the options.
 
@@ -394,12 +413,17 @@ def make_estimate(args: argparse.Namespace, ctx: Context) -> Estimate:
 
 
 def estimate_dict(est: Estimate) -> dict[str, Any]:
+    """The estimate as JSON-ready data; the payer/patient split is ``None`` when the benefits are unknown."""
+
+    def known(cents: int) -> str | None:
+        return format_money(cents) if est.patient_known else None
+
     lines = []
     for ln, claim_line in zip(est.lines, claim_dict(est.claim)["lines"], strict=True):
         lines.append({**claim_line,
                       "medicare_amount": claim_line["amount"], "allowed": format_money(ln.allowed_cents),
-                      "payer_pays": format_money(ln.payer_cents), "secondary_pays": format_money(ln.secondary_cents),
-                      "patient_owes": format_money(ln.patient_cents), "deductible": format_money(ln.deductible_cents),
+                      "payer_pays": known(ln.payer_cents), "secondary_pays": format_money(ln.secondary_cents),
+                      "patient_owes": known(ln.patient_cents), "deductible": format_money(ln.deductible_cents),
                       "coinsurance": format_money(ln.coinsurance_cents), "copay": format_money(ln.copay_cents),
                       "sequestration": format_money(ln.sequestration_cents),
                       "medicare_reimburses_patient": format_money(ln.reimbursed_cents),
@@ -415,8 +439,8 @@ def estimate_dict(est: Estimate) -> dict[str, Any]:
         "locality": est.claim.encounter.locality_key, "setting": est.claim.setting.value,
         "lines": lines,
         "medicare_total": format_money(est.claim.total_cents),
-        "allowed": format_money(est.allowed_cents), "payer_pays": format_money(est.payer_cents),
-        "secondary_pays": format_money(est.secondary_cents), "patient_owes": format_money(est.patient_cents),
+        "allowed": format_money(est.allowed_cents), "payer_pays": known(est.payer_cents),
+        "secondary_pays": format_money(est.secondary_cents), "patient_owes": known(est.patient_cents),
         "sequestration": format_money(est.sequestration_cents),
         "patient_breakdown": {"deductible": format_money(est.total("deductible_cents")),
                               "coinsurance": format_money(est.total("coinsurance_cents")),
@@ -463,15 +487,18 @@ def run_estimate(args: argparse.Namespace, ctx: Context) -> int:
     if args.format == "json":
         write(json_text(data))
         return 0
+    unknown = "unknown"
     rows = [{"code": ln["code"], "mods": ",".join(ln["modifiers"]), "units": ln["units"], "allowed": ln["allowed"],
-             "payer": ln["payer_pays"], "patient": ln["patient_owes"], "seq": ln["sequestration"]}
-            for ln in data["lines"]]
-    rows.append({"code": "total", "allowed": data["allowed"], "payer": data["payer_pays"],
-                 "patient": data["patient_owes"], "seq": data["sequestration"]})
+             "payer": ln["payer_pays"] or unknown, "patient": ln["patient_owes"] or unknown,
+             "seq": ln["sequestration"]} for ln in data["lines"]]
+    rows.append({"code": "total", "allowed": data["allowed"], "payer": data["payer_pays"] or unknown,
+                 "patient": data["patient_owes"] or unknown, "seq": data["sequestration"]})
     out = [f"{data['payer']} ({data['contract']}), {data['date_of_service']}, {data['release']}",
            *(provisional_text(est.claim.in_force) if data["tables"] and data["tables"]["provisional"] else []),
            table_text(rows, ("code", "mods", "units", "allowed", "payer", "patient", "seq"),
                       ("code", "mods", "units", "allowed", "payer pays", "patient owes", "sequestration")),
+           "\nPatient share unknown: enter benefits (--deductible-remaining, --coinsurance, --copay)"
+           if data["patient_owes"] is None else
            f"\nPatient owes {data['patient_owes']}: " + (
                "self-pay, the whole amount" if est.payer.method is Method.SELF_PAY else
                f"deductible {data['patient_breakdown']['deductible']}, "

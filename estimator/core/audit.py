@@ -50,7 +50,7 @@ Rules that need history or the remittance (added here)
 Payer and locality
     The claim's payer is looked up by name (case-insensitive).  An unknown payer is a notice on each of its
     lines: the claim's rules still run but its payment is not audited.  For a contract priced off Medicare
-    "at the practice's locality", the claim's own locality is used (the locality is set by where the
+    not pinned to a named locality, the claim's own locality is used, as in every path (the locality is set by where the
     service was performed); the practice's charge master is not used for "lesser of" -- the billed charge
     on the line is.
 

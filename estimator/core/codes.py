@@ -114,8 +114,12 @@ DOCUMENTATION_ELEMENTS: Final[dict[str, str]] = {
     "appearance": "clinical appearance (why it is premalignant)",
     "method": "destruction method (cryosurgery, electrosurgery, laser, chemical or curettage)",
     "count": "number of lesions destroyed",
+    "diagnosis": "diagnosis supporting medical necessity",
     "consent": "patient consent",
+    "photos": "photographs, where used",
 }
+#: Checklist elements recorded only where they apply: not ticking them is not a finding.
+OPTIONAL_DOCUMENTATION: Final = frozenset({"photos"})
 DESTRUCTION_METHODS: Final = ("cryosurgery", "electrosurgery", "laser", "chemical", "curettage")
 
 

@@ -22,8 +22,8 @@ class PayerRow:
     payer: str
     contract: str
     allowed_cents: int
-    payer_cents: int
-    patient_cents: int
+    payer_cents: int | None  # None: the plan's benefits were not entered (the split is unknown)
+    patient_cents: int | None
     pct_of_medicare: Decimal | None  # allowed / Medicare fee schedule total, in %
 
 
@@ -41,8 +41,8 @@ def compare_payers(
     rows = []
     for payer in payers:
         est = estimate(claim, payer, practice, benefits, tables_for)
-        rows.append(PayerRow(payer.name, payer.describe(), est.allowed_cents, est.payer_cents, est.patient_cents,
-                             percent_of(est.allowed_cents, claim.total_cents)))
+        rows.append(PayerRow(payer.name, payer.describe(), est.allowed_cents, est.payer_pays_cents,
+                             est.patient_owes_cents, percent_of(est.allowed_cents, claim.total_cents)))
     return rows
 
 

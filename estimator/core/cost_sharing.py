@@ -47,6 +47,12 @@ class Benefits:
     oop_remaining_cents: int | None = None  # None: no out-of-pocket maximum to worry about
     secondary_pct: Decimal = Decimal(0)  # share of the patient's part a secondary plan pays
 
+    @property
+    def entered(self) -> bool:
+        """Whether anything about the patient's own plan was entered (a commercial plan has no standard)."""
+        return (self.deductible_remaining_cents is not None or self.coinsurance_pct is not None
+                or self.copay_cents != 0 or self.oop_remaining_cents is not None)
+
     def __post_init__(self) -> None:
         checks = [
             (self.deductible_remaining_cents is not None and self.deductible_remaining_cents < 0,
@@ -112,6 +118,9 @@ class Estimate:
     findings: tuple[Finding, ...]
     assumptions: tuple[str, ...]
     unassigned: bool = False  # a non-par claim not on assignment: the patient pays, Medicare reimburses
+    #: False for a commercial plan whose benefits were not entered: the split between payer and patient
+    #: is then unknown (``patient_owes_cents`` and ``payer_pays_cents`` are ``None``).
+    patient_known: bool = True
 
     def total(self, attribute: str) -> int:
         return sum(int(getattr(line, attribute) or 0) for line in self.lines)
@@ -134,6 +143,16 @@ class Estimate:
     @property
     def patient_cents(self) -> int:
         return self.total("patient_cents")
+
+    @property
+    def patient_owes_cents(self) -> int | None:
+        """What the patient owes, or ``None`` when the plan's benefits are unknown."""
+        return self.patient_cents if self.patient_known else None
+
+    @property
+    def payer_pays_cents(self) -> int | None:
+        """What the payer pays, or ``None`` when the plan's benefits are unknown."""
+        return self.payer_cents if self.patient_known else None
 
     @property
     def sequestration_cents(self) -> int:
@@ -264,6 +283,10 @@ def estimate(
         assumptions.append("Copay is taken first, then the deductible, then coinsurance on the rest of each line.")
     if benefits.secondary_pct:
         assumptions.append(f"A secondary plan pays {benefits.secondary_pct.normalize():f}% of the patient's share.")
+    known = medicare or self_pay or benefits.entered
+    if not known:
+        assumptions[1:] = ["Patient benefits not entered: the patient's share is unknown."]
+        findings = [*findings, BENEFITS_UNKNOWN]
     if uses_provisional_rates(claim, payer, allowed):
         assert claim.in_force is not None
         assumptions.append(f"Provisional: {claim.in_force.note}")
@@ -275,7 +298,16 @@ def estimate(
                            f"amount); Medicare then pays the patient {cents_to_decimal(back)} (its share after the "
                            f"deductible, less sequestration), so the patient's own cost is "
                            f"{cents_to_decimal(bill - back)}.")
-    return Estimate(payer, claim, tuple(lines), (*claim.findings, *findings), tuple(assumptions), unassigned)
+    return Estimate(payer, claim, tuple(lines), (*claim.findings, *findings), tuple(assumptions),
+                    unassigned=unassigned, patient_known=known)
+
+
+#: Found when a commercial plan's benefits were not entered: its patient share cannot be estimated.
+BENEFITS_UNKNOWN: Final = Finding(
+    "benefits-unknown", "warning", "Patient share unknown: enter benefits (the plan's deductible remaining, "
+    "coinsurance and copay); only the allowed amount is known.",
+    "the plan's eligibility and benefits response (X12 271); a commercial plan has no standard cost sharing",
+    fix="Enter the deductible remaining, coinsurance, copay or out-of-pocket remaining from the eligibility check")
 
 
 def split_checks(lines: Sequence[EstimateLine]) -> bool:

@@ -60,14 +60,15 @@ MAX_PATHS: Final = 1_000_000
 MONTH_NAMES: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 HUNDRED: Final = Decimal(100)
 
-#: Monthly multipliers Jan..Dec.  "winter" is an illustrative default, not data: AK field treatment and
-#: cryotherapy cluster in Nov-Mar (less sun exposure during healing).  Fit your own from past encounters.
+#: Monthly multipliers Jan..Dec.  "winter" is an illustrative pattern, not data: AK field treatment and
+#: cryotherapy cluster in Nov-Mar (less sun exposure during healing).  The default is "flat": a forecast
+#: assumes no seasonal pattern unless one is chosen or fitted from past encounters.
 SEASONALITY_PRESETS: Final[dict[str, tuple[Decimal, ...]]] = {
     "winter": tuple(Decimal(v) for v in ("1.35", "1.30", "1.20", "0.90", "0.75", "0.70",
                                          "0.70", "0.75", "0.85", "1.05", "1.20", "1.25")),
     "flat": (Decimal(1),) * 12,
 }
-DEFAULT_SEASONALITY: Final = "winter"
+DEFAULT_SEASONALITY: Final = "flat"
 
 #: An illustrative lesion-count histogram (weights; 15 means 15 or more), used to pre-fill forms only.
 DEFAULT_LESIONS: Final[dict[int, Decimal]] = {

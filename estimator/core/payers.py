@@ -25,7 +25,11 @@ from estimator.core.schedule import NATIONAL_KEY, CFVariant, TableSet
 
 MEDICARE: Final = "Medicare"
 SELF_PAY: Final = "Self-pay"
+#: A percentage-of-Medicare contract not pinned to a named locality is priced at the *visit's* locality
+#: (where the service is performed), in every path: estimate, encounter, compare, negotiate, forecast, audit.
+#: The stored token stays "practice" (older databases); ``VISIT_LOCALITY`` is the name it is typed as now.
 PRACTICE_LOCALITY: Final = "practice"
+VISIT_LOCALITY: Final = "visit"
 HUNDRED: Final = Decimal(100)
 
 CodeKey = tuple[str, str]  # (code, modifier)
@@ -84,7 +88,7 @@ class Payer:
     method: Method
     percent: Decimal | None = None  # % of Medicare
     year: int | None = None  # Medicare year the percentage is pinned to (None: the date of service's)
-    locality: str = PRACTICE_LOCALITY  # locality key, or "practice"
+    locality: str = PRACTICE_LOCALITY  # a pinned locality key, or "practice": the visit's locality
     cf_variant: CFVariant | None = None  # None: the practice's
     conversion_factor: Decimal | None = None  # the payer's own CF
     fees: Mapping[CodeKey, int] = field(default_factory=dict)  # fee schedule, cents per unit
@@ -116,7 +120,7 @@ class Payer:
             return f"the practice's charge master{off}"
         if self.method is Method.PERCENT_OF_MEDICARE:
             pinned = f" {self.year}" if self.year else ""
-            where = "the practice's locality" if self.locality == PRACTICE_LOCALITY else f"locality {self.locality}"
+            where = "the visit's locality" if self.locality == PRACTICE_LOCALITY else f"locality {self.locality}"
             return f"{(self.percent or Decimal(0)).normalize():f}% of Medicare{pinned} ({where})"
         if self.method is Method.OWN_CF:
             return f"own conversion factor {self.conversion_factor} x CMS RVUs"
@@ -194,8 +198,12 @@ def _medicare_units(line: ClaimLine, payer: Payer) -> tuple[int, ...]:
 
 
 def _medicare_claim(claim: Claim, payer: Payer, practice: Practice, tables_for: TablesForYear) -> Claim:
-    """The claim repriced under the payer's pinned Medicare year, locality and CF."""
-    locality = practice.locality_key if payer.locality == PRACTICE_LOCALITY else payer.locality
+    """The claim repriced under the payer's pinned Medicare year, locality and CF.
+
+    An unpinned locality is the visit's own (not the practice profile's): "125% of Medicare" then means
+    125% of what Medicare pays for this visit, the same figure every path reports.
+    """
+    locality = claim.encounter.locality_key if payer.locality == PRACTICE_LOCALITY else payer.locality
     enc = dataclasses.replace(claim.encounter, locality_key=locality,
                               cf_variant=payer.cf_variant or practice.cf_variant,
                               own_conversion_factor=payer.conversion_factor if payer.method is Method.OWN_CF else None)

@@ -401,13 +401,14 @@ def check_documentation(claim: Claim, tables: TableSet) -> Iterator[Finding]:
         return
     documented = claim.encounter.documented
     if documented is None:
-        needed = ", ".join(cs.DOCUMENTATION_ELEMENTS)
+        needed = ", ".join(k if k not in cs.OPTIONAL_DOCUMENTATION else f"{k} (where used)"
+                           for k in cs.DOCUMENTATION_ELEMENTS)
         yield Finding("documentation-unchecked", "info",
                       f"Make sure the note records: {needed}.", SRC_DOCS,
                       "Tick the documentation checklist to confirm.")
         return
     for key, text in cs.DOCUMENTATION_ELEMENTS.items():
-        if key not in documented:
+        if key not in documented and key not in cs.OPTIONAL_DOCUMENTATION:
             yield Finding("documentation-missing", "warning", f"The note does not record the {text}.",
                           SRC_DOCS, f"Document the {text} before billing.")
 

@@ -54,21 +54,22 @@ def _money(cents: int | None) -> str | None:
 def estimate_rows(estimate: Estimate) -> list[dict[str, Any]]:
     """One row per claim line plus a ``total`` row; money as two-decimal strings."""
     rows: list[dict[str, Any]] = []
+    known = estimate.patient_known  # unknown benefits: the payer/patient split is left empty
     for ln in estimate.lines:
         line = ln.allowed.line
         rows.append({
             "code": line.code, "modifiers": " ".join(line.modifiers), "units": line.units, "service": line.label,
             "diagnoses": " ".join(line.diagnoses), "charge": _money(ln.allowed.charge_cents),
-            "allowed": _money(ln.allowed_cents), "payer_pays": _money(ln.payer_cents),
-            "secondary_pays": _money(ln.secondary_cents), "patient_owes": _money(ln.patient_cents),
+            "allowed": _money(ln.allowed_cents), "payer_pays": _money(ln.payer_cents if known else None),
+            "secondary_pays": _money(ln.secondary_cents), "patient_owes": _money(ln.patient_cents if known else None),
             "deductible": _money(ln.deductible_cents), "coinsurance": _money(ln.coinsurance_cents),
             "copay": _money(ln.copay_cents), "self_pay": _money(ln.self_pay_cents),
             "sequestration": _money(ln.sequestration_cents),
         })
     rows.append({
         "code": "total", "charge": _money(estimate.charge_cents), "allowed": _money(estimate.allowed_cents),
-        "payer_pays": _money(estimate.payer_cents), "secondary_pays": _money(estimate.secondary_cents),
-        "patient_owes": _money(estimate.patient_cents), "deductible": _money(estimate.total("deductible_cents")),
+        "payer_pays": _money(estimate.payer_pays_cents), "secondary_pays": _money(estimate.secondary_cents),
+        "patient_owes": _money(estimate.patient_owes_cents), "deductible": _money(estimate.total("deductible_cents")),
         "coinsurance": _money(estimate.total("coinsurance_cents")), "copay": _money(estimate.total("copay_cents")),
         "self_pay": _money(estimate.total("self_pay_cents")), "sequestration": _money(estimate.sequestration_cents),
     })
@@ -81,7 +82,7 @@ def estimate_csv(estimate: Estimate) -> str:
 
 def payer_rows(rows: Sequence[PayerRow]) -> list[dict[str, Any]]:
     return [{"payer": r.payer, "contract": r.contract, "allowed": format_money(r.allowed_cents),
-             "payer_pays": format_money(r.payer_cents), "patient_owes": format_money(r.patient_cents),
+             "payer_pays": _money(r.payer_cents), "patient_owes": _money(r.patient_cents),
              "pct_of_medicare": None if r.pct_of_medicare is None else f"{r.pct_of_medicare:.2f}"} for r in rows]
 
 

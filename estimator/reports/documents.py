@@ -42,6 +42,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication
 
+from estimator.core import codes as cs
 from estimator.core.business_days import GfeTiming
 from estimator.core.cost_sharing import Estimate
 from estimator.core.errors import EstimatorError
@@ -425,7 +426,10 @@ def patient_estimate_html(estimate: Estimate, practice: Practice, patient: Patie
                 (t("issued_on"), _e(i18n.long_date(issued_on or dt.date.today(), lang))),
                 (t("allowed_total"), _e(i18n.money(estimate.allowed_cents))),
             ])]
-    summary = [(t("insurance_pays"), i18n.money(estimate.payer_cents))]
+    def amount(cents: int) -> str:  # the payer/patient split, unknown without the plan's benefits
+        return i18n.money(cents) if estimate.patient_known else t("unknown_share")
+
+    summary = [(t("insurance_pays"), amount(estimate.payer_cents))]
     if estimate.secondary_cents:
         summary.append((t("secondary_pays"), i18n.money(estimate.secondary_cents)))
     side = "".join(f'<tr><td class="label">{_e(k)}</td><td class="num"><b>{_e(v)}</b></td></tr>'
@@ -433,17 +437,17 @@ def patient_estimate_html(estimate: Estimate, practice: Practice, patient: Patie
     body.append(
         '<table width="100%" cellspacing="0" cellpadding="8" style="margin-top: 8px; margin-bottom: 4px;">'
         '<tr><td width="55%" style="background-color: #e8eef5;">'
-        f'<div>{_e(t("you_owe"))}</div><div class="big">{_e(i18n.money(estimate.patient_cents))}</div></td>'
+        f'<div>{_e(t("you_owe"))}</div><div class="big">{_e(amount(estimate.patient_cents))}</div></td>'
         f'<td width="45%"><table width="100%" cellspacing="0" cellpadding="3">{side}</table></td></tr></table>')
     rows = [[_code_cell(ln.allowed.line.code, ln.allowed.line.modifiers),
              _e(i18n.service_label(ln.allowed.line.code, ln.allowed.line.label, lang)),
-             _e(ln.allowed.line.units), _e(i18n.money(ln.allowed_cents)), _e(i18n.money(ln.payer_cents)),
-             _e(i18n.money(ln.patient_cents))] for ln in estimate.lines]
+             _e(ln.allowed.line.units), _e(i18n.money(ln.allowed_cents)), _e(amount(ln.payer_cents)),
+             _e(amount(ln.patient_cents))] for ln in estimate.lines]
     body.append(f"<h2>{_e(t('services_heading'))}</h2>")
     body.append(_grid([(t("code"), False), (t("service"), False), (t("units"), True), (t("col_allowed"), True),
                        (t("col_insurance"), True), (t("col_you_owe"), True)], rows,
                       ["", _e(t("total")), "", _e(i18n.money(estimate.allowed_cents)),
-                       _e(i18n.money(estimate.payer_cents)), _e(i18n.money(estimate.patient_cents))],
+                       _e(amount(estimate.payer_cents)), _e(amount(estimate.patient_cents))],
                       wide=1, wide_pct=38))
     if (stand_in := estimate.provisional) is not None:
         body.append(_provisional_box(stand_in.year, stand_in.for_year, lang))
@@ -451,6 +455,8 @@ def patient_estimate_html(estimate: Estimate, practice: Practice, patient: Patie
     why = []
     if self_pay:
         why.append(t("why_self_pay"))
+    elif not estimate.patient_known:
+        why.append(t("why_unknown"))
     else:
         for key, attr in (("why_deductible", "deductible_cents"), ("why_coinsurance", "coinsurance_cents"),
                           ("why_copay", "copay_cents")):
@@ -471,6 +477,10 @@ def patient_estimate_html(estimate: Estimate, practice: Practice, patient: Patie
     # The provisional assumption speaks to the practice (how to import); the patient reads _provisional_box.
     body.extend(f'<li class="small">{_e(i18n.assumption(a, lang))}</li>' for a in estimate.assumptions
                 if not a.startswith("Provisional: "))
+    documented = claim.encounter.documented  # the documentation checklist, when it was filled in
+    if documented:
+        items = ", ".join(t(f"doc_{key}") for key in cs.DOCUMENTATION_ELEMENTS if key in documented)
+        body.append(f'<li class="small">{_e(t("documented", items=items))}</li>')
     body.append("</ul>")
     body.append('<table width="100%" cellspacing="0" cellpadding="8" style="margin-top: 10px;">'
                 f'<tr><td class="note"><b>{_e(t("not_guarantee"))}</b></td></tr></table>')

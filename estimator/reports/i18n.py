@@ -60,6 +60,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
                          "subtracted above.",
         "why_self_pay": "Self-pay: you owe the whole amount.",
         "why_nothing": "Nothing: your plan is expected to pay the whole allowed amount.",
+        "unknown_share": "Not known yet",
+        "why_unknown": "Your plan's deductible, coinsurance and copay were not entered, so your share cannot be "
+                       "estimated yet; ask us to check your benefits.",
         "sequestration_note": "Medicare's own payment is reduced by {amount} by law (sequestration); this does "
                               "not change what you owe.",
         "limiting_note": "This practice does not participate with Medicare. The most it may bill you for these "
@@ -68,6 +71,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
                            "so your own cost is {net}.",
         "assumptions_heading": "Assumptions used",
         "provisional_rates": "Estimated with {year} Medicare rates; {next} rates not yet published.",
+        "documented": "The clinical note records: {items}.",
+        "doc_site": "site", "doc_size": "size", "doc_appearance": "appearance", "doc_method": "method",
+        "doc_count": "number of lesions", "doc_diagnosis": "diagnosis", "doc_consent": "consent",
+        "doc_photos": "photographs",
         "not_guarantee": "This is an estimate, not a guarantee of payment. What you owe is decided by your "
                          "insurance plan when it processes the claim, and may differ if your benefits, the "
                          "services you receive or your plan's rules are different from what is assumed here. "
@@ -166,6 +173,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "why_secondary": "Se espera que su plan secundario pague {amount} de su parte; ya está descontado arriba.",
         "why_self_pay": "Pago por cuenta propia: usted paga el monto total.",
         "why_nothing": "Nada: se espera que su plan pague todo el monto permitido.",
+        "unknown_share": "Aún no se sabe",
+        "why_unknown": "No se ingresaron el deducible, el coseguro ni el copago de su plan, por lo que aún no se "
+                       "puede estimar su parte; pídanos que verifiquemos sus beneficios.",
         "sequestration_note": "Por ley, el pago de Medicare se reduce en {amount} (secuestro presupuestario); "
                               "esto no cambia lo que usted paga.",
         "limiting_note": "Esta práctica no participa con Medicare. Lo máximo que puede cobrarle por estos "
@@ -175,6 +185,10 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "assumptions_heading": "Supuestos utilizados",
         "provisional_rates": "Estimado con las tarifas de Medicare de {year}; las tarifas de {next} aún no se "
                              "han publicado.",
+        "documented": "La nota clínica registra: {items}.",
+        "doc_site": "sitio", "doc_size": "tamaño", "doc_appearance": "aspecto", "doc_method": "método",
+        "doc_count": "número de lesiones", "doc_diagnosis": "diagnóstico", "doc_consent": "consentimiento",
+        "doc_photos": "fotografías",
         "not_guarantee": "Esta es una estimación, no una garantía de pago. Lo que usted debe lo decide su plan "
                          "de seguro cuando procesa la reclamación, y puede ser diferente si sus beneficios, los "
                          "servicios que recibe o las reglas de su plan no coinciden con lo que se supone aquí. "
@@ -350,9 +364,9 @@ def _describe_es(describe: str) -> str | None:
     m = re.fullmatch(r"the practice's charge master(?: less (\S+)%)?", describe)
     if m:
         return "lista de precios de la práctica" + (f" con {m.group(1)}% de descuento" if m.group(1) else "")
-    m = re.fullmatch(r"(\S+)% of Medicare( \d{4})? \((the practice's locality|locality (\S+))\)", describe)
+    m = re.fullmatch(r"(\S+)% of Medicare( \d{4})? \((the visit's locality|locality (\S+))\)", describe)
     if m:
-        where = "la localidad de la práctica" if m.group(4) is None else f"la localidad {m.group(4)}"
+        where = "la localidad de la visita" if m.group(4) is None else f"la localidad {m.group(4)}"
         return f"{m.group(1)}% de Medicare{m.group(2) or ''} ({where})"
     m = re.fullmatch(r"own conversion factor (\S+) x CMS RVUs", describe)
     if m:
@@ -378,6 +392,8 @@ _ASSUMPTIONS_ES: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], st
                 r"to remain\."),
      lambda m: f"Deducible de la Parte B aún no cubierto: se supone que queda el deducible completo de "
                f"{m['y']}, ${m['a']}."),
+    (re.compile(r"Patient benefits not entered: the patient's share is unknown\."),
+     lambda m: "No se ingresaron los beneficios del paciente: su parte no se conoce."),
     (re.compile(r"Medicare's payment is reduced (?P<p>[\d.]+)% by sequestration; the patient's share is not\."),
      lambda m: f"El pago de Medicare se reduce un {m['p']}% por el secuestro presupuestario; la parte del "
                "paciente no."),

@@ -13,8 +13,8 @@ Fields (see examples/forecast_scenario.toml for a commented example):
 ``locality``                7-digit MAC+locality key or ``"national"`` (default: the practice's).
 ``annual_volume``           encounters per 12 months, spread over the months by ``seasonality``.
 ``monthly_volumes``         instead of ``annual_volume``: one number per month of the horizon.
-``seasonality``             ``"winter"`` (default: Nov-Mar busier), ``"flat"``, or 12 multipliers Jan..Dec
-                            (normalised, so only their ratios matter).
+``seasonality``             ``"flat"`` (default), ``"winter"`` (Nov-Mar busier, illustrative), or 12 multipliers
+                            Jan..Dec (normalised, so only their ratios matter).
 ``volume_model``            ``"poisson"`` (default: a month's count varies around its volume) or ``"fixed"``
                             (exactly the volume, rounded to whole encounters keeping the total).
 ``em_share``                % of encounters with a separately identifiable E/M visit (billed with -25);

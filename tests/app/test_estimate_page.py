@@ -4,15 +4,24 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
+from estimator.app import theme
+from estimator.app.context import AppContext
 from estimator.app.pages.estimate_page import EstimatePage
-from estimator.core.payers import Practice
+from estimator.app.text import money
+from estimator.core.cost_sharing import Benefits
+from estimator.core.payers import Method, Practice
 from estimator.store.sqlite_store import SqliteStore
 from tests.app.conftest import ScriptedDialogs, WindowFactory
+from tests.reports.pdf_text import pdf_text
 
 MANHATTAN = "1320201"
 
@@ -78,6 +87,8 @@ def test_the_chart_shows_the_14_to_15_step_in_both_settings(make_window: WindowF
     np.testing.assert_array_equal(series["counts"], np.arange(1, 41))
     assert (series["nonfacility"][13], series["nonfacility"][14]) == pytest.approx((149.02, 162.33))
     assert (series["facility"][13], series["facility"][14]) == pytest.approx((69.47, 82.83))
+    assert page.chart.step_note.text().startswith(
+        "15 or more lesions bill 17004 once: $162.33 whatever the count (14 lesions bill 17000 + 17003 x13: $149.02)")
     assert np.all(series["nonfacility"][14:] == series["nonfacility"][14])
     x, y = page.chart.curve_data("nonfacility")
     assert len(x) == 41 and x[0] == 0.5 and y[0] == pytest.approx(66.47)
@@ -175,7 +186,7 @@ def test_errors_come_first_in_the_findings_each_with_its_fix(qtbot: QtBot, make_
     assert findings[0].severity == "error"
     first = page.findings_model.index(0).data()
     assert first.startswith("ERROR: ") and "Fix: " in first
-    assert page.findings_model.index(0).data(Qt.ItemDataRole.ForegroundRole).color().name() == "#b00020"
+    assert page.findings_model.index(0).data(Qt.ItemDataRole.ForegroundRole).color() == theme.tone("error")
 
 
 def test_selecting_or_hovering_a_line_shows_how_its_numbers_were_computed(make_window: WindowFactory) -> None:
@@ -194,7 +205,8 @@ def test_the_locality_finder_finds_a_zip_code(qtbot: QtBot, make_window: WindowF
     page = estimate_page(make_window)
     qtbot.keyClicks(page.form.locality.search, "10001")
     assert page.state.inputs.locality_key == MANHATTAN
-    assert "ZIP 10001" in page.form.locality.note.text()
+    # The note names the locality the box moved to (Manhattan), not the one it showed before.
+    assert page.form.locality.note.text() == "ZIP 10001 → NY · MANHATTAN (1320201)"
     assert page.form.locality.lookup("Manhattan") == MANHATTAN
     assert page.form.locality.lookup("99999") is None
 
@@ -238,3 +250,109 @@ def test_print_gives_the_patients_cost_estimate(qtbot: QtBot, make_window: Windo
     text = " ".join(page.printable_document().toPlainText().split())
     assert "Your cost estimate" in text and "110.92" in text and "17003" in text
     assert "not a guarantee" in text
+
+
+def test_an_out_of_range_coinsurance_leaves_the_totals_stale_and_printing_refused(
+        qtbot: QtBot, make_window: WindowFactory, dialogs: ScriptedDialogs) -> None:
+    window = make_window()
+    page = window.show_page("estimate")
+    assert isinstance(page, EstimatePage)
+    page.state.update(locality_key="national", place_of_service="11", lesions=8)
+    page.form.coinsurance.edit.clear()
+    qtbot.keyClicks(page.form.coinsurance.edit, "150")  # "1" and "15" are valid on the way to "150"
+    assert page.state.stale_reason == "fix Coinsurance"
+    assert page.totals.stale.text() == "Not updated: fix Coinsurance"
+    assert not page.totals.patient.isEnabled()  # greyed
+    assert "Not updated: fix Coinsurance" in page.totals.patient.accessibleName()
+    assert not window.print_page()
+    assert dialogs.printed == [] and "fix Coinsurance" in dialogs.errors[-1]
+    assert window.export_table_csv() is None
+    qtbot.keyClick(page.form.coinsurance.edit, Qt.Key.Key_Backspace)  # "15": valid again
+    assert page.state.stale_reason is None and page.totals.patient.isEnabled()
+    assert page.state.inputs.benefits.coinsurance_pct == 15
+    assert window.print_page() and len(dialogs.printed) == 1
+
+
+def test_a_refused_lesion_keystroke_is_never_priced_as_the_truncated_count(
+        qtbot: QtBot, make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    spin = page.form.lesions
+    spin.lineEdit().selectAll()
+    qtbot.keyClicks(spin, "300")  # the box holds 1-200: "30" stays, the "0" is refused
+    assert spin.value() == 30
+    assert page.state.stale_reason == "fix Lesions"
+    assert page.blocked_reason() == "The estimate is not updated: fix Lesions"
+    qtbot.keyClick(spin, Qt.Key.Key_Down)  # the user changed the count: what is shown is what is priced
+    assert page.state.stale_reason is None and page.state.inputs.lesions == 29
+
+
+def test_a_commercial_estimate_without_benefits_says_the_patient_share_is_unknown(
+        demo_context: AppContext, make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    commercial = next(p.name for p in demo_context.store.payers() if p.method is Method.PERCENT_OF_MEDICARE)
+    page.state.update(payer=commercial, lesions=8)
+    est = page.state.estimate
+    assert est is not None and est.patient_owes_cents is None
+    assert page.totals.texts()["patient"] == "unknown" and page.totals.texts()["payer"] == "unknown"
+    assert "patient share unknown: enter benefits" in page.totals.basis.text()
+    assert any(f.code == "benefits-unknown" for f in est.findings)
+    assert page.totals.patient.accessibleName() == "Patient owes unknown"
+    page.state.update(benefits=Benefits(coinsurance_pct=Decimal(20)))
+    est = page.state.estimate
+    assert est is not None and est.patient_owes_cents == est.patient_cents
+    assert page.totals.texts()["patient"] == money(est.patient_cents)
+
+
+def test_the_patients_estimate_is_saved_as_pdf_with_name_and_language_and_refused_while_stale(
+        qtbot: QtBot, make_window: WindowFactory, dialogs: ScriptedDialogs, tmp_path: Path) -> None:
+    page = estimate_page(make_window)
+    page.form.patient_name.setText("Ana Q. Testpatient")
+    page.form.patient_dob.set_text("02/03/1951")
+    page.form.language.set_value("es")
+    saved = page.save_pdf(tmp_path / "estimate.pdf")
+    assert saved is not None
+    text = pdf_text(saved)
+    assert "Ana Q. Testpatient" in text and "Estimación de su costo" in text and "3 de febrero de 1951" in text
+    page.form.coinsurance.edit.setText("150")
+    page.form.coinsurance.revalidate()
+    assert page.save_pdf(tmp_path / "stale.pdf") is None
+    assert not (tmp_path / "stale.pdf").exists() and "fix Coinsurance" in dialogs.errors[-1]
+    assert "Ana" not in page.state.inputs.to_json()  # the patient is never saved with the inputs
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # the dialog, offscreen
+def test_self_pay_offers_a_good_faith_estimate_that_is_issued_once_and_closes(
+        qtbot: QtBot, make_window: WindowFactory, dialogs: ScriptedDialogs, tmp_path: Path, store: SqliteStore) -> None:
+    store.save_practice(Practice(name="Sunrise Dermatology", npi="1234567893", tin="12-3456789",
+                                 address="1 Main St, Houston, TX 77001", locality_key="0441218"))
+    page = estimate_page(make_window)
+    assert not page.form.gfe_button.isVisibleTo(page)
+    page.state.update(payer="Self-pay")
+    assert page.form.gfe_button.isVisibleTo(page)
+    page.form.patient_name.setText("Ana Q. Testpatient")
+    page.form.patient_dob.set_text("1951-02-03")
+    dialog = page.issue_gfe()
+    assert dialog.patient_name.text() == "Ana Q. Testpatient" and dialog.dob.text() == "1951-02-03"
+    assert not dialog.save_button.autoDefault() and not dialog.save_button.isDefault()
+    dialog.requested.setChecked(True)  # requested by the patient, nothing scheduled yet
+    assert dialog.problem is None
+    dialogs.paths.extend([tmp_path / "gfe.pdf", tmp_path / "gfe2.pdf"])
+    issued: list[int] = []
+    dialog.issued.connect(issued.append)
+    dialog.save_button.click()
+    assert (tmp_path / "gfe.pdf").exists() and dialog.result() == QDialog.DialogCode.Accepted
+    dialog.save_button.click()  # a second click (or Enter) on the same dialog issues nothing more
+    assert len(issued) == 1 and not (tmp_path / "gfe2.pdf").exists()
+
+
+def test_the_documentation_checklist_feeds_the_finding(make_window: WindowFactory) -> None:
+    page = estimate_page(make_window)
+    codes = {f.code for f in page.findings_model.findings()}
+    assert "documentation-unchecked" in codes
+    for key in ("site", "size", "appearance", "method", "count", "diagnosis"):
+        page.form.documented[key].setChecked(True)
+    assert page.state.inputs.documented == frozenset({"site", "size", "appearance", "method", "count", "diagnosis"})
+    missing = [f.message for f in page.findings_model.findings() if f.code == "documentation-missing"]
+    assert missing == ["The note does not record the patient consent."]  # photos are only where used
+    page.form.documented["consent"].setChecked(True)
+    assert not [f for f in page.findings_model.findings() if f.code.startswith("documentation")]

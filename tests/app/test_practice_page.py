@@ -54,4 +54,4 @@ def test_a_preference_is_saved_as_soon_as_it_is_ticked(make_window: WindowFactor
     assert box.isChecked()
     box.setChecked(False)
     assert Settings().get(opts.RESTORE_INPUTS) is False
-    assert set(page.preferences) == {o.key for o in Settings.user_options()}
+    assert set(page.preferences) == {o.key for o in Settings.user_options() if o.type is bool}

@@ -78,6 +78,26 @@ def test_medicare_and_commercial_estimates_split_to_the_cent(cli: Cli) -> None:
     assert acme["patient_breakdown"]["deductible"] == "100.00"
 
 
+def test_a_commercial_estimate_without_benefits_has_no_patient_share(cli: Cli) -> None:
+    base = ["estimate", "--lesions", "8", "--locality", "1320201", "--pos", "11", "--date", "2026-03-02"]
+    assert cli("payers", "add", "Acme PPO", "--percent-of-medicare", "120", "--year", "2026",
+               "--locality", "1320201").code == 0
+    acme = run_json(cli, *base, "--payer", "Acme PPO")
+    # 120% of the Manhattan Medicare total $126.83, as in the test above: the allowed amount is known.
+    assert acme["allowed"] == "152.20"
+    assert acme["patient_owes"] is None and acme["payer_pays"] is None
+    assert all(ln["patient_owes"] is None for ln in acme["lines"])
+    assert [f["code"] for f in acme["findings"]].count("benefits-unknown") == 1
+    text = cli(*base, "--payer", "Acme PPO").out
+    assert "Patient share unknown: enter benefits" in text and "Patient owes" not in text
+    # Medicare has a standard (the Part B deductible and 20%): its share stays known without benefits.
+    assert run_json(cli, *base)["patient_owes"] == "126.83"
+    rows = run_json(cli, "compare", "payers", "--lesions", "8", "--locality", "1320201", "--date", "2026-03-02",
+                    "--format", "json")
+    by_payer = {r["payer"]: r for r in rows}
+    assert by_payer["Acme PPO"]["patient_owes"] is None and by_payer["Medicare"]["patient_owes"] == "126.83"
+
+
 def test_practice_defaults_feed_the_encounter(cli: Cli) -> None:
     assert cli("practice", "set", "--name", "Sunrise", "--npi", "1234567893", "--tin", "12-3456789",
                "--locality", "1320201", "--pos", "22").code == 0
@@ -158,3 +178,31 @@ def test_an_unassigned_practice_setting_is_kept_and_the_estimate_shows_the_reimb
     assert (data["medicare_reimburses_patient"], data["patient_net_cost"]) == ("49.51", "23.11")
     refused = cli("practice", "set", "--participating", "yes", "--accepts-assignment", "no")
     assert refused.code == 1 and "always accepts assignment" in refused.err
+
+
+@pytest.mark.parametrize(("args", "meant"), [
+    (["estimate", "--lesions", "8", "--coinsurance", "0.2"], "did you mean 20%?"),
+    (["payers", "add", "Typo Plan", "--percent-of-medicare", "1.1"], "did you mean 110%?"),
+])
+def test_a_fraction_for_a_percentage_is_refused_with_what_was_meant(cli: Cli, args: list[str], meant: str) -> None:
+    run = cli(*args)
+    assert run.code == 1 and meant in run.err and run.err.count("\n") == 1
+
+
+def test_a_percentage_written_with_its_sign_is_taken_as_it_is(cli: Cli) -> None:
+    data = run_json(cli, "estimate", "--lesions", "8", "--coinsurance", "0.2%", "--deductible-remaining", "0")
+    assert "coinsurance 0.2%" in " ".join(data["assumptions"])
+
+
+def test_a_missing_db_file_needs_create(cli: Cli, tmp_path: Path) -> None:
+    db = tmp_path / "typo.sqlite"
+    run = cli("--db", str(db), "payers", "list")
+    assert run.code == 1 and "--create" in run.err and not db.exists()
+    run = cli("--db", str(db), "--create", "payers", "list")
+    assert run.code == 0 and f"created a new practice database at {db}" in run.err and db.exists()
+    assert cli("--db", str(db), "payers", "list").code == 0
+
+
+def test_tables_print_yes_and_no_not_true_and_false(cli: Cli) -> None:
+    out = cli("payers", "list").out
+    assert "True" not in out and "False" not in out and "None" not in out and "yes" in out

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from estimator.core.forecast import default_payer_mix
 from tests.cli.conftest import Cli, Run, csv_rows
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,6 +57,9 @@ def test_a_forecast_as_json_gives_twelve_months_of_exact_values_and_ordered_band
     sim = data["simulation"]
     assert sim["paths"] == 300 and sim["seed"] == 7 and abs(sim["z_score"]) < 5
     assert data["per_encounter"]["allowed"] == "136.74"
+    # The per-payer breakdown adds up to the total (each payer's share rounded half-up, to within a cent each).
+    by_payer = sum(Decimal(r["expected_allowed"]) for r in data["by_payer"])
+    assert abs(by_payer - Decimal(data["total"]["expected_allowed"])) <= Decimal("0.01") * len(data["by_payer"])
 
 
 def test_the_same_seed_prints_the_same_forecast_and_another_seed_other_bands(cli) -> None:  # type: ignore[no-untyped-def]
@@ -210,3 +214,23 @@ def test_negotiate_tables_and_csv_render(cli) -> None:  # type: ignore[no-untype
 def test_bad_negotiate_input_is_one_clear_line(cli, args: list[str], words: str) -> None:  # type: ignore[no-untyped-def]
     result = cli("negotiate", *args)
     assert result.code == 1 and words in result.err and result.err.count("\n") == 1, result.err
+
+
+def test_match_gives_the_rate_at_which_a_payer_pays_what_another_pays_per_encounter(cli) -> None:  # type: ignore[no-untyped-def]
+    data = _negotiate(cli, "--payer", ACME, "--mix", str(EXAMPLE), "--match", "Demo: Summit Health (130%)")
+    summit = next(r for r in data["payers"] if r["payer"] == "Demo: Summit Health (130%)")
+    acme = next(r for r in data["payers"] if r["payer"] == ACME)
+    assert data["match"]["per_encounter"] == summit["per_encounter"]
+    # The target is Acme's encounters at Summit's price per encounter (to the cent, half-up).
+    expected = Decimal(acme["encounters"]) * Decimal(summit["per_encounter"])
+    slack = Decimal("0.005") * Decimal(acme["encounters"])  # the per-encounter price shown is rounded
+    assert abs(Decimal(data["target"]["target_revenue"]) - expected) <= slack
+    assert data["target"]["check"]["reached"] is True
+
+
+def test_negotiate_without_a_mix_uses_the_apps_starting_mix(cli) -> None:  # type: ignore[no-untyped-def]
+    data = _negotiate(cli, "--payer", ACME)
+    names = [r["payer"] for r in data["payers"]]
+    shares = default_payer_mix(names)  # the app's Negotiate page starts from this mix of 2400 encounters
+    for row in data["payers"]:
+        assert Decimal(row["encounters"]) == (Decimal(2400) * shares[row["payer"]] / 100).quantize(Decimal("0.1"))

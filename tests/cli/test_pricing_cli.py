@@ -287,3 +287,26 @@ def test_a_command_missing_from_the_index_still_runs(cli, monkeypatch):
     monkeypatch.setattr("estimator.cli.COMMANDS", {k: v for k, v in COMMANDS.items() if k != "global-period"})
     done = cli("global-period", "--code", "17000", "--date", "2026-03-02")
     assert done.code == 0 and "through 2026-03-12" in done.out
+
+
+
+@pytest.mark.parametrize("locality", ["1320201", "10001", "Manhattan", "manhattan"])
+def test_the_locality_can_be_given_as_a_key_a_zip_code_or_a_name(cli, locality):
+    run = cli("lesions", "8", "--locality", locality, "--format", "json")
+    assert run.code == 0 and run.json()["locality"] == "1320201"
+
+
+def test_an_ambiguous_locality_name_lists_the_candidates(cli):
+    run = cli("lesions", "8", "--locality", "TX")
+    assert run.code != 0
+    assert run.err.count("\n") == 1 and "matches 8 localities" in run.err
+    assert "0441218 TX HOUSTON" in run.err and "0441299 TX REST OF TEXAS" in run.err
+
+
+def test_lesions_explains_the_14_to_15_step_with_the_17004_amount(cli):
+    # 17004 x1 national non-facility is $162.33 (the 15-lesion row of the parametrized test above).
+    expected = cli("lesions", "15", "--locality", "national", "--format", "json").json()["total"]
+    assert expected == "162.33"
+    data = cli("lesions", "3", "--locality", "national", "--format", "json").json()
+    assert data["step_note"] == "15 or more lesions bill 17004 once: $162.33 whatever the count"
+    assert "15 or more lesions bill 17004 once: $162.33 whatever the count." in cli("lesions", "40").out

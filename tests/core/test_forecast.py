@@ -89,9 +89,10 @@ def brute_force_expected(model_scenario: Scenario, table: PriceTable) -> list[Fr
 
 
 def test_seasonal_volumes_add_up_to_the_annual_volume_and_follow_the_multipliers() -> None:
-    volumes = monthly_volumes(scenario(annual_volume=Decimal(2400)))
-    assert sum(volumes) == 2400
+    assert set(monthly_volumes(scenario(annual_volume=Decimal(2400)))) == {200}  # the default is flat
     winter = SEASONALITY_PRESETS["winter"]
+    volumes = monthly_volumes(scenario(annual_volume=Decimal(2400), seasonality=winter))
+    assert sum(volumes) == 2400
     assert volumes[0] / volumes[6] == Fraction(winter[0]) / Fraction(winter[6])
     assert volumes[0] > volumes[6]  # January busier than July
 

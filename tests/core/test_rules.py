@@ -85,7 +85,8 @@ def test_each_rule_fires_with_its_severity_and_source(
 
 def test_a_clean_visit_has_no_errors_or_warnings(tables_2026: TableSet) -> None:
     encounter = Encounter(DAY, lesions=8, em_code="99213", procedures=(ServiceLine("11102"),), diagnoses=AK,
-                          documented=frozenset({"site", "size", "appearance", "method", "count", "consent"}))
+                          documented=frozenset({"site", "size", "appearance", "method", "count", "diagnosis",
+                                                "consent"}))
     findings = build_claim(encounter, tables_2026).findings
     assert {f.severity for f in findings} <= {"info"}
 

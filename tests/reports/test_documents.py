@@ -18,7 +18,7 @@ from estimator.core.cost_sharing import Benefits, estimate
 from estimator.core.encounter import Encounter, ServiceLine
 from estimator.core.errors import InputError
 from estimator.core.gfe import Patient, build_gfe, missing_elements
-from estimator.core.payers import MEDICARE_PAYER, SELF_PAY_PAYER, Practice
+from estimator.core.payers import MEDICARE_PAYER, SELF_PAY_PAYER, Method, Payer, Practice
 from estimator.core.rules import build_claim
 from estimator.reports import documents, i18n
 from tests.reports.pdf_text import pdf_pages, pdf_text
@@ -84,6 +84,20 @@ def test_the_patient_estimate_says_it_is_not_a_guarantee_and_explains_the_share(
     assert f"Deductible: {i18n.money(medicare_estimate.total('deductible_cents'))}" in text
     assert "Coinsurance:" in text and "Copay:" in text
     assert "sequestration" in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_commercial_estimate_without_benefits_prints_the_share_as_not_known(qapp, tmp_path, tables_2026, lang):
+    claim = build_claim(Encounter(D("2026-12-15"), locality_key="0441218", lesions=8, diagnoses=("L57.0",)),
+                        tables_2026)
+    acme = Payer("Acme PPO", Method.PERCENT_OF_MEDICARE, percent=Decimal(125))
+    est = estimate(claim, acme, PRACTICE, Benefits(), lambda year: tables_2026)
+    assert not est.patient_known
+    text = render(documents.patient_estimate_html(est, PRACTICE, PATIENT, lang), tmp_path)
+    t = i18n.MESSAGES[lang]
+    assert t["unknown_share"] in text and " ".join(t["why_unknown"].split()) in text
+    assert i18n.money(est.allowed_cents) in text
+    assert i18n.money(0) not in text  # no "$0.00 you owe" for a share nobody knows
 
 
 def test_a_patient_estimate_without_a_patient_leaves_the_name_blank(qapp, tmp_path, medicare_estimate):
@@ -177,3 +191,15 @@ def test_an_unassigned_patient_estimate_says_medicare_pays_the_patient_back(qapp
     # national 17000 66.47: non-par 63.15; Medicare pays the patient (63.15 - 12.63) less 2% = 50.52 - 1.01 = 49.51
     text = render(documents.patient_estimate_html(est, practice, PATIENT, "en"), tmp_path)
     assert "Medicare then pays you $49.51" in " ".join(text.split())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_printed_estimate_lists_the_documentation_checklist(qapp, tmp_path, tables_2026, lang):
+    encounter = Encounter(D("2026-12-15"), locality_key="0441218", lesions=8, diagnoses=("L57.0",),
+                          documented=frozenset({"site", "count", "consent"}))
+    est = estimate(build_claim(encounter, tables_2026), MEDICARE_PAYER, PRACTICE, Benefits(),
+                   lambda year: tables_2026)
+    text = " ".join(render(documents.patient_estimate_html(est, PRACTICE, PATIENT, lang), tmp_path).split())
+    t = i18n.MESSAGES[lang]
+    items = ", ".join(t[f"doc_{k}"] for k in ("site", "count", "consent"))  # in checklist order
+    assert t["documented"].format(items=items) in text

@@ -64,7 +64,7 @@ def test_the_shipped_example_scenario_is_valid(env: sc.Environment) -> None:
 def test_a_minimal_scenario_takes_the_documented_defaults(env: sc.Environment) -> None:
     s = parse(MINIMAL, env)
     assert s.year == 2026 and s.start == dt.date(2026, 1, 1) and s.months == 12
-    assert s.seasonality == SEASONALITY_PRESETS["winter"] and s.volume_model is VolumeModel.POISSON
+    assert s.seasonality == SEASONALITY_PRESETS["flat"] and s.volume_model is VolumeModel.POISSON
     assert s.setting_mix == {Setting.NONFACILITY: Decimal(100)}  # the practice's POS 11
     assert s.em_share == 0 and s.em_code == "99213" and s.default_collection_rate == 100
     assert s.locality_key == "national"

@@ -66,6 +66,7 @@ class BarChart(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.readout)
         layout.addWidget(self.plot_widget, 1)
+        style.make_accessible(self.plot_widget, title, self.text_alternative)
 
     def set_series(self, labels: Sequence[str], values: Sequence[float], *, colors: Sequence[QColor] | None = None,
                    value_labels: Sequence[str] | None = None, details: Sequence[str] | None = None,
@@ -138,6 +139,15 @@ class BarChart(QWidget):
         """What is drawn: labels, values (numpy) and colours (hex), for tests and export."""
         return {"labels": list(self._labels), "values": self._values.copy(),
                 "colors": [c.name() for c in self._colors]}
+
+    def text_alternative(self) -> str:
+        """The bars as text: each bar's detail line (or label and value), in order."""
+        if not len(self._labels):
+            return "No data."
+        details = list(getattr(self, "_details", []) or [])
+        if len(details) == len(self._labels):
+            return "\n".join(details)
+        return "\n".join(f"{label}: {value:,.2f}" for label, value in zip(self._labels, self._values, strict=True))
 
     def hover_index(self, index: int) -> None:
         """Show bar ``index``'s detail in the readout (-1 restores the default line)."""

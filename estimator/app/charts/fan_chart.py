@@ -76,7 +76,16 @@ class FanChart(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.readout)
         layout.addWidget(self.plot_widget, 1)
+        style.make_accessible(self.plot_widget, "Monthly revenue forecast", self.text_alternative)
         self.set_series(None)
+
+    def text_alternative(self) -> str:
+        """The forecast as text: per month the expected value and the 10th-90th percentile band."""
+        s = self.series
+        if s is None:
+            return "No forecast."
+        return "\n".join([f"{s.title}:", *(f"{m}: expected ${e:,.0f}, 10th-90th percentile ${lo:,.0f}-${hi:,.0f}"
+                                          for m, e, lo, hi in zip(s.labels, s.expected, s.p10, s.p90, strict=True))])
 
     @property
     def series(self) -> FanSeries | None:

@@ -54,6 +54,11 @@ class LesionChart(QWidget):
         # The readout changes with every keystroke and hover: its text must never resize the plot (a resize
         # re-lays out and repaints both axes, the costliest part of a frame).
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        # The 14 -> 15 step in words, beside the chart: the amount comes from the priced series.
+        self.step_note = QLabel(self)
+        self.step_note.setObjectName("chartStepNote")
+        self.step_note.setWordWrap(True)
+        self.step_note.setTextFormat(Qt.TextFormat.PlainText)
         self.plot_widget = style.plot_widget(antialias)
         item = self.plot_widget.getPlotItem()
         item.setTitle("Expected allowed amount by lesion count", color=style.TEXT, size="11pt")
@@ -71,11 +76,12 @@ class LesionChart(QWidget):
         self._curves = {
             Setting.NONFACILITY: pg.PlotDataItem(stepMode="center", pen=pg.mkPen(style.NONFACILITY, width=2.5),
                                                  name="Non-facility (office)"),
-            Setting.FACILITY: pg.PlotDataItem(stepMode="center", pen=pg.mkPen(style.FACILITY, width=2.5),
-                                              name="Facility (hospital, ASC)"),
+            Setting.FACILITY: pg.PlotDataItem(
+                stepMode="center", pen=pg.mkPen(style.FACILITY, width=2.5, style=Qt.PenStyle.DashLine),
+                name="Facility (hospital, ASC)"),
         }
         self._patient = pg.PlotDataItem(stepMode="center", name="Patient share (this visit's setting)",
-                                        pen=pg.mkPen(style.PATIENT, width=2, style=Qt.PenStyle.DashLine))
+                                        pen=pg.mkPen(style.PATIENT, width=3, style=Qt.PenStyle.DotLine))
         for curve in (*self._curves.values(), self._patient):
             item.addItem(curve)
         dashed = pg.mkPen(style.TEXT, width=1, style=Qt.PenStyle.DotLine)
@@ -96,6 +102,8 @@ class LesionChart(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.readout)
         layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.step_note)
+        style.make_accessible(self.plot_widget, "Expected allowed amount by lesion count", self.text_alternative)
 
     # --- data ---------------------------------------------------------------------------------------------
 
@@ -107,6 +115,7 @@ class LesionChart(QWidget):
                 curve.setData([], [])
             self._marker.setData([], [])
             self.readout.setText("No chart: the visit cannot be priced as entered.")
+            self.step_note.setText("")
             return
         edges = np.arange(0.5, len(series.counts) + 1.0)
         for setting, curve in self._curves.items():
@@ -124,6 +133,7 @@ class LesionChart(QWidget):
         self._break_line.setVisible(series.tier_break <= len(series.counts))
         self._annotation.setVisible(series.tier_break <= len(series.counts))
         self._annotation.setPos(series.tier_break - 0.3, self._y_top * 0.97)
+        self.step_note.setText(self.step_text())
         self.set_current(self._current or 1)
 
     def set_current(self, count: int) -> None:
@@ -171,6 +181,28 @@ class LesionChart(QWidget):
         return (f"{count} lesion{'s' if count != 1 else ''}: non-facility "
                 f"{_money(float(s.allowed[Setting.NONFACILITY][i]))} · facility "
                 f"{_money(float(s.allowed[Setting.FACILITY][i]))}{patient}")
+
+    def step_text(self) -> str:
+        """Why the price jumps at 15 and stays flat after: '15 or more lesions bill 17004 once: $162.33 ...'."""
+        s = self._series
+        if s is None or s.tier_break > len(s.counts):
+            return ""
+        amount = float(s.allowed[s.setting][s.tier_break - 1])
+        before = float(s.allowed[s.setting][s.tier_break - 2]) if s.tier_break >= 2 else 0.0
+        return (f"{s.tier_break} or more lesions bill 17004 once: {_money(amount)} whatever the count "
+                f"({s.tier_break - 1} lesions bill 17000 + 17003 x{s.tier_break - 2}: {_money(before)}); "
+                f"{_SETTING_NAMES[s.setting]}, {s.payer}.")
+
+    def text_alternative(self) -> str:
+        """The chart as text: one line per count up to the 17004 step, then the step itself."""
+        s = self._series
+        if s is None:
+            return "No chart: the visit cannot be priced as entered."
+        last = min(s.tier_break, len(s.counts))
+        lines = [self.describe(n) for n in range(1, last + 1)]
+        if s.tier_break <= len(s.counts):
+            lines.append(self.step_text())
+        return "\n".join(lines)
 
     def hover_at(self, x: float) -> int:
         """Show the readout for the count at data x (what a mouse move does); returns that count."""

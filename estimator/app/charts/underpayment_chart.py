@@ -8,7 +8,6 @@ from typing import Any, Final
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from estimator.app.charts import style
@@ -16,8 +15,8 @@ from estimator.core.audit import AuditResult
 from estimator.core.money import format_money
 
 #: Okabe-Ito colours (colour-blind safe), one per payer in name order, repeating past seven payers.
-PAYER_COLORS: Final = (style.NONFACILITY, style.FACILITY, style.PATIENT, style.HIGHLIGHT, style.SECOND,
-                       QColor("#56B4E9"), QColor("#F0E442"))
+PAYER_COLORS: Final = (style.NONFACILITY, style.FACILITY, style.PATIENT, style.SECOND, *style.EXTRA,
+                       style.MUTED)
 GROUP_WIDTH: Final = 0.8
 
 
@@ -43,6 +42,7 @@ class UnderpaymentChart(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.caption)
         layout.addWidget(self.plot_widget, 1)
+        style.make_accessible(self.plot_widget, "Underpaid by payer and month", self.text_alternative)
         self.set_totals({})
 
     def set_series(self, result: AuditResult | None) -> None:
@@ -76,6 +76,14 @@ class UnderpaymentChart(QWidget):
         total = sum(totals.values())
         self.caption.setText(f"Underpaid in total: ${format_money(total)} over {len(self._months)} month(s), "
                              f"{len(self._payers)} payer(s)" if totals else "No underpaid lines.")
+
+    def text_alternative(self) -> str:
+        """The underpayments as text: one line per payer and month with an amount."""
+        lines = [self.caption.text()]
+        for k, payer in enumerate(self._payers):
+            lines += [f"{payer}, {month}: ${self._values[k, i]:,.2f}" for i, month in enumerate(self._months)
+                      if self._values[k, i]]
+        return "\n".join(lines)
 
     def series(self) -> dict[str, Any]:
         """What is drawn (for tests and export): months, payers and dollars per payer by month."""

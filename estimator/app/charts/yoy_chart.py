@@ -66,6 +66,15 @@ class YoyChart(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.readout)
         layout.addWidget(self.plot_widget, 1)
+        style.make_accessible(self.plot_widget, "Fee change per unit by effect", self.text_alternative)
+
+    def text_alternative(self) -> str:
+        """The decomposition as text: one line per code."""
+        s = self._series
+        if s is None or not s.codes:
+            return "No data."
+        return "\n".join(f"{c}: total {t:+.2f} = CF {a:+.2f} + RVU {b:+.2f} + GPCI {g:+.2f} dollars per unit"
+                         for c, a, b, g, t in zip(s.codes, s.cf, s.rvu, s.gpci, s.total, strict=True))
 
     @property
     def series(self) -> YoySeries | None:

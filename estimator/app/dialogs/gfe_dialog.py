@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import theme
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
 from estimator.app.text import money
@@ -53,9 +54,6 @@ from estimator.store import gfe_log
 
 log = logging.getLogger(__name__)
 
-ERROR_STYLE: Final = "color: #8B0000; background: #FDECEA; border: 1px solid #B00020; border-radius: 4px; " \
-                     "padding: 6px;"
-OK_STYLE: Final = "color: #1f3f66; background: #e8eef5; border-radius: 4px; padding: 6px;"
 #: Where the user supplies each missing element in the app (matched on the element's first words).
 GUI_HINTS: Final = (("provider", "the practice profile"), ("patient", "this form"), ("scheduled", "this form"),
                     ("itemized", "this form"), ("description", "this form"), ("diagnosis", "this form"))
@@ -74,15 +72,16 @@ class GfeDialog(QDialog):
     issued = Signal(int)
 
     def __init__(self, context: AppContext, inputs: Any | None = None, parent: QWidget | None = None,
-                 today: dt.date | None = None) -> None:
+                 today: dt.date | None = None, patient: Patient | None = None) -> None:
         """``inputs``: the estimate page's ``estimator.app.state.Inputs`` (or anything with the same fields)
-        to start from; ``today`` fixes the date (tests)."""
+        to start from; ``patient``: the name and date of birth typed there; ``today`` fixes the date (tests)."""
         super().__init__(parent)
         self.context = context
         self.today = today or dt.date.today()
         self._gfe: GoodFaithEstimate | None = None
         self._error: str | None = None
         self._notes: list[str] = []
+        self._issued_id: int | None = None
         self.setWindowTitle("Good Faith Estimate")
         practice = context.store.practice()
         self._pos = getattr(inputs, "place_of_service", None) or practice.place_of_service
@@ -92,13 +91,16 @@ class GfeDialog(QDialog):
         self.patient_name.setPlaceholderText("Full name")
         self.dob = QLineEdit(self)
         self.dob.setPlaceholderText("YYYY-MM-DD")
+        if patient is not None:
+            self.patient_name.setText(patient.name)
+            self.dob.setText(patient.dob.isoformat() if patient.dob else "")
         self.scheduled = QLineEdit(self)
         self.scheduled.setPlaceholderText("YYYY-MM-DD (date of the service)")
         service_day = getattr(inputs, "date_of_service", None)
         if isinstance(service_day, dt.date) and service_day > self.today:
             self.scheduled.setText(service_day.isoformat())
         self.scheduled_on = QLineEdit(self.today.isoformat(), self)
-        self.requested = QCheckBox("Requested by the patient, nothing scheduled yet", self)
+        self.requested = QCheckBox("&Requested by the patient, nothing scheduled yet", self)
         self.lesions = QSpinBox(self)
         self.lesions.setRange(0, 999)
         self.lesions.setValue(int(getattr(inputs, "lesions", 0) or 0))
@@ -131,30 +133,36 @@ class GfeDialog(QDialog):
             self.lang.addItem(i18n.LANGUAGE_NAMES[code], code)
 
         form = QFormLayout()
-        form.addRow("Patient name", self.patient_name)
-        form.addRow("Date of birth", self.dob)
-        form.addRow("Scheduled for", self.scheduled)
-        form.addRow("Scheduled on", self.scheduled_on)
+        form.addRow("&Patient name", self.patient_name)
+        form.addRow("Date of &birth", self.dob)
+        form.addRow("&Scheduled for", self.scheduled)
+        form.addRow("Scheduled &on", self.scheduled_on)
         form.addRow("", self.requested)
-        form.addRow("Lesions destroyed", self.lesions)
+        form.addRow("&Lesions destroyed", self.lesions)
         visit = QHBoxLayout()
         visit.addWidget(self.em)
         visit.addWidget(self.g2211)
-        form.addRow("Office visit", visit)
-        form.addRow("Other procedures", self.procedures)
-        form.addRow("Diagnoses", self.diagnoses)
-        form.addRow("Self-pay price", self.payer)
-        form.addRow("Primary service", self.primary)
-        form.addRow("Scheduled separately", self.separately)
-        form.addRow("Language", self.lang)
+        form.addRow("Office &visit", visit)
+        form.addRow("Other pro&cedures", self.procedures)
+        form.addRow("&Diagnoses", self.diagnoses)
+        form.addRow("Self-pay pr&ice", self.payer)
+        form.addRow("Pri&mary service", self.primary)
+        form.addRow("Scheduled separa&tely", self.separately)
+        form.addRow("Lan&guage", self.lang)
+        for label_text, widget in (("Office visit", self.em), ("Scheduled separately", self.separately)):
+            widget.setAccessibleName(label_text)
 
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         buttons = QDialogButtonBox(self)
-        self.save_button = QPushButton("Save PDF\u2026", self)
-        self.print_button = QPushButton("Print\u2026", self)
+        self.save_button = QPushButton("S&ave PDF\u2026", self)
+        self.print_button = QPushButton("Pri&nt\u2026", self)
+        for button in (self.save_button, self.print_button):
+            # Enter in a field must not issue (and log) an estimate: issuing is an explicit click or Alt key.
+            button.setAutoDefault(False)
+            button.setDefault(False)
         buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(QDialogButtonBox.StandardButton.Close)
@@ -248,12 +256,12 @@ class GfeDialog(QDialog):
         self.print_button.setEnabled(ready)
         if self._gfe is not None:
             due = self._gfe.due
-            self.status.setStyleSheet(OK_STYLE)
+            self.status.setStyleSheet(theme.css("ok"))
             late = late_finding(self._gfe)
             notes = "".join(f"\nNote: {n}" for n in [*self._notes, *([late.message] if late else [])])
             self.status.setText(f"Total expected charges {money(self._gfe.total_cents)}. {due.explain()}{notes}")
         else:
-            self.status.setStyleSheet(ERROR_STYLE)
+            self.status.setStyleSheet(theme.css("banner"))
             self.status.setText(self._error or "")
 
     # --- issuing ------------------------------------------------------------------------------------------
@@ -271,7 +279,9 @@ class GfeDialog(QDialog):
             "lang": self.language}}
 
     def _log(self, gfe: GoodFaithEstimate, pdf: bytes) -> int:
-        entry_id = gfe_log.save(self.context.store, gfe, lang=self.language,
+        if self._issued_id is not None:  # one dialog issues one estimate (a second click or Enter does nothing)
+            return self._issued_id
+        entry_id = self._issued_id = gfe_log.save(self.context.store, gfe, lang=self.language,
                                 inputs={**self.inputs(), "gfe": gfe_to_dict(gfe)}, pdf=pdf)
         self.context.status_posted.emit(f"Good Faith Estimate #{entry_id} issued and logged")
         self.issued.emit(entry_id)
@@ -296,7 +306,7 @@ class GfeDialog(QDialog):
             raise
 
     def _save_clicked(self) -> None:
-        if self._gfe is None:
+        if self._gfe is None or self._issued_id is not None:
             return
         name = f"good-faith-estimate-{self.today.isoformat()}.pdf"
         path = dialogs().save_file(self, "Save the Good Faith Estimate", name, "PDF files (*.pdf)")
@@ -306,12 +316,15 @@ class GfeDialog(QDialog):
             self.issue_to(path)
         except EstimatorError as exc:
             dialogs().error(self, "Good Faith Estimate", str(exc))
+            return
         except OSError as exc:
             dialogs().error(self, "Good Faith Estimate", f"{path}: {exc.strerror or exc}")
+            return
+        self.accept()  # issued and saved: the dialog's work is done
 
     def _print_clicked(self) -> None:
         gfe = self._gfe
-        if gfe is None:
+        if gfe is None or self._issued_id is not None:
             return
         source = gfe_html(gfe, self.language)
         if not dialogs().print_document(self, text_document(source, self)):

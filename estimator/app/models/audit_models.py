@@ -12,7 +12,7 @@ from typing import Any, Final
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush
 
-from estimator.app.models.findings import SEVERITY_COLOR, SEVERITY_LABEL
+from estimator.app.models.findings import SEVERITY_LABEL, severity_color
 from estimator.app.text import money
 from estimator.core.audit import AuditedClaim, AuditResult, RowProblem
 from estimator.core.findings import SEVERITY_ORDER
@@ -107,7 +107,7 @@ class ClaimAuditModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and (column in MONEY_COLUMNS or column in (4, 8)):
             return RIGHT
         if role == Qt.ItemDataRole.ForegroundRole and claim.worst is not None and column in (0, 8, 9):
-            return QBrush(SEVERITY_COLOR[claim.worst])
+            return QBrush(severity_color(claim.worst))
         if role == CLAIM_ROLE:
             return self._rows[index.row()]
         return None
@@ -168,7 +168,7 @@ class ProblemModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 0:
             return RIGHT
         if role == Qt.ItemDataRole.ForegroundRole and problem.kind == "bad":
-            return QBrush(SEVERITY_COLOR["error"])
+            return QBrush(severity_color("error"))
         if role == Qt.ItemDataRole.ToolTipRole:
             return problem.message
         return None

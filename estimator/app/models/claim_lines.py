@@ -21,13 +21,17 @@ LINE_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 
 
-def explain_line(line: EstimateLine) -> list[str]:
+def explain_line(line: EstimateLine, patient_known: bool = True) -> list[str]:
     """Every step behind one line's numbers, in order (what the tooltip and the explain panel show)."""
     claim_line = line.allowed.line
     mods = f"-{'-'.join(claim_line.modifiers)}" if claim_line.modifiers else ""
     out = [f"{claim_line.code}{mods} x{claim_line.units}: {claim_line.label}"]
     out += claim_line.trace.lines()
     out += [f"allowed: {note}" for note in line.allowed.notes]
+    if not patient_known:
+        out.append(f"allowed {money(line.allowed_cents)}; the split between payer and patient is unknown until "
+                   "the plan's benefits are entered")
+        return out
     out.append(f"allowed {money(line.allowed_cents)} = payer {money(line.payer_cents)}"
                f" + patient {money(line.patient_cents)}"
                + (f" + secondary {money(line.secondary_cents)}" if line.secondary_cents else "")
@@ -46,10 +50,12 @@ class ClaimLinesModel(QAbstractTableModel):
     def __init__(self, estimate: Estimate | None = None) -> None:
         super().__init__()
         self._lines: tuple[EstimateLine, ...] = ()
+        self._known = True
         self.set_estimate(estimate)
 
     def set_estimate(self, estimate: Estimate | None) -> None:
         lines = estimate.lines if estimate is not None else ()
+        self._known = estimate.patient_known if estimate is not None else True
         if len(lines) == len(self._lines) and lines:
             # Same shape: keep the selection (the explain panel follows the selected line).
             self._lines = lines
@@ -63,7 +69,7 @@ class ClaimLinesModel(QAbstractTableModel):
         return self._lines[row]
 
     def explain(self, row: int) -> list[str]:
-        return explain_line(self._lines[row])
+        return explain_line(self._lines[row], self._known)
 
     # --- Qt -----------------------------------------------------------------------------------------------
 
@@ -101,12 +107,12 @@ class ClaimLinesModel(QAbstractTableModel):
                 pct = claim_line.reduction_pct
                 return f"{pct.normalize():f}%" if pct else ""
             if column == 5:
-                return money(line.payer_cents)
+                return money(line.payer_cents) if self._known else "unknown"
             if column == 6:
-                return money(line.patient_cents)
+                return money(line.patient_cents) if self._known else "unknown"
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(explain_line(line))
+            return "\n".join(explain_line(line, self._known))
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if column in MONEY_COLUMNS or column in (1, 4):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -11,6 +11,7 @@ from PySide6.QtGui import QFont
 from estimator.app.text import money, percent
 from estimator.core.compare import PayerRow, YearRow, percent_of
 
+UNKNOWN: Final = "unknown: enter benefits"  # a commercial plan whose benefits were not entered
 PAYER_COLUMNS: Final = ("Payer", "Contract", "Allowed", "Payer pays", "Patient owes", "% of Medicare")
 
 Index = QModelIndex | QPersistentModelIndex
@@ -50,8 +51,8 @@ class PayerCompareModel(QAbstractTableModel):
         row = self._rows[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return (row.payer, row.contract, money(row.allowed_cents), money(row.payer_cents),
-                    money(row.patient_cents), percent(row.pct_of_medicare))[column] if column < 6 else None
+            return (row.payer, row.contract, money(row.allowed_cents), money(row.payer_cents, UNKNOWN),
+                    money(row.patient_cents, UNKNOWN), percent(row.pct_of_medicare))[column] if column < 6 else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
             return _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -8,10 +8,15 @@ from typing import Any, Final
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from estimator.app import theme
 from estimator.core.findings import SEVERITY_ORDER, Finding
 
 SEVERITY_LABEL: Final = {"error": "ERROR", "warning": "Warning", "info": "Note"}
-SEVERITY_COLOR: Final = {"error": QColor("#B00020"), "warning": QColor("#8A5300"), "info": QColor("#455A64")}
+def severity_color(severity: str) -> QColor:
+    """A finding's text colour in the palette in force (errors red, warnings amber, notes muted)."""
+    return theme.tone({"error": "error", "warning": "warning"}.get(severity, "muted"))  # type: ignore[arg-type]
+
+
 FINDING_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 
 Index = QModelIndex | QPersistentModelIndex
@@ -52,7 +57,7 @@ class FindingsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return finding_text(finding)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return QBrush(SEVERITY_COLOR[finding.severity])
+            return QBrush(severity_color(finding.severity))
         if role == Qt.ItemDataRole.FontRole and finding.severity == "error":
             font = QFont()
             font.setBold(True)

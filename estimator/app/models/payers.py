@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from typing import Any, Final
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 
+from estimator.app import theme
 from estimator.core.payers import Payer
 
 PAYER_ROLE: Final = Qt.ItemDataRole.UserRole + 1
@@ -57,7 +58,7 @@ class PayerListModel(QAbstractListModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ForegroundRole and payer.notes.startswith("example"):
-            return QBrush(QColor("#555555"))
+            return QBrush(theme.tone("muted"))
         if role == PAYER_ROLE:
             return payer
         return None

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -43,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import theme
 from estimator.app.charts.underpayment_chart import UnderpaymentChart
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
@@ -148,7 +150,7 @@ class ColumnMappingDialog(QDialog):
         self.remember = QCheckBox("Remember for files with these columns", self)
         self.remember.setChecked(True)
         self.problem = QLabel(self)
-        self.problem.setStyleSheet("color: #B00020;")
+        self.problem.setStyleSheet(theme.css("error"))
         self.problem.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         parent=self)
@@ -206,7 +208,7 @@ class AuditPage(QWidget):
         self.tolerance.editingFinished.connect(self._tolerance_changed)
         tolerance_label = QLabel("&Tolerance $", self)
         tolerance_label.setBuddy(self.tolerance)
-        self.only_flagged = QCheckBox("Only claims with &findings", self)
+        self.only_flagged = QCheckBox("Only claims &with findings", self)
         self.only_flagged.toggled.connect(self._filter_changed)
         self.export_csv_button = QPushButton("Export findings (CSV)…", self)
         self.export_csv_button.setToolTip("Every finding, one row each, with patient ids")
@@ -219,14 +221,18 @@ class AuditPage(QWidget):
         self.progress.setRange(0, 1000)
         self.progress_label = QLabel(self)
         self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setShortcut(QKeySequence(Qt.Key.Key_Escape))  # Esc stops the audit while it runs
+        self.cancel_button.setToolTip("Stop the audit (Esc)")
         self.cancel_button.clicked.connect(self.cancel)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #B00020;")
+        self.message.setStyleSheet(theme.css("error"))
 
         self.summary = QTextBrowser(self)
+        self.summary.setAccessibleName("Audit summary")
         self.claim_model = ClaimAuditModel()
         self.claims = QTableView(self)
+        self.claims.setAccessibleName("Audited claims")
         self.claims.setModel(self.claim_model)
         self.claims.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.claims.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -237,8 +243,10 @@ class AuditPage(QWidget):
         self.claims.horizontalHeader().setStretchLastSection(True)
         self.claims.selectionModel().selectionChanged.connect(self._selection_changed)
         self.details = QTextBrowser(self)
+        self.details.setAccessibleName("Selected claim")
         self.problem_model = ProblemModel()
         self.problems = QTableView(self)
+        self.problems.setAccessibleName("Rows that could not be read")
         self.problems.setModel(self.problem_model)
         self.problems.verticalHeader().hide()
         self.problems.horizontalHeader().setStretchLastSection(True)
@@ -481,7 +489,7 @@ def claim_details_html(result: AuditResult, claim_index: int | None) -> str:
         cells = [row["line"], row["code"], row["units"], " ".join(row["modifiers"]), " ".join(row["diagnoses"]),
                  row["billed"] or "", row["expected"] or "", row["allowed"] or "", row["paid"] or "",
                  row["variance"] or ""]
-        style = ' style="color: #B00020;"' if row["underpaid"] else ""
+        style = f' style="color: {theme.tone("error").name()};"' if row["underpaid"] else ""
         parts.append(f"<tr{style}>" + "".join(f"<td>{e(str(c))}</td>" for c in cells) + "</tr>")
     parts.append("</table>")
     if not claim.findings:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from estimator.app import settings as opts
+from estimator.app import theme
 from estimator.app.charts import style
 from estimator.app.charts.bar_chart import BarChart
 from estimator.app.context import AppContext
@@ -67,7 +68,7 @@ class ComparePage(QWidget):
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.message = QLabel(self)
-        self.message.setStyleSheet("color: #B00020;")
+        self.message.setStyleSheet(theme.css("error"))
         self.message.setWordWrap(True)
         self.message.hide()
 
@@ -213,8 +214,8 @@ class ComparePage(QWidget):
         self.payer_chart.set_series(
             [r.payer for r in rows], [r.allowed_cents / 100 for r in rows], colors=colors,
             value_labels=[f" {money(r.allowed_cents)} ({percent(r.pct_of_medicare)})" for r in rows],
-            details=[f"{r.payer}: allowed {money(r.allowed_cents)}, payer {money(r.payer_cents)}, patient "
-                     f"{money(r.patient_cents)} — {r.contract}" for r in rows],
+            details=[f"{r.payer}: allowed {money(r.allowed_cents)}, payer {money(r.payer_cents, 'unknown')}, "
+                     f"patient {money(r.patient_cents, 'unknown: enter benefits')} — {r.contract}" for r in rows],
             reference=(medicare / 100, f"Medicare {money(medicare)}") if medicare else None,
             readout=f"{len(rows)} payers; hover a bar for its split" if rows else "No payers")
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import theme
 from estimator.app.context import AppContext
 from estimator.app.dialogs.gfe_dialog import GfeDialog
 from estimator.app.dialogs.service import dialogs
@@ -49,9 +50,6 @@ KEY = "documents"
 TITLE = "Good Faith Estimates"
 ORDER = 60
 
-FLAG_STYLE: Final = "color: #8B0000; background: #FDECEA; border: 1px solid #B00020; border-radius: 4px; " \
-                    "padding: 6px;"
-OK_STYLE: Final = "color: #1f3f66; background: #e8eef5; border-radius: 4px; padding: 6px;"
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -116,11 +114,13 @@ class DocumentsPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.search = QLineEdit(self)
+        self.search.setAccessibleName("Search Good Faith Estimates")
         self.search.setPlaceholderText("Search by patient name, date (2026-12) or #number")
         self.search.setClearButtonEnabled(True)
         self.new_button = QPushButton("New Good Faith Estimate\u2026", self)
         self.model = GfeLogModel(self)
         self.table = QTableView(self)
+        self.table.setAccessibleName("Good Faith Estimates issued")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -133,10 +133,12 @@ class DocumentsPage(QWidget):
         self.empty.setWordWrap(True)
 
         self.preview = QTextBrowser(self)
+        self.preview.setAccessibleName("Selected Good Faith Estimate")
         self.preview.setOpenLinks(False)
         self.save_button = QPushButton("Save copy (PDF)\u2026", self)
         self.print_button = QPushButton("Print\u2026", self)
         self.billed = QLineEdit(self)
+        self.billed.setAccessibleName("Billed total")
         self.billed.setPlaceholderText("billed total, e.g. 612.50")
         self.compare_button = QPushButton("Compare", self)
         self.result = QLabel(self)
@@ -298,10 +300,10 @@ class DocumentsPage(QWidget):
             result = gfe_log.compare_bill(self.context.store, entry_id, parse_money(self.billed.text(),
                                                                                     "billed total"))
         except EstimatorError as exc:
-            self.result.setStyleSheet(FLAG_STYLE)
+            self.result.setStyleSheet(theme.css("banner"))
             self.result.setText(str(exc))
             return None
-        self.result.setStyleSheet(FLAG_STYLE if result.dispute_eligible else OK_STYLE)
+        self.result.setStyleSheet(theme.css("banner") if result.dispute_eligible else theme.css("ok"))
         self.result.setText(comparison_text(result))
         return result
 

@@ -16,23 +16,27 @@ import datetime as dt
 import html
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Final
 
 from PySide6.QtCore import QDate, QItemSelection, Qt
-from PySide6.QtGui import QFont, QTextDocument
+from PySide6.QtGui import QFont, QFontDatabase, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
+    QDialog,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QListView,
     QPlainTextEdit,
+    QPushButton,
     QScrollArea,
     QSizePolicy,
     QSplitter,
@@ -42,14 +46,18 @@ from PySide6.QtWidgets import (
 )
 
 from estimator.app import settings as opts
+from estimator.app import theme
 from estimator.app.charts.lesion_chart import LesionChart
 from estimator.app.context import AppContext
+from estimator.app.dialogs.gfe_dialog import GfeDialog
+from estimator.app.dialogs.service import dialogs
 from estimator.app.models.claim_lines import ClaimLinesModel
 from estimator.app.models.findings import FindingsModel
 from estimator.app.settings import Settings
 from estimator.app.state import MAX_LESIONS, EstimateInputs, Inputs, LesionSeries, shared_inputs
 from estimator.app.text import money
 from estimator.app.validation import (
+    parse_day,
     parse_diagnoses,
     parse_optional_money,
     parse_optional_percent,
@@ -65,8 +73,9 @@ from estimator.core.errors import EstimatorError, InputError, UnknownCodeError
 from estimator.core.gfe import Patient
 from estimator.core.lesions import lesion_lines
 from estimator.core.parsing import parse_money
-from estimator.core.payers import MEDICARE
-from estimator.reports.documents import patient_estimate_html, text_document
+from estimator.core.payers import MEDICARE, Method
+from estimator.reports import i18n
+from estimator.reports.documents import html_to_pdf, patient_estimate_html, text_document
 
 KEY = "estimate"
 TITLE = "Estimate"
@@ -77,7 +86,6 @@ EM_LABELS: Final = {
     "99205": "new patient, high", "99211": "established, minimal", "99212": "established, straightforward",
     "99213": "established, low", "99214": "established, moderate", "99215": "established, high",
 }
-BANNER_STYLE = "background: #FDECEA; color: #8B0000; border: 1px solid #B00020; border-radius: 4px; padding: 6px;"
 
 
 def service_date_range(years: list[int]) -> tuple[QDate, QDate]:
@@ -117,7 +125,7 @@ class EstimateForm(QWidget):
         self.lesions.setValue(inputs.lesions)
         self.lesions.setToolTip("Premalignant lesions destroyed (↑/↓ to change; 15 or more bill 17004)")
         self.lesions_message = QLabel(self)
-        self.lesions_message.setStyleSheet("color: #B00020;")
+        self.lesions_message.setStyleSheet(theme.css("error"))
         self.lesions_message.setWordWrap(True)
         self.lesions_message.hide()
         big = QFont(self.lesions.font())
@@ -125,14 +133,14 @@ class EstimateForm(QWidget):
         big.setBold(True)
         self.lesions.setFont(big)
         self.tier = QLabel(self)
-        self.tier.setStyleSheet("color: #555555;")
+        self.tier.setStyleSheet(theme.css("muted"))
         self.tier.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self.place = ValueCombo(self)
         for place in sorted(tables.places.by_code.values(), key=lambda p: p.code):
             self.place.add(f"{place.code} – {place.name}", place.code)
         self.setting = QLabel(self)
-        self.setting.setStyleSheet("color: #555555;")
+        self.setting.setStyleSheet(theme.css("muted"))
 
         self.locality = LocalityFinder(tables, lambda: context.catalog.zip_codes(state.tables().year),
                                        state.practice().locality_key, self)
@@ -149,13 +157,12 @@ class EstimateForm(QWidget):
                                          placeholder="e.g. 11102, 17110:59, 11103x2:RT", parent=self)
         self.diagnoses = ValidatedField(self._parse_diagnoses, ", ".join(inputs.diagnoses),
                                         placeholder="ICD-10-CM, e.g. L57.0", parent=self)
-        self.date = QDateEdit(self)
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("yyyy-MM-dd")
+        # One Tab stop that takes what the front desk types: ISO (2026-12-15) or US (12/15/2026).
+        self.date = ValidatedField(self._parse_day, inputs.date_of_service.isoformat(),
+                                   placeholder="YYYY-MM-DD or MM/DD/YYYY", parent=self)
         years = context.catalog.years()
-        self.date.setDateRange(*service_date_range(years))
-        self.date.setToolTip(f"Date of service: picks the fee-schedule tables in force ({years[0]}–{years[-1]}; "
-                             "a later date is priced with the newest, marked provisional)")
+        self.date.edit.setToolTip(f"Date of service: picks the fee-schedule tables in force ({years[0]}–{years[-1]}; "
+                                  "a later date is priced with the newest, marked provisional)")
 
         b = inputs.benefits
         self.deductible = ValidatedField(lambda t: parse_optional_money(t, "Deductible remaining"),
@@ -173,7 +180,7 @@ class EstimateForm(QWidget):
         self.oop = ValidatedField(lambda t: parse_optional_money(t, "Out-of-pocket remaining"),
                                   _cents_text(b.oop_remaining_cents), placeholder="$ (blank = no limit)", parent=self)
         self.benefits_message = QLabel(self)
-        self.benefits_message.setStyleSheet("color: #B00020;")
+        self.benefits_message.setStyleSheet(theme.css("error"))
         self.benefits_message.setWordWrap(True)
         self.benefits_message.hide()
 
@@ -194,14 +201,14 @@ class EstimateForm(QWidget):
         em_row.addWidget(self.g2211)
         self._add_row(form, "E/&M visit:", em_row, self.em)
         self._add_row(form, "&Other procedures:", self.procedures)
-        self._add_row(form, "Dia&gnosis:", self.diagnoses)
+        self._add_row(form, "Di&agnosis:", self.diagnoses)
         self._add_row(form, "&Date of service:", self.date)
 
         patient = QGroupBox("Patient's benefits", self)
         pform = QFormLayout(patient)
         pform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self._add_row(pform, "Deductible &remaining ($):", self.deductible)
-        self._add_row(pform, "Coinsurance (%):", self.coinsurance, self.coinsurance)
+        self._add_row(pform, "Co&insurance (%):", self.coinsurance, self.coinsurance)
         copay_row = QHBoxLayout()
         copay_row.addWidget(self.copay, 1)
         copay_row.addWidget(self.copay_per)
@@ -209,18 +216,63 @@ class EstimateForm(QWidget):
         self._add_row(pform, "Out-of-pocket remai&ning ($):", self.oop)
         pform.addRow(self.benefits_message)
 
+        # The documentation checklist: what the note records (feeds the documentation finding).
+        checklist = QGroupBox("Documentation in the note", self)
+        grid = QGridLayout(checklist)
+        self.documented: dict[str, QCheckBox] = {}
+        for i, (key, text) in enumerate(cs.DOCUMENTATION_ELEMENTS.items()):
+            label = {"count": "Number of lesions", "photos": "Photos (where used)"}.get(key, key.capitalize())
+            box = QCheckBox(label, checklist)
+            box.setToolTip(f"The note records the {text}")
+            box.toggled.connect(self._documented_toggled)
+            grid.addWidget(box, i // 2, i % 2)
+            self.documented[key] = box
+
+        # The patient's document: who it is for and in which language.  The name and date of birth are kept
+        # in these fields only (never saved with the inputs); a Good Faith Estimate logs them when issued.
+        self.patient_name = QLineEdit(self)
+        self.patient_name.setPlaceholderText("on the printed estimate; not saved")
+        self.patient_dob = ValidatedField(lambda t: parse_day(t, "Date of birth") if t.strip() else None,
+                                          placeholder="YYYY-MM-DD or MM/DD/YYYY", parent=self)
+        self.language = ValueCombo(self)
+        for code in i18n.LANGUAGES:
+            self.language.add(i18n.LANGUAGE_NAMES[code], code)
+        self.save_pdf_button = QPushButton("Sa&ve as PDF\u2026", self)
+        self.print_button = QPushButton("Print\u2026", self)
+        self.print_button.setToolTip("Print the patient's estimate (Ctrl+P)")
+        self.gfe_button = QPushButton("Issue Good Faith Estimate\u2026", self)
+        self.gfe_button.setToolTip("Self-pay or uninsured: the Good Faith Estimate the No Surprises Act requires")
+        documents = QGroupBox("Patient's estimate", self)
+        dform = QFormLayout(documents)
+        dform.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._add_row(dform, "Pa&tient name:", self.patient_name)
+        self._add_row(dform, "Date of &birth:", self.patient_dob)
+        self._add_row(dform, "Lang&uage:", self.language)
+        document_buttons = QHBoxLayout()
+        document_buttons.addWidget(self.save_pdf_button)
+        document_buttons.addWidget(self.print_button)
+        dform.addRow(document_buttons)
+        dform.addRow(self.gfe_button)
+
         layout = self.column = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(visit)
         layout.addWidget(patient)
+        layout.addWidget(checklist)
+        layout.addWidget(documents)
         layout.addStretch(1)
         QWidget.setTabOrder(self.lesions, self.place)
         for first, second in ((self.place, self.locality.combo), (self.locality.combo, self.locality.search),
                               (self.locality.search, self.payer), (self.payer, self.em), (self.em, self.g2211),
                               (self.g2211, self.procedures.edit), (self.procedures.edit, self.diagnoses.edit),
-                              (self.diagnoses.edit, self.date), (self.date, self.deductible.edit),
+                              (self.diagnoses.edit, self.date.edit), (self.date.edit, self.deductible.edit),
                               (self.deductible.edit, self.coinsurance.edit), (self.coinsurance.edit, self.copay.edit),
-                              (self.copay.edit, self.copay_per), (self.copay_per, self.oop.edit)):
+                              (self.copay.edit, self.copay_per), (self.copay_per, self.oop.edit),
+                              *zip([self.oop.edit, *self.documented.values()],
+                                   [*self.documented.values(), self.patient_name], strict=True),
+                              (self.patient_name, self.patient_dob.edit),
+                              (self.patient_dob.edit, self.language), (self.language, self.save_pdf_button),
+                              (self.save_pdf_button, self.print_button), (self.print_button, self.gfe_button)):
             QWidget.setTabOrder(first, second)
 
         for combo in (self.place, self.payer, self.em, self.copay_per, self.locality.combo):
@@ -237,11 +289,21 @@ class EstimateForm(QWidget):
         self.g2211.toggled.connect(lambda on: state.update(g2211=on))
         self.procedures.value_changed.connect(lambda value: state.update(procedures=value))
         self.diagnoses.value_changed.connect(lambda value: state.update(diagnoses=value))
-        self.date.dateChanged.connect(self._date_changed)
+        self.date.value_changed.connect(lambda day: state.update(date_of_service=day))
         for field in (self.deductible, self.coinsurance, self.copay, self.oop):
             field.value_changed.connect(self._benefits_edited)
             field.validity_changed.connect(self._benefits_validity)
         self.copay_per.activated.connect(self._benefits_edited)
+        # A field holding an invalid value makes the estimate stale (the state greys it and refuses printing).
+        self.field_labels: dict[str, ValidatedField] = {
+            "Other procedures": self.procedures, "Diagnosis": self.diagnoses, "Date of service": self.date,
+            "Deductible remaining": self.deductible, "Coinsurance": self.coinsurance, "Copay": self.copay,
+            "Out-of-pocket remaining": self.oop}
+        for label, field in self.field_labels.items():
+            field.validity_changed.connect(
+                lambda _valid, label=label, field=field: state.set_field_problem(label, field.error() or None))
+            if not field.valid:
+                state.set_field_problem(label, field.error())
         state.inputs_changed.connect(self.show_inputs)
         context.store_changed.connect(self._store_changed)
 
@@ -261,6 +323,20 @@ class EstimateForm(QWidget):
                 raise UnknownCodeError(line.code, "", schedule.release)
         return lines
 
+    def patient(self) -> Patient:
+        """Who the printed estimate is for (name and date of birth as typed; a bad date is left out)."""
+        dob = self.patient_dob.value() if self.patient_dob.valid else None
+        return Patient(self.patient_name.text().strip(), dob)
+
+    def _parse_day(self, text: str) -> dt.date:
+        day = parse_day(text, "Date of service")
+        years = self.context.catalog.years()
+        first, last = (d.year() for d in service_date_range(years))
+        if not first <= day.year <= last:
+            raise InputError(f"Date of service: no fee-schedule tables for {day.year} (they cover {years[0]}–"
+                             f"{years[-1]}; dates through {last} are priced provisionally with the newest)")
+        return day
+
     def _parse_diagnoses(self, text: str) -> tuple[str, ...]:
         values = parse_diagnoses(text)
         if not values:
@@ -271,19 +347,24 @@ class EstimateForm(QWidget):
 
     def _lesions_changed(self, value: int) -> None:
         self.lesions_message.hide()
+        self.state.set_field_problem("Lesions", None)
         self.state.set_lesions(value)
 
     def _lesions_refused(self, message: str) -> None:
+        # "300" typed into a 1-200 box stays "30": that is not what the user meant, so nothing is priced
+        # from it until the count is changed again.
         self.lesions_message.setText(message)
         self.lesions_message.show()
+        self.state.set_field_problem("Lesions", message)
 
-    def _date_changed(self, value: QDate) -> None:
-        self.state.update(date_of_service=dt.date(value.year(), value.month(), value.day()))
+    def _documented_toggled(self, _on: bool) -> None:
+        ticked = frozenset(key for key, box in self.documented.items() if box.isChecked())
+        self.state.update(documented=ticked or None)  # nothing ticked: not assessed yet
 
     def _benefits_validity(self, _valid: bool) -> None:
         bad = [f.error() for f in (self.deductible, self.coinsurance, self.copay, self.oop) if not f.valid]
         if bad:
-            self.benefits_message.setText("Not used until corrected; the estimate shows the last good values.")
+            self.benefits_message.setText("The estimate is not updated until this is corrected.")
         self.benefits_message.setVisible(bool(bad))
 
     def _benefits_edited(self, *_: object) -> None:
@@ -296,7 +377,9 @@ class EstimateForm(QWidget):
         except EstimatorError as exc:
             self.benefits_message.setText(str(exc))
             self.benefits_message.show()
+            self.state.set_field_problem("Patient's benefits", str(exc))
             return
+        self.state.set_field_problem("Patient's benefits", None)
         self.state.update(benefits=benefits)
 
     # --- to the user ----------------------------------------------------------------------------------------
@@ -315,7 +398,7 @@ class EstimateForm(QWidget):
     def _store_changed(self) -> None:
         self.refresh_payers()
         self.locality.set_practice_key(self.state.practice().locality_key)
-        self.date.setDateRange(*service_date_range(self.context.catalog.years()))  # an import may add a year
+        self.date.revalidate()  # an imported release may add a year
 
     def show_inputs(self, inputs: Inputs) -> None:
         """Make the widgets show ``inputs`` (a programmatic change); text being typed is left alone."""
@@ -338,11 +421,17 @@ class EstimateForm(QWidget):
             self.g2211.setChecked(inputs.g2211)
             self.g2211.blockSignals(False)
         self.g2211.setEnabled(inputs.em_code is not None)
-        day = QDate(inputs.date_of_service.year, inputs.date_of_service.month, inputs.date_of_service.day)
-        if self.date.date() != day:
-            self.date.blockSignals(True)
-            self.date.setDate(day)
-            self.date.blockSignals(False)
+        try:
+            self_pay = self.state.payer(inputs.payer).method is Method.SELF_PAY
+        except EstimatorError:
+            self_pay = False
+        self.gfe_button.setVisible(self_pay)
+        self._sync(self.date, inputs.date_of_service, inputs.date_of_service.isoformat())
+        for key, box in self.documented.items():
+            if box.isChecked() != (key in (inputs.documented or ())):
+                box.blockSignals(True)
+                box.setChecked(key in (inputs.documented or ()))
+                box.blockSignals(False)
         b = inputs.benefits
         self._sync(self.procedures, inputs.procedures, ", ".join(p.text() for p in inputs.procedures))
         self._sync(self.diagnoses, inputs.diagnoses, ", ".join(inputs.diagnoses))
@@ -367,32 +456,38 @@ class TotalsPanel(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.allowed = self._amount()
         self.payer = self._amount()
-        self.patient = self._amount("#0B5394")
+        self.patient = self._amount(theme.css("accent"))
         self.basis = QLabel(self)
-        self.basis.setStyleSheet("color: #444444;")
+        self.basis.setStyleSheet(theme.css("muted"))
         self.basis.setWordWrap(True)
         self.basis.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.stale = QLabel(self)  # "Not updated: fix Coinsurance" while the figures are the last good ones
+        self.stale.setWordWrap(True)
+        self.stale.setObjectName("stale_note")
+        self.stale.hide()
+        self.captions = {"allowed": "Allowed", "payer": "Payer pays", "patient": "Patient owes"}
         row = QHBoxLayout()
         for title, label in (("Allowed", self.allowed), ("Payer pays", self.payer), ("Patient owes", self.patient)):
             box = QVBoxLayout()
             caption = QLabel(title)
-            caption.setStyleSheet("color: #555555; font-weight: bold;")
+            caption.setStyleSheet(theme.css("muted") + " font-weight: bold;")
             box.addWidget(caption)
             box.addWidget(label)
             row.addLayout(box, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(2)
+        layout.addWidget(self.stale)
         layout.addLayout(row)
         layout.addWidget(self.basis)
 
-    def _amount(self, color: str = "#111111") -> QLabel:
+    def _amount(self, style: str = "") -> QLabel:
         label = QLabel("—", self)
         font = QFont(label.font())
-        font.setPointSize(22)
+        font.setPointSizeF(label.font().pointSizeF() * 2)  # twice the system size, whatever it is
         font.setBold(True)
         label.setFont(font)
-        label.setStyleSheet(f"color: {color};")
+        label.setStyleSheet(style)  # the palette's text colour unless a tone is given
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # New amounts must not re-lay out the page (and resize the chart) on every keystroke.
         label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -400,8 +495,9 @@ class TotalsPanel(QFrame):
 
     def show_estimate(self, est: Estimate) -> None:
         self.allowed.setText(money(est.allowed_cents))
-        self.payer.setText(money(est.payer_cents))
-        self.patient.setText(money(est.patient_cents))
+        self.payer.setText(money(est.payer_pays_cents, "unknown"))
+        self.patient.setText(money(est.patient_owes_cents, "unknown"))
+        self.patient.setToolTip("" if est.patient_known else "Patient share unknown: enter benefits")
         claim = est.claim
         parts = [f"{est.payer.name}: {est.payer.describe()}",
                  f"Medicare fee schedule {money(claim.total_cents)}",
@@ -412,7 +508,24 @@ class TotalsPanel(QFrame):
             parts.append(f"secondary pays {money(est.secondary_cents)}")
         if est.charge_cents is not None:
             parts.append(f"billed {money(est.charge_cents)}")
+        if not est.patient_known:
+            parts.insert(0, "patient share unknown: enter benefits")
         self.basis.setText(" · ".join(parts))
+        self._name_amounts()
+
+    def set_stale(self, reason: str | None) -> None:
+        """Grey the figures and say why they are not the estimate of what is on screen (``None``: current)."""
+        for label in (self.allowed, self.payer, self.patient):
+            label.setEnabled(reason is None)
+        self.stale.setText(f"Not updated: {reason}" if reason else "")
+        self.stale.setVisible(reason is not None)
+        self._name_amounts()
+
+    def _name_amounts(self) -> None:
+        # A screen reader reads each total with its caption ("Patient owes $51.98"), and says when it is stale.
+        stale = "" if not self.stale.text() else f" ({self.stale.text()})"
+        for key, label in (("allowed", self.allowed), ("payer", self.payer), ("patient", self.patient)):
+            label.setAccessibleName(f"{self.captions[key]} {label.text()}{stale}")
 
     def texts(self) -> dict[str, str]:
         return {"allowed": self.allowed.text(), "payer": self.payer.text(), "patient": self.patient.text()}
@@ -433,18 +546,19 @@ class EstimatePage(QWidget):
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a Tab stop of its own; it follows the focused field
         scroll.setMinimumWidth(self.form.minimumSizeHint().width() + 16)
         scroll.setMaximumWidth(max(460, self.form.minimumSizeHint().width() + 16))
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.assumptions = QLabel(self)
         self.assumptions.setWordWrap(True)
-        self.assumptions.setStyleSheet("color: #444444;")
+        self.assumptions.setStyleSheet(theme.css("muted"))
         self.assumptions.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.assumptions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.form.column.insertWidget(2, self._titled("Assumptions", self.assumptions))
 
         self.banner = QLabel(self)
-        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.setStyleSheet(theme.css("banner"))
         self.banner.setWordWrap(True)
         self.banner.hide()
         self.totals = TotalsPanel(self)
@@ -472,9 +586,8 @@ class EstimatePage(QWidget):
         self.explain = QPlainTextEdit(self)
         self.explain.setReadOnly(True)
         self.explain.setPlaceholderText("Hover over or select a claim line to see how its numbers were computed.")
-        mono = QFont("DejaVu Sans Mono")
-        mono.setStyleHint(QFont.StyleHint.Monospace)
-        mono.setPointSize(8)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setPointSizeF(self.font().pointSizeF())  # follows the system font size
         self.explain.setFont(mono)
         self.explain.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
 
@@ -506,14 +619,16 @@ class EstimatePage(QWidget):
         layout.addWidget(scroll)
         layout.addLayout(right, 1)
 
+        self.form.save_pdf_button.clicked.connect(lambda: self.save_pdf())
+        self.form.print_button.clicked.connect(self._print_clicked)
+        self.form.gfe_button.clicked.connect(lambda: self.issue_gfe())
         self.table.entered.connect(lambda index: self.show_explanation(index.row()))
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         state.estimate_changed.connect(self.show_estimate)
-        state.estimate_failed.connect(self.show_error)
+        state.stale_changed.connect(self.show_stale)
         if state.estimate is not None:
             self.show_estimate(state.estimate)
-        if state.error is not None:
-            self.show_error(state.error)
+        self.show_stale(state.stale_reason)
 
     @staticmethod
     def _titled(title: str, widget: QWidget) -> QWidget:
@@ -522,6 +637,8 @@ class EstimatePage(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         label = QLabel(f"<b>{html.escape(title)}</b>")
+        if not widget.accessibleName():
+            widget.setAccessibleName(title)
         layout.addWidget(label)
         layout.addWidget(widget, 1)
         return box
@@ -530,7 +647,6 @@ class EstimatePage(QWidget):
 
     def show_estimate(self, est: Estimate) -> None:
         """Table, totals, findings and chart for a new estimate (synchronous: a few milliseconds)."""
-        self.banner.hide()
         self.model.set_estimate(est)
         self.totals.show_estimate(est)
         self.findings_model.set_findings(est.findings)
@@ -545,10 +661,21 @@ class EstimatePage(QWidget):
         else:
             self.explain.clear()
 
-    def show_error(self, message: str) -> None:
-        self.banner.setText(f"Not updated: {message}. The figures below are for the last inputs that could be "
-                            "priced.")
+    def show_stale(self, reason: str | None) -> None:
+        """Grey the figures while a field is invalid or the inputs cannot be priced (``None``: up to date)."""
+        self.totals.set_stale(reason)
+        self.table.setEnabled(reason is None)
+        if reason is None:
+            self.banner.hide()
+            return
+        self.banner.setText(f"Not updated: {reason}. The figures below are for the last inputs that could be "
+                            "priced; printing and exporting wait until this is fixed.")
         self.banner.show()
+
+    def blocked_reason(self) -> str | None:
+        """Why the estimate may not be printed or exported now (the figures are stale), or ``None``."""
+        reason = self.state.stale_reason
+        return None if reason is None else f"The estimate is not updated: {reason}"
 
     def show_explanation(self, row: int) -> None:
         if not 0 <= row < self.model.rowCount():
@@ -583,7 +710,44 @@ class EstimatePage(QWidget):
             document = QTextDocument(self)
             document.setHtml("<h2>No estimate</h2><p>The visit could not be priced; see the messages.</p>")
             return document
-        return text_document(patient_estimate_html(current.estimate, self.state.practice(), Patient()), self)
+        return text_document(self._estimate_html(current), self)
+
+    def _estimate_html(self, current: CurrentEstimate) -> str:
+        return patient_estimate_html(current.estimate, self.state.practice(), self.form.patient(),
+                                     str(self.form.language.value()))
+
+    def save_pdf(self, path: Path | None = None) -> Path | None:
+        """Save the patient's estimate as PDF (asks where when ``path`` is None); refused while stale."""
+        current = self.current_estimate()
+        reason = self.blocked_reason() or (None if current is not None else "no estimate could be priced")
+        if reason or current is None:
+            dialogs().error(self, "Save as PDF refused", reason or "")
+            return None
+        if path is None:
+            path = dialogs().save_file(self, "Save the patient's estimate as PDF",
+                                       f"estimate-{current.inputs.date_of_service.isoformat()}.pdf",
+                                       "PDF files (*.pdf)")
+            if path is None:
+                return None
+        try:
+            html_to_pdf(self._estimate_html(current), path)
+        except (EstimatorError, OSError) as exc:
+            dialogs().error(self, "Save as PDF", f"{path}: {exc}")
+            return None
+        self.context.status_posted.emit(f"Saved the estimate to {path}")
+        return path
+
+    def _print_clicked(self) -> None:
+        window = self.window()
+        if hasattr(window, "print_page"):
+            window.print_page()
+
+    def issue_gfe(self) -> QDialog:
+        """Open the Good Faith Estimate dialog on this visit and patient (self-pay or uninsured)."""
+        dialog = GfeDialog(self.context, self.state.inputs, self, patient=self.form.patient())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def select_line(self, code: str) -> bool:
         """Select the claim line of ``code`` (shows its explanation)."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import theme
 from estimator.app.charts.fan_chart import FanChart, FanSeries
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
@@ -75,7 +76,6 @@ DEFAULT_PATHS: Final = 1000
 MAX_GUI_PATHS: Final = 200_000
 PRESET_LABELS: Final = {"winter": "Winter peak (Nov-Mar busier)", "flat": "Flat"}
 CUSTOM: Final = "custom"
-PROBLEM_STYLE = "color: #8B0000;"
 PAYER_COL, SHARE_COL, COLLECTED_COL = 0, 1, 2
 PROGRESS_STEPS = 1000
 
@@ -234,10 +234,12 @@ class ForecastPage(QWidget):
 
         self.problems_label = QLabel()
         self.problems_label.setWordWrap(True)
-        self.problems_label.setStyleSheet(PROBLEM_STYLE)
+        self.problems_label.setStyleSheet(theme.css("error"))
         self.run_button = QPushButton("Run forecast")
         self.run_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setShortcut(QKeySequence(Qt.Key.Key_Escape))  # Esc stops the simulation while it runs
+        self.cancel_button.setToolTip("Stop the simulation (Esc)")
         self.cancel_button.setEnabled(False)
         self.run_button.clicked.connect(lambda: self.run())
         self.cancel_button.clicked.connect(self.cancel)
@@ -277,6 +279,7 @@ class ForecastPage(QWidget):
         left.addWidget(payer_box)
         left.addStretch(1)
         scroll = QScrollArea()
+        scroll.setAccessibleName("Forecast inputs")
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inputs)
@@ -292,7 +295,7 @@ class ForecastPage(QWidget):
         panel_layout.addWidget(self.status_label)
 
         big = QFont()
-        big.setPointSize(16)
+        big.setPointSizeF(big.pointSizeF() * 1.6)  # relative: follows the system font size
         big.setBold(True)
         self.allowed_total = QLabel("Expected allowed: —")
         self.collected_total = QLabel("Expected collected: —")
@@ -310,6 +313,7 @@ class ForecastPage(QWidget):
         self.chart = FanChart()
         self.table_model = ForecastTableModel(self)
         self.table = QTableView()
+        self.table.setAccessibleName("Forecast by month")
         self.table.setModel(self.table_model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -393,7 +397,7 @@ class ForecastPage(QWidget):
             total += _decimal(item.text() if item else "0") or Decimal(0)
         ok = total == 100
         self.payer_sum.setText(f"Shares add up to {total.normalize():f}%" + ("" if ok else " (must be 100%)"))
-        self.payer_sum.setStyleSheet("" if ok else PROBLEM_STYLE)
+        self.payer_sum.setStyleSheet("" if ok else theme.css("error"))
 
     def set_payer_share(self, name: str, share: str, collected: str | None = None) -> None:
         """Type a share (and optionally a collection rate) for a payer, as a user would."""

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import theme
 from estimator.app.charts.yoy_chart import YoyChart, YoySeries
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
@@ -62,7 +63,6 @@ TITLE = "Negotiate"
 ORDER = 50
 
 SLIDER_MIN, SLIDER_MAX = -300, 300  # tenths of a percent: -30.0% .. +30.0%
-PROBLEM_STYLE = "color: #8B0000;"
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -160,6 +160,7 @@ class NegotiatePage(QWidget):
         self.mix_label = QLabel()
         self.mix_label.setWordWrap(True)
         self.volume = QSpinBox()
+        self.volume.setAccessibleName("Practice volume, encounters per year")
         self.volume.setRange(0, 1_000_000)
         self.volume.setGroupSeparatorShown(True)
         self.volume.setSuffix(" encounters / year")
@@ -168,6 +169,7 @@ class NegotiatePage(QWidget):
 
         self.table_model = PayerStandingModel(self)
         self.table = QTableView()
+        self.table.setAccessibleName("Payers on the practice's mix")
         self.table.setModel(self.table_model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -194,7 +196,7 @@ class NegotiatePage(QWidget):
         self.target_label = QLabel()
         self.target_label.setWordWrap(True)
         self.problem_label = QLabel()
-        self.problem_label.setStyleSheet(PROBLEM_STYLE)
+        self.problem_label.setStyleSheet(theme.css("error"))
         self.problem_label.setWordWrap(True)
 
         self.yoy_setting = QComboBox()

@@ -13,7 +13,7 @@ import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtGui import QUndoStack
+from PySide6.QtGui import QFont, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -62,6 +62,7 @@ class PayersPage(QWidget):
         self.role_note.setText(f"Read only: {self.not_allowed}." if self.not_allowed else "")
         self.model = PayerListModel(context.store.payers())
         self.list = QListView(self)
+        self.list.setAccessibleName("Payers")
         self.list.setModel(self.model)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -77,7 +78,10 @@ class PayersPage(QWidget):
 
         self.form = PayerForm(context.catalog.years(), context.tables(), self)
         self.title = QLabel(self)
-        self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        title_font = QFont(self.title.font())
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.4)  # relative: follows the system font size
+        title_font.setBold(True)
+        self.title.setFont(title_font)
         self.save_button = QPushButton("&Save", self)
         self.save_button.setDefault(True)
         self.revert_button = QPushButton("Re&vert", self)
@@ -85,8 +89,8 @@ class PayersPage(QWidget):
         self.status.setWordWrap(True)
 
         self.charges_label = QLabel(self)
-        self.charges_import = QPushButton("Import c&harge master…", self)
-        self.charges_export = QPushButton("Export charge &master…", self)
+        self.charges_import = QPushButton("Import charge master…", self)
+        self.charges_export = QPushButton("Export charge master…", self)
 
         left = QWidget(self)
         lv = QVBoxLayout(left)
@@ -114,6 +118,7 @@ class PayersPage(QWidget):
         rv.addWidget(self.title)
         rv.addWidget(self.role_note)
         scroll = QScrollArea(right)
+        scroll.setAccessibleName("Contract of the selected payer")
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
         rv.addWidget(scroll, 1)

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import settings as opts
+from estimator.app import theme
 from estimator.app.context import AppContext
 from estimator.app.settings import Settings
 from estimator.app.validation import check_npi, check_tin
@@ -69,7 +71,7 @@ class PracticePage(QWidget):
         form = QFormLayout(profile)
         for label, field in (("&Name:", self.name), ("N&PI:", self.npi), ("&TIN:", self.tin),
                              ("&Address:", self.address), ("Default &locality:", self.locality),
-                             ("Default place of &service:", self.place)):
+                             ("Default place of servi&ce:", self.place)):
             text = QLabel(label)
             text.setBuddy(field)
             form.addRow(text, field)
@@ -93,6 +95,17 @@ class PracticePage(QWidget):
             box.toggled.connect(lambda on, o=option: self._preference(o.key, on))
             pv.addWidget(box)
             self.preferences[option.key] = box
+        theme_row = QHBoxLayout()
+        self.theme = ValueCombo(prefs)
+        for choice in theme.CHOICES:
+            self.theme.add({"system": "Same as the system", "light": "Light", "dark": "Dark"}[choice], choice)
+        self.theme.set_value(self.settings.get(opts.THEME))
+        self.theme.activated.connect(lambda _i: self._theme_chosen())
+        theme_label = QLabel("Colour the&me:", prefs)
+        theme_label.setBuddy(self.theme)
+        theme_row.addWidget(theme_label)
+        theme_row.addWidget(self.theme, 1)
+        pv.addLayout(theme_row)
         pv.addWidget(QLabel(f"<small>Settings file: {self.settings.file_name}</small>"))
 
         self.database = DatabasePanel(context, self.settings, self)
@@ -176,6 +189,11 @@ class PracticePage(QWidget):
         stored = self.context.store.practice()
         if stored != self._loaded and self.practice() == self._loaded:
             self.load(stored)
+
+    def _theme_chosen(self) -> None:
+        self.settings.set(opts.THEME, str(self.theme.value()))
+        self.settings.sync()
+        self.context.status_posted.emit("The colour theme changes the next time the app starts")
 
     def _preference(self, key: str, on: bool) -> None:
         self.settings.set(key, on)

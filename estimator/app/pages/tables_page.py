@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from estimator import paths
 from estimator.app import settings as opts
+from estimator.app import theme
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
 from estimator.app.files import save_text
@@ -144,6 +145,7 @@ class TablesPage(QWidget):
         self.tables_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.view = QTableView(self)
+        self.view.setAccessibleName("Fee schedule")
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
         self.view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
@@ -357,7 +359,7 @@ class TablesPage(QWidget):
         for widget in (self.progress, self.progress_label, self.cancel_button):
             widget.hide()
         self.message.setText(text)
-        self.message.setStyleSheet("color: #1B5E20;" if ok else "color: #B00020;")
+        self.message.setStyleSheet(theme.css("ok" if ok else "error"))
         self.message.show()
         self.context.status_posted.emit(text.splitlines()[0])
 

@@ -14,10 +14,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
+from estimator.app import theme
 from estimator.core.errors import EstimatorError
-
-INVALID_STYLE = "QLineEdit { border: 1.5px solid #B00020; background: #FFF3F3; }"
-MESSAGE_STYLE = "color: #B00020;"
 
 
 class ValidatedField(QWidget):
@@ -37,9 +35,10 @@ class ValidatedField(QWidget):
         self._parse = parse
         self.edit = QLineEdit(text, self)
         self.edit.setPlaceholderText(placeholder)
+        self.edit.setAccessibleDescription(placeholder)
         self.edit.setClearButtonEnabled(True)
         self.message = QLabel(self)
-        self.message.setStyleSheet(MESSAGE_STYLE)
+        self.message.setStyleSheet(theme.css("error"))
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.hide()
@@ -99,8 +98,9 @@ class ValidatedField(QWidget):
     def _set_valid(self, valid: bool, message: str) -> None:
         self.message.setText(message)
         self.message.setVisible(not valid)
-        self.edit.setStyleSheet("" if valid else INVALID_STYLE)
+        self.edit.setStyleSheet("" if valid else theme.css("invalid"))
         self.edit.setToolTip(message)
+        self.edit.setAccessibleDescription(message or self.edit.placeholderText())
         if valid != self._valid:
             self._valid = valid
             self.validity_changed.emit(valid)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import theme
 from estimator.app.views.combos import ValueCombo
 from estimator.core.schedule import NATIONAL_KEY, TableSet
 from estimator.tables.shipped import ZipEntry
@@ -61,12 +62,13 @@ class LocalityFinder(QWidget):
         self.combo.setMinimumContentsLength(24)
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Find by ZIP, county, state or name")
+        self.search.setAccessibleName("Find locality by ZIP code, county, state or name")
         self.search.setClearButtonEnabled(True)
         self.reset_button = QToolButton(self)
         self.reset_button.setText("Practice")
         self.reset_button.setToolTip("Go back to the practice's default locality")
         self.note = QLabel(self)
-        self.note.setStyleSheet("color: #555555;")
+        self.note.setStyleSheet(theme.css("muted"))
         self.note.setWordWrap(True)
         self.note.hide()
         self._completion = QStringListModel(self)
@@ -138,7 +140,9 @@ class LocalityFinder(QWidget):
         return hits[0] if len(hits) == 1 else None
 
     def _choose(self, key: str, note: str = "") -> None:
+        """Show ``key`` and announce it; ``note`` may name the new locality as ``{locality}``."""
         if self.set_key(key):
+            note = note.format(locality=self.combo.currentText().split("  ★")[0])  # the box shows the new one now
             self.note.setText(note)
             self.note.setVisible(bool(note))
             self.locality_chosen.emit(key)
@@ -160,7 +164,7 @@ class LocalityFinder(QWidget):
                 self.note.setText(f"ZIP {text.strip()} is not in the CMS ZIP code file")
                 self.note.show()
             else:
-                self._choose(key, f"ZIP {text.strip()} → {self.combo.currentText().split('  ★')[0]}")
+                self._choose(key, f"ZIP {text.strip()} → {{locality}}")
 
     def _search_entered(self) -> None:
         text = self.search.text().strip()

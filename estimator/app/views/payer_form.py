@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from estimator.app import theme
 from estimator.app.validation import (
     Report,
     format_overrides,
@@ -87,7 +88,7 @@ class PayerForm(QWidget):
         for year in years:
             self.year.add(str(year), year)
         self.locality = ValueCombo(self)
-        self.locality.add("The practice's locality", PRACTICE_LOCALITY)
+        self.locality.add("The visit's locality (not pinned)", PRACTICE_LOCALITY)
         self.locality.add("National (all GPCIs 1.000)", NATIONAL_KEY)
         locs = tables.localities
         for key, state, name in sorted(zip(locs.keys.tolist(), locs.states.tolist(), locs.names.tolist(),
@@ -118,8 +119,10 @@ class PayerForm(QWidget):
         self.fees = QLabel(self)
         self.notes = QPlainTextEdit(self)
         self.notes.setMaximumHeight(60)
+        self.mppr_rate.edit.setAccessibleName("Multiple-procedure rate for ranks 2 to 5 (%)")
+        self.effective_to.edit.setAccessibleName("Effective to")
         self.problems = QLabel(self)
-        self.problems.setStyleSheet("color: #B00020; font-weight: bold;")
+        self.problems.setStyleSheet(theme.css("error") + " font-weight: bold;")
         self.problems.setWordWrap(True)
         self.problems.hide()
 
@@ -130,26 +133,26 @@ class PayerForm(QWidget):
         self._row(form, "&Percent of Medicare:", self.percent)
         self._row(form, "Pinned &year:", self.year)
         self._row(form, "Pinned &locality:", self.locality)
-        self._row(form, "CF &variant:", self.cf_variant)
+        self._row(form, "CF variant:", self.cf_variant)
         self._row(form, "Own &conversion factor:", self.conversion_factor)
         self._row(form, "E/M-&25 cut (%):", self.em25)
         mppr_row = QHBoxLayout()
         mppr_row.addWidget(self.mppr)
         mppr_row.addWidget(QLabel("ranks 2–5 paid (%):"))
         mppr_row.addWidget(self.mppr_rate)
-        self._row(form, "M&PPR:", mppr_row, self.mppr)
+        self._row(form, "MPPR:", mppr_row, self.mppr)
         self._row(form, "", self.lesser_of_charge)
         self._row(form, "Self-pay &discount (%):", self.discount)
         dates = QHBoxLayout()
         dates.addWidget(self.effective_from)
         dates.addWidget(QLabel("to"))
         dates.addWidget(self.effective_to)
-        self._row(form, "&Effective:", dates, self.effective_from)
-        self._row(form, "&Frequency limit:", self.frequency)
-        self._row(form, "Prior &auth codes:", self.prior_auth)
+        self._row(form, "Effec&tive:", dates, self.effective_from)
+        self._row(form, "Fre&quency limit:", self.frequency)
+        self._row(form, "Prior a&uth codes:", self.prior_auth)
         self._row(form, "Code &overrides:", self.overrides)
         self._row(form, "Fee schedule:", self.fees)
-        self._row(form, "No&tes:", self.notes)
+        self._row(form, "Notes:", self.notes)
         form.addRow(self.problems)
 
         for field in self._fields():

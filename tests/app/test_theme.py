@@ -1,0 +1,109 @@
+"""Colours come from the palette: every page rendered in the light and the dark theme keeps its texts at
+WCAG AA contrast (4.5:1), and chart marks keep 3:1 against the chart's white plot area."""
+# pytest-qt's QtBot is untyped.
+# mypy: disable-error-code="no-untyped-call"
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from pytestqt.qtbot import QtBot
+
+from estimator.app import theme
+from estimator.app.charts import style
+from estimator.app.main import split_arguments
+from tests.app.conftest import WindowFactory
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+
+@pytest.fixture(params=["light", "dark"])
+def themed(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str]:
+    before_palette, before_style = qapp.palette(), qapp.style().name()
+    theme.apply(qapp, request.param)
+    yield request.param
+    qapp.setStyle(before_style)
+    qapp.setPalette(before_palette)
+
+
+def _background(label: QLabel) -> QPalette.ColorRole | None:
+    """The background a label's text is drawn on: its own when a style sheet gives one, else its window's."""
+    widget: QWidget | None = label
+    while widget is not None:
+        if "background" in widget.styleSheet() or widget.autoFillBackground():
+            return widget.palette().color(widget.backgroundRole())
+        widget = widget.parentWidget()
+    return QApplication.palette().color(QPalette.ColorRole.Window)
+
+
+def low_contrast_texts(page: QWidget) -> list[str]:
+    out = []
+    for label in page.findChildren(QLabel):
+        if not (label.isVisibleTo(page) and label.isEnabled() and label.text().strip()):
+            continue
+        label.ensurePolished()
+        fg = label.palette().color(QPalette.ColorGroup.Active, label.foregroundRole())
+        ratio = theme.contrast(fg, _background(label))
+        if ratio < 4.5:
+            out.append(f"{label.text()[:40]!r}: {ratio:.2f}")
+    return out
+
+
+def test_every_page_keeps_its_texts_at_aa_contrast(themed: str, qtbot: QtBot, make_window: WindowFactory) -> None:
+    window = make_window(pages=None)
+    window.resize(1280, 800)
+    window.show()
+    assert theme.is_dark() == (themed == "dark")
+    problems = {}
+    for key in window.pages:
+        page = window.show_page(key)
+        if key == "estimate":  # the states that show the coloured texts
+            page.state.update(lesions=300 // 20)  # type: ignore[attr-defined]
+            page.form.coinsurance.edit.setText("150")  # type: ignore[attr-defined]
+            page.form.coinsurance.revalidate()  # type: ignore[attr-defined]
+        found = low_contrast_texts(page)
+        if found:
+            problems[key] = found
+    assert problems == {}
+
+
+def test_the_banner_and_error_text_are_readable_in_both_themes(themed: str, make_window: WindowFactory) -> None:
+    page = make_window().show_page("estimate")
+    page.form.coinsurance.edit.setText("150")  # type: ignore[attr-defined]
+    page.form.coinsurance.revalidate()  # type: ignore[attr-defined]
+    page.state.set_field_problem("Coinsurance", "too high")  # type: ignore[attr-defined]
+    banner = page.banner  # type: ignore[attr-defined]
+    assert banner.isVisibleTo(page)
+    banner.ensurePolished()
+    fg, bg = (banner.palette().color(role) for role in (banner.foregroundRole(), banner.backgroundRole()))
+    assert theme.contrast(fg, bg) >= 4.5
+
+
+def test_chart_marks_have_three_to_one_contrast_on_the_plot_area() -> None:
+    assert {c.name(): theme.contrast(c, style.BACKGROUND) >= 3 for c in style.MARK_COLORS} == \
+        {c.name(): True for c in style.MARK_COLORS}
+
+
+def test_unknown_qt_arguments_are_passed_to_qt_and_stray_words_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    args, qt = split_arguments(["--theme", "dark", "-style", "Fusion", "-platformtheme", "gtk3", "--page", "payers"])
+    assert (args.theme, args.page, qt) == ("dark", "payers", ["-style", "Fusion", "-platformtheme", "gtk3"])
+    with pytest.raises(SystemExit):
+        split_arguments(["stray"])
+    assert "unrecognized arguments: stray" in capsys.readouterr().err
+
+
+def test_no_widget_hard_codes_a_text_or_background_colour() -> None:
+    """Colours live in ``theme`` (palette-aware tones) and ``charts.style`` (the white plot area) only."""
+    import re  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    import estimator.app as app_package  # noqa: PLC0415
+
+    root = Path(app_package.__file__).parent
+    allowed = {root / "theme.py", *root.joinpath("charts").glob("*.py")}
+    found = [f"{path.relative_to(root)}: {m.group(0)}" for path in sorted(root.rglob("*.py")) if path not in allowed
+             for m in re.finditer(r"#[0-9A-Fa-f]{6}\b", path.read_text(encoding="utf-8"))]
+    assert found == ["pages/compare_page.py: #7F7F7F"]  # a bar colour (chart mark on white, 3.9:1)

@@ -278,12 +278,12 @@ def test_a_refused_lesion_keystroke_is_never_priced_as_the_truncated_count(
     page = estimate_page(make_window)
     spin = page.form.lesions
     spin.lineEdit().selectAll()
-    qtbot.keyClicks(spin, "300")  # the box holds 1-200: "30" stays, the "0" is refused
-    assert spin.value() == 30
+    qtbot.keyClicks(spin, "10001")  # the box holds 1-10,000 (the CLI's range): "1000" stays, the last "1" is refused
+    assert spin.value() == 1000
     assert page.state.stale_reason == "fix Lesions"
     assert page.blocked_reason() == "The estimate is not updated: fix Lesions"
     qtbot.keyClick(spin, Qt.Key.Key_Down)  # the user changed the count: what is shown is what is priced
-    assert page.state.stale_reason is None and page.state.inputs.lesions == 29
+    assert page.state.stale_reason is None and page.state.inputs.lesions == 999
 
 
 def test_a_commercial_estimate_without_benefits_says_the_patient_share_is_unknown(

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from estimator.app.context import AppContext
@@ -46,7 +46,8 @@ def test_a_2027_date_is_estimated_with_a_provisional_banner(window_on, qtbot: Qt
     assert window.tables_banner.isHidden()
     window.estimate_inputs.set_lesions(1)
     date = window.page("estimate").form.date  # type: ignore[attr-defined]
-    date.setDate(QDate(2027, 1, 15))  # accepted: the field runs to the year after the newest tables
+    date.edit.selectAll()
+    qtbot.keyClicks(date.edit, "2027-01-15")  # accepted: the field runs to the year after the newest tables
     assert window.estimate_inputs.inputs.date_of_service == dt.date(2027, 1, 15)
     estimate = window.estimate_inputs.estimate
     assert estimate is not None and estimate.claim.release == "RVU26C"
@@ -57,7 +58,8 @@ def test_a_2027_date_is_estimated_with_a_provisional_banner(window_on, qtbot: Qt
     assert "Fee tables > Import CMS release" in text
     assert window.tables_banner.accessibleName() == "Fee-schedule tables notice"
     assert window.release_label.text() == "Tables RVU26C (2026) provisional"
-    date.setDate(QDate(2026, 10, 15))
+    date.edit.selectAll()
+    qtbot.keyClicks(date.edit, "2026-10-15")
     assert window.tables_banner.isHidden()
 
 

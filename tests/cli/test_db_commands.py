@@ -21,7 +21,7 @@ from tests.store.test_gfe_log import PDF, make_gfe
 
 def _demo_practice(cli, path: Path) -> None:
     """A demo SQLite practice: example payers and charges, a fee schedule, two GFEs (one in Spanish)."""
-    assert cli("--db", str(path), "demo", "load").code == 0
+    assert cli("--db", str(path), "--create", "demo", "load").code == 0
     assert cli("--db", str(path), "practice", "set", "--name", "Sunrise Dermatology").code == 0
     store = open_store(path)
     store.replace_fees("Fixed Plan", {("17000", ""): 8123, ("17003", ""): 1234, ("17004", ""): 20000},

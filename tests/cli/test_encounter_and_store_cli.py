@@ -83,8 +83,9 @@ def test_a_commercial_estimate_without_benefits_has_no_patient_share(cli: Cli) -
     assert cli("payers", "add", "Acme PPO", "--percent-of-medicare", "120", "--year", "2026",
                "--locality", "1320201").code == 0
     acme = run_json(cli, *base, "--payer", "Acme PPO")
-    # 120% of the Manhattan Medicare total $126.83, as in the test above: the allowed amount is known.
-    assert acme["allowed"] == "152.20"
+    # 120% of Manhattan Medicare per unit, rounded half-up per unit (DOMAIN.md §5): 17000 76.15 -> 91.38 and
+    # 17003 7.24 -> 8.69 x 7 = 60.83, total 152.21 (not 120% of the $126.83 total, 152.20): the allowed is known.
+    assert acme["allowed"] == "152.21"
     assert acme["patient_owes"] is None and acme["payer_pays"] is None
     assert all(ln["patient_owes"] is None for ln in acme["lines"])
     assert [f["code"] for f in acme["findings"]].count("benefits-unknown") == 1

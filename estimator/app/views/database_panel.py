@@ -43,7 +43,7 @@ class DatabasePanel(QGroupBox):
         self.target = QLineEdit(str(settings.get(DATABASE)), self)
         self.target.setPlaceholderText("empty: this computer's file; shared: postgresql://user@server/practice")
         self.target.setAccessibleName("Database to open at the next start")
-        self.apply_button = QPushButton("&Use from next start", self)
+        self.apply_button = QPushButton("Use from ne&xt start", self)
         self.apply_button.setAccessibleName("Use this database from the next start")
         self.note = QLabel(self)
         self.note.setWordWrap(True)

@@ -1,4 +1,4 @@
-"""Writing files from the app: whole or not at all (``QSaveFile``), and any table model as CSV."""
+"""Writing files from the app: whole or not at all, owner-only, and any table model as CSV."""
 
 from __future__ import annotations
 
@@ -6,23 +6,21 @@ import csv
 import io
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractItemModel, QIODevice, QSaveFile, Qt
+from PySide6.QtCore import QAbstractItemModel, Qt
 
-from estimator.core.errors import InputError
+from estimator.files import write_text_atomically
 
 
 def save_text(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) atomically: a temporary file renamed over ``path`` on success.
+    """Write ``text`` (UTF-8) atomically and owner-only (0600): a temporary file renamed over ``path``.
+
+    The program's one atomic writer (``estimator.files``), not ``QSaveFile``: that one gives a new file the
+    umask's permissions, and an export of the GFE log holds patients' names.
 
     Raises:
-        InputError: the file cannot be written (the message names it).
+        InputError: the file cannot be written, or is a folder or device (the message names it).
     """
-    out = QSaveFile(str(path))
-    if not out.open(QIODevice.OpenModeFlag.WriteOnly):
-        raise InputError(f"{path}: cannot write there ({out.errorString()})")
-    out.write(text.encode("utf-8"))
-    if not out.commit():
-        raise InputError(f"{path}: writing failed ({out.errorString()})")
+    write_text_atomically(path, text)
 
 
 def _text(value: object) -> str:

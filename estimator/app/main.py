@@ -29,6 +29,7 @@ from estimator.app.dialogs.service import dialogs
 from estimator.app.main_window import MainWindow
 from estimator.app.settings import CHART_ANTIALIAS, Settings
 from estimator.app.state import MAX_LESIONS
+from estimator.files import clean_staging, owner_only
 from estimator.store.sqlite_store import SqliteStore
 from estimator.tables.shipped import default_catalog
 
@@ -73,6 +74,14 @@ def screenshot(app: QApplication, window: MainWindow, page: str, lesions: int | 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything the app writes may hold patient data: owner-only for the whole session (umask 077, as
+    # the CLI does; see estimator.files), and a killed session's half-written documents are removed.
+    with owner_only():
+        clean_staging()
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.lesions is not None and not 1 <= args.lesions <= MAX_LESIONS:
         print(f"{PROG}: error: --lesions must be from 1 to {MAX_LESIONS}, got {args.lesions}", file=sys.stderr)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from estimator import __version__
 from estimator.cli.common import Context, Parser
 from estimator.core.errors import EstimatorError
+from estimator.files import clean_staging, owner_only
 
 #: Command groups register in this order; any other ``estimator/cli/*_commands.py`` module follows.
 FIRST = ("pricing_commands", "encounter_commands", "store_commands")
@@ -34,7 +35,17 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; a user error prints one line to stderr and exits 1, never a traceback."""
+    """Run one command; a user error prints one line to stderr and exits 1, never a traceback.
+
+    The whole run is ``owner_only()`` (umask 077): everything the command writes — the database and its
+    side files, PDFs, exports — may hold patient data, so it is created readable by its owner alone.
+    """
+    with owner_only():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    clean_staging()
     parser = build_parser()
     args = parser.parse_args(argv)
     ctx = Context(db=args.db)

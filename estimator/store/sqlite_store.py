@@ -3,6 +3,12 @@
 Every write runs inside ``BEGIN IMMEDIATE ... COMMIT``, so a crash or a killed process leaves either the
 whole change or none of it, and a second process waits (busy timeout) instead of corrupting anything.
 Before a forward migration the file is copied aside (``practice.sqlite.bak-vN``).
+
+Reads go through a read-only connection (``mode=ro``): in WAL mode a reader never waits for a writer and
+takes no lock a writer would wait for, so ``estimator payers list`` answers at once while another program
+writes.  The read-write connection is opened on the first write (or at open, when the file must be
+created or migrated).  The file and everything SQLite puts beside it (``-wal``, ``-shm``, backups) is
+owner-only (0600, folder 0700 when we create it): it holds patients' names and dates of birth.
 """
 
 from __future__ import annotations
@@ -25,12 +31,58 @@ from estimator.core.payers import (
     Practice,
 )
 from estimator.core.schedule import NATIONAL_KEY, CFVariant
+from estimator.files import owner_only, private_dir, private_file, tighten
 
 BUSY_TIMEOUT_MS: Final = 15_000
 
 
 class StoreError(EstimatorError):
     """The database cannot be opened or is not one of ours."""
+
+
+class StoreBusyError(StoreError):
+    """Another program held the write lock for the whole busy timeout: try again (nothing was changed)."""
+
+
+#: What SQLite's result codes mean for a user, and what to do (``{path}`` is the database file).
+_ADVICE: Final = {
+    "SQLITE_BUSY": "busy: another program (a second window, a backup, another user) is writing to {path}; "
+                   "nothing was changed, try again in a moment",
+    "SQLITE_LOCKED": "busy: another program is writing to {path}; nothing was changed, try again in a moment",
+    "SQLITE_READONLY": "{path} is read-only (or its folder is): nothing was changed; make the file and its folder "
+                       "writable for your user, or copy it somewhere writable and use --db",
+    "SQLITE_FULL": "{path}: the disk is full: nothing was changed; free some space and try again",
+    "SQLITE_IOERR": "{path}: the disk reported an error while writing: nothing was changed; check the drive "
+                    "(free space, a removed or network drive) and try again",
+    "SQLITE_CANTOPEN": "{path}: cannot open the practice database (missing folder or no permission); check the "
+                       "path and the folder's permissions",
+    "SQLITE_PERM": "{path}: no permission to use the practice database; check the file's permissions",
+    "SQLITE_CORRUPT": "{path} is damaged (SQLite reports it corrupt); keep the file, and restore the latest "
+                      "backup (practice.sqlite.bak-* or your own) to another name, then point --db at it",
+    "SQLITE_NOTADB": "{path} is not an estimator database (not SQLite at all); check --db / $ESTIMATOR_DB, or "
+                     "restore a backup of the practice database to another name and point --db at it",
+}
+
+
+def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """One honest line for a SQLite failure: what happened to which file and what to do.
+
+    Only damage (corrupt, not a database) suggests a backup, and nothing ever suggests deleting the file.
+    """
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    base = next((key for key in _ADVICE if name == key or name.startswith(key + "_")), "")
+    if not base:
+        text = str(exc).lower()
+        base = ("SQLITE_BUSY" if "locked" in text else "SQLITE_READONLY" if "readonly" in text
+                else "SQLITE_FULL" if "full" in text else "SQLITE_NOTADB" if "not a database" in text else "")
+    if not base:
+        return StoreError(f"{path}: the practice database failed ({exc}); nothing was changed")
+    return (StoreBusyError if base in ("SQLITE_BUSY", "SQLITE_LOCKED") else StoreError)(
+        _ADVICE[base].format(path=path))
+
+
+#: Tables every estimator database has, whatever its version (a file without them is someone else's).
+OUR_TABLES: Final = frozenset({"practice", "charge_master", "payers", "payer_fees"})
 
 
 _V1: Final = """
@@ -119,40 +171,142 @@ class SqliteStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
+        #: Payers in the file that fail validation (one message each); ``payers()`` leaves them out.
+        self.payer_problems: list[str] = []
+        self._rw: sqlite3.Connection | None = None
+        self._db: sqlite3.Connection | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+            self._open()
+        except sqlite3.Error as exc:
+            self.close()
+            raise store_error(self.path, exc) from None
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self) -> None:
+        if not self.path.parent.is_dir():
+            try:
+                private_dir(self.path.parent)
+            except OSError as exc:
+                raise StoreError(f"{self.path.parent}: cannot create the data folder ({exc.strerror}); "
+                                 "check the path and permissions") from None
+        fresh = not self.path.exists() or self.path.stat().st_size == 0
+        if fresh:
+            try:
+                private_file(self.path)
+            except OSError as exc:
+                raise StoreError(f"{self.path}: cannot create the practice database ({exc.strerror}); "
+                                 "choose a folder you can write to") from None
+        else:
+            self._refuse_foreign()
+        for side in (self.path, *self._side_files()):
+            tighten(side)
+        with owner_only():  # SQLite creates -wal and -shm beside the file: owner-only like it
+            self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                       timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
             self._db.row_factory = sqlite3.Row
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.execute("PRAGMA synchronous = FULL")
+            self._reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            version = int(self._reader.execute("PRAGMA user_version").fetchone()[0])
+        if version > schema_version():
+            raise StoreError(f"{self.path} was written by a newer version of this program (schema {version}); "
+                             "update the program")
+        if version < schema_version():
             self._migrate()
+        if self._reader.execute("SELECT count(*) FROM payers WHERE builtin = 1").fetchone()[0] < 2:
             self._ensure_builtins()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: cannot open the practice database ({exc}); "
-                             "restore a backup (practice.sqlite.bak-*) or move the file away") from None
+
+    def _side_files(self) -> list[Path]:
+        """What SQLite and our migrations put beside the database: -wal, -shm, -journal, .bak-vN."""
+        names = [f"{self.path.name}-wal", f"{self.path.name}-shm", f"{self.path.name}-journal"]
+        found = [self.path.with_name(n) for n in names]
+        found += sorted(self.path.parent.glob(f"{self.path.name}.bak-v*"))
+        return [p for p in found if p.exists()]
+
+    def _refuse_foreign(self) -> None:
+        """Refuse a SQLite file that is not ours (``--db`` pointed at another program's data): adding our
+        tables to it would change someone else's file."""
+        probe = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            version = int(probe.execute("PRAGMA user_version").fetchone()[0])
+            tables = {r[0] for r in probe.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            probe.close()
+        if (tables or version) and not tables >= OUR_TABLES:
+            raise StoreError(f"{self.path} is a SQLite database of another program, not an estimator practice "
+                             "database; nothing was changed (check --db / $ESTIMATOR_DB)")
 
     # --- plumbing -----------------------------------------------------------------------------------------
+
+    @property
+    def _reader(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StoreError(f"{self.path}: the practice database is closed")
+        return self._db
+
+    def _writer(self) -> sqlite3.Connection:
+        """The read-write connection, opened on the first write."""
+        if self._rw is None:
+            with owner_only():
+                rw = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+                try:
+                    rw.row_factory = sqlite3.Row
+                    rw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                    rw.execute("PRAGMA journal_mode = WAL")
+                    rw.execute("PRAGMA foreign_keys = ON")
+                    rw.execute("PRAGMA synchronous = FULL")
+                except BaseException:
+                    rw.close()
+                    raise
+            self._rw = rw
+            for side in self._side_files():
+                tighten(side)
+        return self._rw
 
     def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """A write transaction for store modules (GFE log, mappings): all of it lands or none of it."""
         return self._write()
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        """Rows of a read-only query."""
-        return list(self._db.execute(sql, params))
+        """Rows of a read-only query (through the read-only connection: never waits for a writer)."""
+        try:
+            return list(self._reader.execute(sql, params))
+        except sqlite3.OperationalError as exc:
+            if str(exc).startswith(("no such", "near ")):  # a bug in the query, not the file
+                raise
+            raise store_error(self.path, exc) from None
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it lands, or (on any error or a kill) none of it."""
-        self._db.execute("BEGIN IMMEDIATE")
+        """One write transaction: all of it lands, or (on any error or a kill) none of it.
+
+        Raises:
+            StoreBusyError: another program kept the write lock for the whole busy timeout.
+            StoreError: the file is read-only, the disk is full, or the file is damaged (named, with advice).
+        """
         try:
-            yield self._db
+            db = self._writer()
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
+        try:
+            yield db
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError):
+                raise
+            raise store_error(self.path, exc) from None
         except BaseException:
-            self._db.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
+        try:
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise store_error(self.path, exc) from None
 
     def _migrate(self) -> None:
         with self._write() as db:
@@ -163,11 +317,14 @@ class SqliteStore:
         if current == schema_version():
             return
         if current > 0:
-            backup = self.path.with_name(f"{self.path.name}.bak-v{current}")
-            target = sqlite3.connect(backup)
-            with target:
-                self._db.backup(target)
-            target.close()
+            backup = private_file(self.path.with_name(f"{self.path.name}.bak-v{current}"))
+            with owner_only():
+                target = sqlite3.connect(backup)
+                try:
+                    with target:
+                        self._writer().backup(target)
+                finally:
+                    target.close()
         with self._write() as db:
             # Re-read inside the lock: another process may have migrated meanwhile.
             current = int(db.execute("PRAGMA user_version").fetchone()[0])
@@ -182,17 +339,20 @@ class SqliteStore:
                     self._insert_payer(db, payer)
 
     def close(self) -> None:
-        self._db.close()
+        for connection in (self._db, self._rw):
+            if connection is not None:
+                connection.close()
+        self._db = self._rw = None
 
     def integrity_ok(self) -> bool:
-        return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+        return bool(self._reader.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
 
     # --- practice -----------------------------------------------------------------------------------------
 
     def practice(self) -> Practice:
-        row = self._db.execute("SELECT * FROM practice WHERE id = 1").fetchone()
+        row = self._reader.execute("SELECT * FROM practice WHERE id = 1").fetchone()
         charges = {(r["code"], r["modifier"]): int(r["cents"])
-                   for r in self._db.execute("SELECT code, modifier, cents FROM charge_master")}
+                   for r in self._reader.execute("SELECT code, modifier, cents FROM charge_master")}
         return Practice(row["name"], row["npi"], row["tin"], row["address"], row["locality"] or NATIONAL_KEY,
                         row["pos"], bool(row["qualifying_apm"]), bool(row["participating"]), charges)
 
@@ -212,23 +372,47 @@ class SqliteStore:
     # --- payers -------------------------------------------------------------------------------------------
 
     def payers(self) -> list[Payer]:
-        rows = self._db.execute("SELECT * FROM payers ORDER BY builtin DESC, name COLLATE NOCASE").fetchall()
-        return [self._payer_from(r) for r in rows]
+        """Every valid payer; one that fails validation (a bad row written by an older version or another
+        tool) is left out and described in ``payer_problems``, so it never breaks the others."""
+        rows = self._reader.execute("SELECT * FROM payers ORDER BY builtin DESC, name COLLATE NOCASE").fetchall()
+        out: list[Payer] = []
+        problems: list[str] = []
+        for row in rows:
+            try:
+                out.append(self._payer_from(row))
+            except InputError as exc:
+                problems.append(str(exc))
+        self.payer_problems = problems
+        return out
 
     def payer_names(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT name FROM payers ORDER BY builtin DESC, name COLLATE NOCASE")]
+        rows = self._reader.execute("SELECT name FROM payers ORDER BY builtin DESC, name COLLATE NOCASE")
+        return [r[0] for r in rows]
 
     def payer(self, name: str) -> Payer:
-        row = self._db.execute("SELECT * FROM payers WHERE name = ?", (name.strip(),)).fetchone()
+        row = self._reader.execute("SELECT * FROM payers WHERE name = ?", (name.strip(),)).fetchone()
         if row is None:
             known = ", ".join(self.payer_names())
             raise InputError(f"no payer named {name!r}; known payers: {known} (add one with 'estimator payers add')")
         return self._payer_from(row)
 
     def _payer_from(self, row: sqlite3.Row) -> Payer:
+        """The payer a row describes.
+
+        Raises:
+            InputError: the stored values are not valid (named, with how to fix it).
+        """
+        try:
+            return self._payer_from_row(row)
+        except (InputError, ValueError, ArithmeticError, KeyError, TypeError) as exc:
+            detail = str(exc).removeprefix(f"payer {row['name']!r}: ")
+            raise InputError(f"payer {row['name']!r} in {self.path} is invalid and was skipped ({detail}); "
+                             f"fix it with 'estimator payers edit' or the Payers page, or remove it") from None
+
+    def _payer_from_row(self, row: sqlite3.Row) -> Payer:
         fees: dict[str, dict[CodeKey, int]] = {"fee": {}, "override": {}}
         query = "SELECT kind, code, modifier, cents FROM payer_fees WHERE payer_id = ?"
-        for f in self._db.execute(query, (row["id"],)):
+        for f in self._reader.execute(query, (row["id"],)):
             fees[f["kind"]][(f["code"], f["modifier"])] = int(f["cents"])
         return Payer(
             name=row["name"], method=Method(row["method"]), percent=_dec(row["percent"]), year=row["year"],

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 import types
@@ -125,3 +126,16 @@ def test_keyboard_focus_starts_on_the_lesion_count(qtbot: QtBot, make_window: Wi
     form = page.form  # type: ignore[attr-defined]
     assert form.lesions.focusPolicy() & Qt.FocusPolicy.TabFocus
     assert form.lesions.nextInFocusChain() is not None
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_an_exported_table_is_owner_only_under_a_permissive_umask(tmp_path: Path,
+                                                                 make_window: WindowFactory) -> None:
+    window = make_window()
+    window.show_page("estimate")
+    previous = os.umask(0o022)
+    try:
+        path = window.export_table_csv(tmp_path / "lines.csv")
+    finally:
+        os.umask(previous)
+    assert path is not None and stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractItemModel, Qt
 
+from estimator.csv_out import csv_text
 from estimator.files import write_text_atomically
 
 
@@ -29,14 +28,12 @@ def _text(value: object) -> str:
 
 def model_csv(model: QAbstractItemModel) -> str:
     """A table model's header and rows as CSV text, exactly as displayed (amounts as shown)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
     columns = model.columnCount()
-    writer.writerow([_text(model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole))
-                     for c in range(columns)])
-    for row in range(model.rowCount()):
-        writer.writerow([_text(model.data(model.index(row, c), Qt.ItemDataRole.DisplayRole)) for c in range(columns)])
-    return buffer.getvalue()
+    header = [_text(model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole))
+              for c in range(columns)]
+    rows = ([_text(model.data(model.index(row, c), Qt.ItemDataRole.DisplayRole)) for c in range(columns)]
+            for row in range(model.rowCount()))
+    return csv_text(header, rows)
 
 
 def export_model_csv(model: QAbstractItemModel, path: Path) -> int:

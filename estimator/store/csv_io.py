@@ -17,6 +17,7 @@ from estimator.core.errors import InputError
 from estimator.core.money import cents_to_decimal
 from estimator.core.payers import CodeKey
 from estimator.core.schedule import FeeSchedule
+from estimator.csv_out import csv_text
 from estimator.files import read_text, write_text_atomically
 
 MAX_REPORTED: Final = 20
@@ -98,10 +99,6 @@ def read_amounts(path: Path, schedule: FeeSchedule, value_column: str = "amount"
 
 def write_amounts(path: Path, amounts: Mapping[CodeKey, int], value_column: str = "amount") -> None:
     """Write ``code,modifier,<value_column>`` sorted by code, atomically (temp file, then rename)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["code", "modifier", value_column])
-    for (code, modifier), cents in sorted(amounts.items()):
-        writer.writerow([code, modifier, f"{cents_to_decimal(cents):.2f}"])
-    write_text_atomically(path, buffer.getvalue())
+    rows = ((code, modifier, f"{cents_to_decimal(cents):.2f}") for (code, modifier), cents in sorted(amounts.items()))
+    write_text_atomically(path, csv_text(("code", "modifier", value_column), rows))
 

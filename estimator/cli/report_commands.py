@@ -37,7 +37,7 @@ from estimator.core.parsing import parse_money
 from estimator.core.payers import SELF_PAY, Method
 from estimator.core.rules import build_claim
 from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting
-from estimator.files import write_bytes_atomically
+from estimator.files import check_output_path, staging_dir, write_bytes_atomically
 from estimator.reports import csv_exports, i18n
 from estimator.store import gfe_log
 
@@ -213,15 +213,10 @@ def run_gfe_issue(args: argparse.Namespace, ctx: Context) -> int:
     gfe, findings = prepare_gfe(args, ctx)
     for f in findings:
         sys.stderr.write(f"estimator: {f.severity}: {f.message}" + (f" Fix: {f.fix}" if f.fix else "") + "\n")
+    out = check_output_path(args.out)
     pdf = html_to_pdf_bytes(gfe_html(gfe, args.lang))
-    out = Path(args.out)
-    write_bytes_atomically(out, pdf)
-    try:
-        entry_id = gfe_log.save(ctx.store, gfe, lang=args.lang, inputs={**gfe_inputs(args), "gfe": gfe_to_dict(gfe)},
-                                pdf=pdf)
-    except BaseException:
-        out.unlink(missing_ok=True)  # never leave an estimate that is not in the log
-        raise
+    entry_id = gfe_log.issue(ctx.store, gfe, lang=args.lang, inputs={**gfe_inputs(args), "gfe": gfe_to_dict(gfe)},
+                             pdf=pdf, out=out)
     due = gfe.due
     result = {"id": entry_id, "out": str(out), "total": format_money(gfe.total_cents),
               "due_date": due.due.isoformat() if due.due else None, "timing": due.timing.value,
@@ -284,7 +279,7 @@ def run_gfe_reprint(args: argparse.Namespace, ctx: Context) -> int:
     if not args.out:
         raise InputError("say where to write the copy: --out FILE.pdf")
     entry = gfe_log.get(ctx.store, _entry_id(args.id))
-    write_bytes_atomically(Path(args.out), entry.pdf)
+    write_bytes_atomically(Path(args.out), entry.pdf, staging=staging_dir())
     write(f"wrote the logged copy of Good Faith Estimate #{entry.record.id} to {args.out}")
     return 0
 

@@ -5,6 +5,11 @@ Each entry holds the exact PDF bytes the patient received (a reprint is byte-ide
 produced it (JSON, including the estimate's full content so the app can show and print it again), and the
 date it may be discarded.  Entries are never deleted by this module.
 
+Issuing is log-first (``issue``): the PDF is rendered in memory, the log row with its bytes is committed in
+one transaction, and only then is the patient's copy written (atomically, its temp file in the private
+staging folder that start-up empties) or printed.  A crash at any point leaves either nothing, or a logged
+estimate without a copy (reprint it) — never a copy that is not in the log.
+
 Functions take the ``SqliteStore`` and use its ``transaction()`` / ``query()``; the table is ``gfe_log``
 (schema v2).  Patient names live only in this database and in the documents.
 """
@@ -17,11 +22,13 @@ import sqlite3
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 from estimator.core import gfe as core_gfe
 from estimator.core.errors import InputError
 from estimator.core.gfe import BillComparison, GoodFaithEstimate, gfe_from_dict, gfe_to_dict, retain_until
+from estimator.files import check_output_path, staging_dir, write_bytes_atomically
 from estimator.store.sqlite_store import SqliteStore
 
 _SUMMARY_COLUMNS: Final = ("id, issued_at, patient_name, patient_dob, scheduled_date, scheduled_on, due_date, "
@@ -103,6 +110,31 @@ def save(store: SqliteStore, gfe: GoodFaithEstimate, *, lang: str, inputs: Mappi
             "INSERT INTO gfe_log (issued_at, patient_name, patient_dob, scheduled_date, scheduled_on, due_date, "
             "lang, total_cents, inputs_json, pdf, retain_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
         return int(cursor.lastrowid or 0)
+
+
+def issue(store: SqliteStore, gfe: GoodFaithEstimate, *, lang: str, inputs: Mapping[str, Any], pdf: bytes,
+          out: Path) -> int:
+    """Log the estimate, then write the patient's copy to ``out``; returns its log id.
+
+    The destination is checked before anything is logged (a folder, a device or a missing folder is
+    refused with nothing logged); a write that fails after the commit says the estimate is logged and how to
+    reprint it.
+
+    Raises:
+        InputError: ``out`` is not somewhere a file can be written, the PDF is not a PDF, or the copy could
+            not be written after logging (the message gives the log id).
+    """
+    out = check_output_path(out)
+    if not out.parent.is_dir():
+        raise InputError(f"{out.parent}: no such folder; nothing was issued")
+    entry_id = save(store, gfe, lang=lang, inputs=inputs, pdf=pdf)
+    try:
+        write_bytes_atomically(out, pdf, staging=staging_dir())
+    except InputError as exc:
+        raise InputError(f"Good Faith Estimate #{entry_id} is logged, but its copy was not written: {exc} "
+                         f"(write it again with 'estimator gfe reprint {entry_id} --out FILE' or from the Good "
+                         "Faith Estimates page)") from None
+    return entry_id
 
 
 def _folded(text: str) -> str:

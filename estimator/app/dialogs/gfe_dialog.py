@@ -46,7 +46,6 @@ from estimator.core.gfe import GoodFaithEstimate, Patient, build_gfe, gfe_to_dic
 from estimator.core.payers import SELF_PAY, Method
 from estimator.core.rules import build_claim
 from estimator.core.schedule import NATIONAL_KEY
-from estimator.files import write_bytes_atomically
 from estimator.reports import i18n
 from estimator.reports.documents import gfe_html, html_to_pdf_bytes, text_document
 from estimator.store import gfe_log
@@ -269,15 +268,19 @@ class GfeDialog(QDialog):
             "separately": [s for s in self.separately.toPlainText().splitlines() if s.strip()],
             "lang": self.language}}
 
-    def _log(self, gfe: GoodFaithEstimate, pdf: bytes) -> int:
-        entry_id = gfe_log.save(self.context.store, gfe, lang=self.language,
-                                inputs={**self.inputs(), "gfe": gfe_to_dict(gfe)}, pdf=pdf)
+    def _log(self, gfe: GoodFaithEstimate, pdf: bytes, out: Path | None = None) -> int:
+        """Log the estimate (and then, with ``out``, write the patient's copy there): log first, always."""
+        inputs = {**self.inputs(), "gfe": gfe_to_dict(gfe)}
+        if out is None:
+            entry_id = gfe_log.save(self.context.store, gfe, lang=self.language, inputs=inputs, pdf=pdf)
+        else:
+            entry_id = gfe_log.issue(self.context.store, gfe, lang=self.language, inputs=inputs, pdf=pdf, out=out)
         self.context.status_posted.emit(f"Good Faith Estimate #{entry_id} issued and logged")
         self.issued.emit(entry_id)
         return entry_id
 
     def issue_to(self, path: Path) -> int:
-        """Write the PDF to ``path`` and log it; returns the log id.
+        """Log the estimate, then write its PDF to ``path``; returns the log id.
 
         Raises:
             InputError: the estimate is incomplete (the message names what is missing) or the file cannot
@@ -286,13 +289,7 @@ class GfeDialog(QDialog):
         gfe = self._gfe
         if gfe is None:
             raise InputError(self._error or "the Good Faith Estimate is not complete")
-        pdf = html_to_pdf_bytes(gfe_html(gfe, self.language))
-        write_bytes_atomically(path, pdf)
-        try:
-            return self._log(gfe, pdf)
-        except BaseException:
-            path.unlink(missing_ok=True)  # never leave an estimate that is not in the log
-            raise
+        return self._log(gfe, html_to_pdf_bytes(gfe_html(gfe, self.language)), path)
 
     def _save_clicked(self) -> None:
         if self._gfe is None:
@@ -313,9 +310,10 @@ class GfeDialog(QDialog):
         if gfe is None:
             return
         source = gfe_html(gfe, self.language)
-        if not dialogs().print_document(self, text_document(source, self)):
-            return
+        pdf = html_to_pdf_bytes(source)  # the log keeps a PDF of what is printed
         try:
-            self._log(gfe, html_to_pdf_bytes(source))  # the log keeps a PDF of what was printed
+            # Logged once the user has chosen to print and before the printer gets a page: a printed
+            # estimate is always in the log.
+            dialogs().print_document(self, text_document(source, self), lambda: self._log(gfe, pdf))
         except EstimatorError as exc:
-            dialogs().error(self, "Good Faith Estimate", f"printed, but not logged: {exc}")
+            dialogs().error(self, "Good Faith Estimate", f"not printed: it could not be logged ({exc})")

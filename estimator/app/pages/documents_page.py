@@ -39,7 +39,7 @@ from estimator.app.text import money
 from estimator.core.errors import EstimatorError
 from estimator.core.gfe import DISPUTE_WINDOW_DAYS, NOSURPRISES_PHONE, NOSURPRISES_URL, BillComparison
 from estimator.core.parsing import parse_money
-from estimator.files import write_bytes_atomically
+from estimator.files import staging_dir, write_bytes_atomically
 from estimator.reports.documents import gfe_html, text_document
 from estimator.store import gfe_log
 
@@ -267,7 +267,7 @@ class DocumentsPage(QWidget):
         entry_id = self.selected_id()
         if entry_id is None:
             return
-        write_bytes_atomically(path, gfe_log.get(self.context.store, entry_id).pdf)
+        write_bytes_atomically(path, gfe_log.get(self.context.store, entry_id).pdf, staging=staging_dir())
         self.context.status_posted.emit(f"Saved a copy of Good Faith Estimate #{entry_id}")
 
     def _save_clicked(self) -> None:

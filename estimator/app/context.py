@@ -18,6 +18,7 @@ import datetime as dt
 from PySide6.QtCore import QObject, Signal
 
 from estimator.app.workers import TaskRunner
+from estimator.core.payers import Payer
 from estimator.core.schedule import TableSet
 from estimator.store.sqlite_store import SqliteStore
 from estimator.tables.shipped import TableCatalog
@@ -36,6 +37,14 @@ class AppContext(QObject):
         self.store = store
         self.tasks = TaskRunner(self)
         self.estimate_inputs: QObject | None = None  # the shared EstimateInputs; set by MainWindow
+
+    def payers(self) -> list[Payer]:
+        """Every valid payer of the store; one that fails validation is left out and named in the status bar
+        (so a bad row written by another tool never breaks the other payers)."""
+        payers = self.store.payers()
+        if self.store.payer_problems:
+            self.status_posted.emit(" ".join(self.store.payer_problems))
+        return payers
 
     def tables(self, year: int | None = None, on: dt.date | None = None) -> TableSet:
         """Tables for a date of service, else a year, else the newest year."""

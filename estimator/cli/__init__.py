@@ -69,6 +69,7 @@ def _main(argv: Sequence[str] | None) -> int:
                          "(set ESTIMATOR_DEBUG=1 for details and please report it)\n")
         return 70
     finally:
+        ctx.report_skipped()
         ctx.close()
 
 

@@ -55,6 +55,12 @@ class Context:
             self._catalog = default_catalog()
         return self._catalog
 
+    def report_skipped(self) -> None:
+        """Name on stderr every stored payer that was left out because it fails validation."""
+        if self._store is not None:
+            for problem in self._store.payer_problems:
+                sys.stderr.write(f"estimator: warning: {problem}\n")
+
     def close(self) -> None:
         """Release what commands opened."""
         if self._store is not None:

@@ -115,7 +115,7 @@ class GfeDialog(QDialog):
         self.procedures.setPlaceholderText("e.g. 11102, 17110:59")
         self.diagnoses = QLineEdit(", ".join(getattr(inputs, "diagnoses", ()) or (cs.ACTINIC_KERATOSIS,)), self)
         self.payer = QComboBox(self)
-        for p in context.store.payers():
+        for p in context.payers():
             if p.method is Method.SELF_PAY:
                 self.payer.addItem(p.name)
         self.payer.setCurrentIndex(max(self.payer.findText(SELF_PAY), 0))

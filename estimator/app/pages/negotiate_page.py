@@ -258,7 +258,7 @@ class NegotiatePage(QWidget):
         """Price every payer on the current mix (the slow part, ~0.1 s) and redraw everything."""
         store = self.context.store
         s = self._scenario
-        self._payers = store.payers()
+        self._payers = self.context.payers()
         tables = self.context.tables_for_year(s.year)
         try:
             table = price_table(self._payers, store.practice(), tables, self.context.catalog.for_year,

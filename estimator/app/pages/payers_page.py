@@ -51,7 +51,7 @@ class PayersPage(QWidget):
         self.context = context
         self.settings = settings if settings is not None else Settings()
         self.undo_stack = QUndoStack(self)
-        self.model = PayerListModel(context.store.payers())
+        self.model = PayerListModel(context.payers())
         self.list = QListView(self)
         self.list.setModel(self.model)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -138,7 +138,7 @@ class PayersPage(QWidget):
         context.store_changed.connect(self.reload)
         self.reload()
         # Start on the practice's own first contract (built-ins are rarely edited).
-        own = [p.name for p in context.store.payers() if not p.builtin]
+        own = [p.name for p in context.payers() if not p.builtin]
         self.select(own[0] if own else (self.model.names()[0] if self.model.rowCount() else ""))
 
     # --- list -------------------------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ class PayersPage(QWidget):
     def reload(self) -> None:
         """Re-read the store, keeping the selected payer (or the draft) on screen."""
         current = self.form.base.name if self.form.base is not None else None
-        self.model.set_payers(self.context.store.payers())
+        self.model.set_payers(self.context.payers())
         charges = self.context.store.practice().charges
         self.charges_label.setText(f"{len(charges)} codes with a charge" if charges else
                                    "No charges yet: self-pay estimates use the Medicare amount.")

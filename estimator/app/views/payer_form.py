@@ -32,8 +32,7 @@ from estimator.app.validation import (
 from estimator.app.views.combos import ValueCombo
 from estimator.app.views.fields import ValidatedField
 from estimator.core.errors import EstimatorError, InputError
-from estimator.core.parsing import parse_percent
-from estimator.core.parsing import parse_positive_decimal as parse_decimal
+from estimator.core.parsing import clean_name, parse_conversion_factor, parse_percent
 from estimator.core.payers import PRACTICE_LOCALITY, Method, Payer
 from estimator.core.schedule import NATIONAL_KEY, CFVariant, TableSet
 
@@ -53,11 +52,11 @@ def _dec_text(value: Decimal | None) -> str:
 def _name(text: str) -> str:
     if not text.strip():
         raise InputError("Name: a payer needs a name")
-    return text.strip()
+    return clean_name(text, "Name")
 
 
 def _optional_decimal(text: str) -> Decimal | None:
-    return None if not text.strip() else parse_decimal(text, "Conversion factor")
+    return None if not text.strip() else parse_conversion_factor(text, "Conversion factor")
 
 
 class PayerForm(QWidget):

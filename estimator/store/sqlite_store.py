@@ -46,7 +46,7 @@ class StoreBusyError(StoreError):
 
 #: What SQLite's result codes mean for a user, and what to do (``{path}`` is the database file).
 _ADVICE: Final = {
-    "SQLITE_BUSY": "busy: another program (a second window, a backup, another user) is writing to {path}; "
+    "SQLITE_BUSY": "busy: another program (another window or another user of this database) is writing to {path}; "
                    "nothing was changed, try again in a moment",
     "SQLITE_LOCKED": "busy: another program is writing to {path}; nothing was changed, try again in a moment",
     "SQLITE_READONLY": "{path} is read-only (or its folder is): nothing was changed; make the file and its folder "

@@ -91,17 +91,44 @@ def private_file(path: Path | str) -> Path:
     return path
 
 
-def read_text(path: Path | str, what: str = "the file", hint: str = "") -> str:
+#: User text files we read whole (fee schedules, charge masters, scenarios, mappings, past encounters): a
+#: real one is well under a megabyte; the bound keeps a wrong file from filling the memory.
+MAX_TEXT_FILE_BYTES: Final = 32 * 1024 * 1024
+
+
+def check_input_file(path: Path | str, what: str, max_bytes: int) -> None:
+    """``path`` is a regular file of at most ``max_bytes`` (a folder, a pipe or a device would hang or fail).
+
+    Raises:
+        InputError: missing, unreadable, not a regular file, or too large (named, with the limit).
+    """
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read {what} ({exc.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path} is a folder; give {what} itself")
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{path} is not a regular file (a device or a pipe); give {what} itself")
+    if st.st_size > max_bytes:
+        raise InputError(f"{path} is {st.st_size / 1e6:,.1f} MB, larger than {what} can be "
+                         f"({max_bytes / 1e6:,.0f} MB); check that it is the right file")
+
+
+def read_text(path: Path | str, what: str = "the file", hint: str = "",
+              max_bytes: int = MAX_TEXT_FILE_BYTES) -> str:
     """The text of a user's UTF-8 file (a byte-order mark, as Excel writes one, is dropped).
 
     Args:
         path: the file.
         what: the file named in the message when it cannot be read (``the scenario file``).
         hint: what to do about a file that is not UTF-8, appended to that message.
+        max_bytes: refuse a larger file before reading it.
 
     Raises:
-        InputError: the file cannot be read, or is not UTF-8 text.
+        InputError: the file cannot be read, is not a regular file, is too large, or is not UTF-8 text.
     """
+    check_input_file(path, what, max_bytes)
     try:
         return Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:

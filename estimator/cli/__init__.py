@@ -44,9 +44,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
 
 
+def undecodable(argv: Sequence[str]) -> int | None:
+    """The 1-based position of the first argument holding bytes that are not UTF-8, else None.
+
+    Python hands such bytes over as lone surrogates (PEP 383); they cannot be stored, printed or written
+    to a document, so the command is refused up front rather than failing half-way.
+    """
+    for position, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return position
+    return None
+
+
 def _main(argv: Sequence[str] | None) -> int:
     clean_staging()
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    bad = undecodable(argv)
+    if bad is not None:
+        shown = argv[bad - 1].encode("utf-8", "replace").decode("utf-8")
+        parser.error(f"argument {bad} ({shown[:40]!r}) is not valid UTF-8 text; retype it, or rename the file")
     args = parser.parse_args(argv)
     ctx = Context(db=args.db)
     try:

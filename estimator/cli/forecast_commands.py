@@ -32,7 +32,7 @@ from estimator.core.forecast import (
     run_forecast,
 )
 from estimator.core.money import format_money
-from estimator.core.parsing import parse_money
+from estimator.core.parsing import ascii_digits, parse_money
 from estimator.core.payers import Method, Payer
 from estimator.core.schedule import Setting
 from estimator.reports.csv_exports import csv_text
@@ -84,8 +84,8 @@ def register(commands: Any) -> None:
 
 def _whole(text: str, what: str, low: int, high: int) -> int:
     value = text.strip().replace(",", "").replace("_", "")
-    if not value.isdigit() or not low <= int(value) <= high:
-        raise InputError(f"{what} must be a whole number from {low} to {high:,}, got {text!r}")
+    if not ascii_digits(value) or not low <= int(value) <= high:
+        raise InputError(f"{what} must be a whole number from {low} to {high:,}, got {text[:30]!r}")
     return int(value)
 
 

@@ -33,7 +33,7 @@ from estimator.core.gfe import (
     missing_elements,
 )
 from estimator.core.money import format_money
-from estimator.core.parsing import parse_money
+from estimator.core.parsing import ascii_digits, parse_money
 from estimator.core.payers import SELF_PAY, Method
 from estimator.core.rules import build_claim
 from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting
@@ -115,7 +115,7 @@ def register(commands: Any) -> None:
     add_benefit_options(payers, payer=False)
     localities = sub.add_parser("localities", help="the Medicare total in each of the 109 localities")
     add_encounter_options(localities)
-    localities.add_argument("--top", type=int, metavar="N", help="only the N highest")
+    localities.add_argument("--top", metavar="N", help="only the N highest")
     years = sub.add_parser("years", help="the same visit priced with each year's tables")
     add_encounter_options(years)
     years.add_argument("--years", metavar="YYYY,YYYY", help="years to compare (default: every year available)")
@@ -142,8 +142,8 @@ def run_gfe(args: argparse.Namespace, ctx: Context) -> int:
 
 def _entry_id(text: str) -> int:
     number = text.strip().lstrip("#")
-    if not number.isdigit():
-        raise InputError(f"{text!r} is not an estimate number; see 'estimator gfe list'")
+    if not ascii_digits(number):
+        raise InputError(f"{text[:30]!r} is not an estimate number; see 'estimator gfe list'")
     return int(number)
 
 
@@ -344,9 +344,9 @@ def run_compare_localities(args: argparse.Namespace, ctx: Context) -> int:
     encounter = encounter_from(args, ctx, ctx.practice_defaults())
     rows = compare_localities(encounter, ctx.tables(on=encounter.date_of_service))
     if args.top is not None:
-        if args.top < 1:
-            raise InputError(f"--top must be at least 1, got {args.top}")
-        rows = rows[:args.top]
+        if not ascii_digits(args.top.strip(), 4) or int(args.top) < 1:
+            raise InputError(f"--top must be a whole number from 1 to 9999, got {args.top[:20]!r}")
+        rows = rows[:int(args.top)]
     return _emit(csv_exports.locality_rows(rows), csv_exports.LOCALITY_COLUMNS, args)
 
 

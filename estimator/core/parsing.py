@@ -25,6 +25,15 @@ MAX_NAME_CHARS: Final = 200
 BIDI_CONTROLS: Final = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+def ascii_digits(text: str, max_digits: int = 18) -> bool:
+    """``text`` is a whole number in ASCII digits of at most ``max_digits`` digits.
+
+    ``str.isdigit`` also says yes to superscripts and other scripts' digits (which ``int`` then refuses or
+    reads differently), and ``int`` refuses more than 4,300 digits: user input goes through this first.
+    """
+    return 0 < len(text) <= max_digits and text.isascii() and text.isdigit()
+
+
 def decimal_problem(value: Decimal, places: int, low: Decimal, high: Decimal, *, low_open: bool = False) -> str:
     """What is wrong with a stored or typed number, in words ('' when it is fine): not finite, too many
     decimal places, or outside ``low``..``high`` (``low`` excluded with ``low_open``).

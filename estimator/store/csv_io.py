@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Final
@@ -45,7 +45,15 @@ def read_amounts(path: Path, schedule: FeeSchedule, value_column: str = "amount"
         InputError: the file cannot be read.
     """
     text = read_text(path, hint=SAVE_AS_CSV)
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _read_rows(path, reader, schedule, value_column)
+    except csv.Error as exc:
+        raise CsvImportError(path, [f"line {reader.line_num}: not readable as CSV ({exc})"]) from None
+
+
+def _read_rows(path: Path, reader: Iterator[list[str]], schedule: FeeSchedule,
+               value_column: str) -> dict[CodeKey, int]:
     header = [h.strip().lower() for h in next(reader, [])]
     required = ("code", "modifier", value_column)
     missing = [c for c in required if c not in header]

@@ -28,6 +28,7 @@ from typing import Any, Final
 from estimator.core import gfe as core_gfe
 from estimator.core.errors import InputError
 from estimator.core.gfe import BillComparison, GoodFaithEstimate, gfe_from_dict, gfe_to_dict, retain_until
+from estimator.core.parsing import ascii_digits
 from estimator.files import check_output_path, staging_dir, write_bytes_atomically
 from estimator.store.sqlite_store import SqliteStore
 
@@ -145,7 +146,7 @@ def _folded(text: str) -> str:
 
 def _matches(record: GfeRecord, needle: str) -> bool:
     number = needle.lstrip("#")
-    if number.isdigit() and int(number) == record.id:
+    if ascii_digits(number) and int(number) == record.id:
         return True
     fields = (record.patient_name, record.patient_dob, record.scheduled_date, record.issued_at[:10])
     return any(needle in _folded(f) for f in fields)

@@ -156,3 +156,16 @@ def test_a_conversion_factor_the_pricing_cannot_hold_is_refused_in_the_form(qtbo
     qtbot.keyClicks(field.edit, cf)
     assert not field.valid and "Conversion factor" in field.error()
     assert not page.save_button.isEnabled()
+
+
+def test_a_payer_name_with_html_is_shown_as_plain_text(store: SqliteStore, make_window: WindowFactory) -> None:
+    name = '<b>Bold</b> <a href="http://x">Plan</a>'
+    store.add_payer(Payer(name, Method.PERCENT_OF_MEDICARE, percent=Decimal(110)))
+    page = payers_page(make_window)
+    assert page.select(name)
+    assert page.title.textFormat() == Qt.TextFormat.PlainText and page.title.text() == name
+    row = page.model.row_of(name)
+    tooltip = page.model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "&lt;b&gt;Bold&lt;/b&gt;" in tooltip and "<a href" not in tooltip
+    for label in (page.status, page.charges_label, page.form.problems, page.form.fees):
+        assert label.textFormat() == Qt.TextFormat.PlainText

@@ -90,7 +90,7 @@ def invocations(draw: st.DrawFn, files: list[str]) -> list[str]:
             pick = st.sampled_from(list(action.choices)) if action.choices else values
             argv.append(draw(pick | values) if action.choices else draw(pick))
             continue
-        if not draw(st.integers(0, 3)) == 0 and not action.required:
+        if draw(st.integers(0, 3)) != 0 and not action.required:
             continue
         option = action.option_strings[-1]
         if action.nargs == 0:

@@ -158,6 +158,7 @@ class NegotiatePage(QWidget):
         self.open_button.setToolTip("A forecast scenario (.toml) or a CSV of past encounters")
         self.open_button.clicked.connect(lambda: self.open_mix())
         self.mix_label = QLabel()
+        self.mix_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.mix_label.setWordWrap(True)
         self.volume = QSpinBox()
         self.volume.setRange(0, 1_000_000)
@@ -185,6 +186,7 @@ class NegotiatePage(QWidget):
         self.slider.valueChanged.connect(lambda _v: self.update_what_if())
         self.slider_label = QLabel("+0.0%")
         self.what_if_label = QLabel()
+        self.what_if_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.what_if_label.setWordWrap(True)
         self.target = QLineEdit()
         self.target.setPlaceholderText("e.g. 250000")
@@ -192,8 +194,10 @@ class NegotiatePage(QWidget):
         self.solve_button.clicked.connect(lambda: self.solve_target())
         self.target.returnPressed.connect(lambda: self.solve_target())
         self.target_label = QLabel()
+        self.target_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.target_label.setWordWrap(True)
         self.problem_label = QLabel()
+        self.problem_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.problem_label.setStyleSheet(PROBLEM_STYLE)
         self.problem_label.setWordWrap(True)
 
@@ -202,6 +206,7 @@ class NegotiatePage(QWidget):
         self.yoy_setting.addItem("Facility", Setting.FACILITY.value)
         self.yoy_setting.currentIndexChanged.connect(lambda _i: self.update_yoy())
         self.yoy_label = QLabel()
+        self.yoy_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.yoy_label.setWordWrap(True)
         self.chart = YoyChart()
 

@@ -33,6 +33,7 @@ from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
 from estimator.app.models.payers import PayerListModel
 from estimator.app.settings import Settings
+from estimator.app.text import plain_tooltip
 from estimator.app.views.payer_form import PayerForm
 from estimator.core.errors import EstimatorError, InputError
 from estimator.core.payers import Payer
@@ -68,14 +69,18 @@ class PayersPage(QWidget):
 
         self.form = PayerForm(context.catalog.years(), context.tables(), self)
         self.title = QLabel(self)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
         self.save_button = QPushButton("&Save", self)
         self.save_button.setDefault(True)
         self.revert_button = QPushButton("Re&vert", self)
         self.status = QLabel(self)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.status.setWordWrap(True)
 
         self.charges_label = QLabel(self)
+
+        self.charges_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.charges_import = QPushButton("Import c&harge master…", self)
         self.charges_export = QPushButton("Export charge &master…", self)
 
@@ -133,7 +138,7 @@ class PayersPage(QWidget):
         self.redo_button.clicked.connect(self.undo_stack.redo)
         self.undo_stack.canUndoChanged.connect(self.undo_button.setEnabled)
         self.undo_stack.canRedoChanged.connect(self.redo_button.setEnabled)
-        self.undo_stack.undoTextChanged.connect(lambda text: self.undo_button.setToolTip(f"Undo {text}"))
+        self.undo_stack.undoTextChanged.connect(lambda text: self.undo_button.setToolTip(plain_tooltip(f"Undo {text}")))
         self.form.edited.connect(self._update_buttons)
         context.store_changed.connect(self.reload)
         self.reload()

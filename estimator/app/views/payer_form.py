@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Final
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -115,9 +115,11 @@ class PayerForm(QWidget):
         self.overrides = ValidatedField(parse_overrides, placeholder="CODE[-MOD]=AMOUNT, e.g. 17000=75.00",
                                         parent=self)
         self.fees = QLabel(self)
+        self.fees.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.notes = QPlainTextEdit(self)
         self.notes.setMaximumHeight(60)
         self.problems = QLabel(self)
+        self.problems.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.problems.setStyleSheet("color: #B00020; font-weight: bold;")
         self.problems.setWordWrap(True)
         self.problems.hide()

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any, Final
 
@@ -33,11 +35,11 @@ from estimator.core.gfe import (
     missing_elements,
 )
 from estimator.core.money import format_money
-from estimator.core.parsing import ascii_digits, parse_money
+from estimator.core.parsing import ascii_digits, clean_name, parse_money
 from estimator.core.payers import SELF_PAY, Method
 from estimator.core.rules import build_claim
 from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting
-from estimator.files import check_output_path, staging_dir, write_bytes_atomically
+from estimator.files import check_output_path, read_text, staging_dir, write_bytes_atomically
 from estimator.reports import csv_exports, i18n
 from estimator.store import gfe_log
 
@@ -78,8 +80,12 @@ def register(commands: Any) -> None:
                     "work on the log (kept 6 years).")
     p.add_argument("action", nargs="?", choices=GFE_ACTIONS, default="issue", help="default: issue")
     p.add_argument("id", nargs="?", help="the logged estimate's number (show, reprint, compare)")
-    p.add_argument("--patient-name", help="the patient's full name")
-    p.add_argument("--dob", metavar="YYYY-MM-DD", help="the patient's date of birth")
+    p.add_argument("--patient-name", help="the patient's full name (visible to other users in the process list "
+                                          "and kept in shell history: prefer --patient-file)")
+    p.add_argument("--dob", metavar="YYYY-MM-DD", help="the patient's date of birth (prefer --patient-file)")
+    p.add_argument("--patient-file", metavar="FILE",
+                   help="the patient's details from a JSON or TOML file ({\"name\": ..., \"dob\": \"YYYY-MM-DD\"}), "
+                        "or '-' to read them from standard input; keeps them off the command line")
     p.add_argument("--scheduled", metavar="YYYY-MM-DD", help="date the primary service is scheduled for")
     p.add_argument("--scheduled-on", metavar="YYYY-MM-DD", help="date it was scheduled (default: today)")
     p.add_argument("--requested-on", metavar="YYYY-MM-DD",
@@ -149,10 +155,52 @@ def _entry_id(text: str) -> int:
 
 def gfe_inputs(args: argparse.Namespace) -> dict[str, Any]:
     """The options that produced an estimate, as logged with it."""
-    names = ("patient_name", "dob", "scheduled", "scheduled_on", "requested_on", "lesions", "em", "g2211", "add",
-             "dx", "date", "locality", "pos", "cf", "no_floor", "prior", "documented", "payer", "separately",
-             "primary", "lang")
+    names = ("patient_name", "dob", "patient_file", "scheduled", "scheduled_on", "requested_on", "lesions", "em",
+             "g2211", "add", "dx", "date", "locality", "pos", "cf", "no_floor", "prior", "documented", "payer",
+             "separately", "primary", "lang")
     return {"command": "gfe", "options": {n: getattr(args, n, None) for n in names}}
+
+
+PATIENT_KEYS: Final = {"name": "patient_name", "patient_name": "patient_name", "dob": "dob",
+                        "date_of_birth": "dob", "patient_dob": "dob"}
+MAX_PATIENT_FILE_BYTES: Final = 64 * 1024
+
+
+def read_patient_file(source: str) -> dict[str, str]:
+    """The patient's name and date of birth from a JSON or TOML file, or standard input (``-``).
+
+    Raises:
+        InputError: unreadable, neither JSON nor TOML, unknown keys, or values that are not text.
+    """
+    where = "standard input" if source == "-" else source
+    if source == "-":
+        text = sys.stdin.read(MAX_PATIENT_FILE_BYTES + 1)
+        if len(text) > MAX_PATIENT_FILE_BYTES:
+            raise InputError(f"{where}: more than {MAX_PATIENT_FILE_BYTES // 1024} KB; give only the patient's details")
+    else:
+        text = read_text(source, "the patient file", max_bytes=MAX_PATIENT_FILE_BYTES)
+    data: object
+    try:
+        data = json.loads(text)
+    except ValueError:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            raise InputError(f"{where}: not JSON or TOML; write e.g. {{\"name\": \"Ana Q. Testpatient\", "
+                             "\"dob\": \"1951-02-03\"}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: expected an object with \"name\" and \"dob\"")
+    unknown = sorted(str(k) for k in data if k not in PATIENT_KEYS)
+    if unknown:
+        raise InputError(f"{where}: unknown key(s) {', '.join(unknown)}; use \"name\" and \"dob\"")
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        if not isinstance(value, str):
+            raise InputError(f"{where}: {key} must be text, got {type(value).__name__}")
+        out[PATIENT_KEYS[key]] = value
+    return out
 
 
 def prepare_gfe(args: argparse.Namespace, ctx: Context,
@@ -167,7 +215,13 @@ def prepare_gfe(args: argparse.Namespace, ctx: Context,
     today = today or dt.date.today()
     if args.requested_on and args.scheduled_on:
         raise InputError("give --scheduled-on (a scheduled service) or --requested-on (a request), not both")
-    patient = Patient((args.patient_name or "").strip(), parse_date(args.dob) if args.dob else None)
+    if getattr(args, "patient_file", None):
+        if args.patient_name or args.dob:
+            raise InputError("give the patient's details with --patient-file or with --patient-name/--dob, not both")
+        details = read_patient_file(args.patient_file)
+        args.patient_name, args.dob = details.get("patient_name"), details.get("dob")
+    patient = Patient(clean_name(args.patient_name or "", "the patient's name"),
+                      parse_date(args.dob) if args.dob else None)
     if patient.dob is not None and patient.dob > today:
         raise InputError(f"--dob {args.dob} is in the future")
     service_date = parse_date(args.scheduled) if args.scheduled else None

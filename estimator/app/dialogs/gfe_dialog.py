@@ -43,6 +43,7 @@ from estimator.core.cost_sharing import Benefits, estimate
 from estimator.core.encounter import Encounter, ServiceLine
 from estimator.core.errors import EstimatorError, InputError
 from estimator.core.gfe import GoodFaithEstimate, Patient, build_gfe, gfe_to_dict, missing_elements
+from estimator.core.parsing import clean_name
 from estimator.core.payers import SELF_PAY, Method
 from estimator.core.rules import build_claim
 from estimator.core.schedule import NATIONAL_KEY
@@ -225,7 +226,8 @@ class GfeDialog(QDialog):
             est = estimate(claim, payer, practice, Benefits(), self.context.tables_for_year)
             self._notes = [f.message for f in est.findings if f.severity != "info"]
         separately = [line for line in self.separately.toPlainText().splitlines() if line.strip()]
-        return build_gfe(est, practice, Patient(self.patient_name.text().strip(), dob), start=start,
+        name = clean_name(self.patient_name.text(), "Patient name")
+        return build_gfe(est, practice, Patient(name, dob), start=start,
                          service_date=service_date, issued_on=self.today, separately=separately,
                          primary_text=self.primary.text(), requested=requested)
 

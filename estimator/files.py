@@ -106,6 +106,8 @@ def check_input_file(path: Path | str, what: str, max_bytes: int) -> None:
         st = os.stat(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot read {what} ({exc.strerror})") from None
+    except ValueError:  # a NUL in the name
+        raise InputError(f"{path!r} is not a valid file name") from None
     if stat.S_ISDIR(st.st_mode):
         raise InputError(f"{path} is a folder; give {what} itself")
     if not stat.S_ISREG(st.st_mode):
@@ -199,6 +201,8 @@ def check_output_path(path: Path | str) -> Path:
         return path
     except OSError as exc:
         raise InputError(f"{path}: cannot write there ({exc.strerror})") from None
+    except ValueError:  # a NUL in the name
+        raise InputError(f"{str(path)!r} is not a valid file name") from None
     if stat.S_ISDIR(st.st_mode):
         raise InputError(f"{path} is a folder; give a file name inside it")
     if not stat.S_ISREG(st.st_mode):

@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def undecodable(argv: Sequence[str]) -> int | None:
-    """The 1-based position of the first argument holding bytes that are not UTF-8, else None.
+    """The 1-based position of the first argument holding bytes that are not UTF-8 (or a NUL), else None.
 
     Python hands such bytes over as lone surrogates (PEP 383); they cannot be stored, printed or written
     to a document, so the command is refused up front rather than failing half-way.
@@ -54,6 +54,8 @@ def undecodable(argv: Sequence[str]) -> int | None:
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:
+            return position
+        if "\x00" in arg:  # a real command line cannot hold one; a caller in-process can
             return position
     return None
 
@@ -65,7 +67,8 @@ def _main(argv: Sequence[str] | None) -> int:
     bad = undecodable(argv)
     if bad is not None:
         shown = argv[bad - 1].encode("utf-8", "replace").decode("utf-8")
-        parser.error(f"argument {bad} ({shown[:40]!r}) is not valid UTF-8 text; retype it, or rename the file")
+        parser.error(f"argument {bad} ({shown[:40]!r}) is not valid text (bytes that are not UTF-8, or a NUL); "
+                     "retype it, or rename the file")
     args = parser.parse_args(argv)
     ctx = Context(db=args.db)
     try:

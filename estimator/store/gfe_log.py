@@ -32,6 +32,8 @@ from estimator.core.parsing import ascii_digits
 from estimator.files import check_output_path, staging_dir, write_bytes_atomically
 from estimator.store.sqlite_store import SqliteStore
 
+#: Ids per ``IN (...)`` query (SQLite allows 32,766 parameters).
+_BATCH: Final = 500
 _SUMMARY_COLUMNS: Final = ("id, issued_at, patient_name, patient_dob, scheduled_date, scheduled_on, due_date, "
                            "lang, total_cents, retain_until")
 
@@ -110,7 +112,10 @@ def save(store: SqliteStore, gfe: GoodFaithEstimate, *, lang: str, inputs: Mappi
         cursor = db.execute(
             "INSERT INTO gfe_log (issued_at, patient_name, patient_dob, scheduled_date, scheduled_on, due_date, "
             "lang, total_cents, inputs_json, pdf, retain_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
-        return int(cursor.lastrowid or 0)
+        entry_id = int(cursor.lastrowid or 0)
+        db.execute("INSERT INTO gfe_search (id, issued_at, key) VALUES (?, ?, ?)",
+                   (entry_id, row[0], search_key(row[1], row[2], row[3], row[0])))
+        return entry_id
 
 
 def issue(store: SqliteStore, gfe: GoodFaithEstimate, *, lang: str, inputs: Mapping[str, Any], pdf: bytes,
@@ -144,16 +149,17 @@ def _folded(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _matches(record: GfeRecord, needle: str) -> bool:
-    number = needle.lstrip("#")
-    if ascii_digits(number) and int(number) == record.id:
-        return True
-    fields = (record.patient_name, record.patient_dob, record.scheduled_date, record.issued_at[:10])
-    return any(needle in _folded(f) for f in fields)
+def search_key(patient_name: str, patient_dob: str, scheduled_date: str, issued_at: str) -> str:
+    """What a search matches, folded (``nunez`` finds ``Núñez``), one field a line (a needle never spans
+    two fields: it is stripped, so it holds no line break)."""
+    return "\n".join(_folded(f) for f in (patient_name, patient_dob, scheduled_date, issued_at[:10]))
 
 
 def list_entries(store: SqliteStore, search: str | None = None, limit: int | None = None) -> list[GfeRecord]:
     """Logged estimates, newest first.
+
+    The search runs on the slim ``gfe_search`` table (newest first by its index) and only the rows shown are
+    read from the log, so a keystroke stays fast at 100,000 entries.
 
     Args:
         store: the practice database.
@@ -161,12 +167,23 @@ def list_entries(store: SqliteStore, search: str | None = None, limit: int | Non
             issued date (``2026-12`` matches December 2026), or an id (``#12`` or ``12``).
         limit: at most this many.
     """
-    rows = store.query(f"SELECT {_SUMMARY_COLUMNS} FROM gfe_log ORDER BY issued_at DESC, id DESC")
-    records = [_record(r) for r in rows]
     needle = _folded((search or "").strip())
-    if needle:
-        records = [r for r in records if _matches(r, needle)]
-    return records if limit is None else records[:limit]
+    number = needle.lstrip("#")
+    entry_id = int(number) if ascii_digits(number) else -1
+    where = "WHERE instr(key, ?) > 0 OR id = ?" if needle else ""
+    params: tuple[Any, ...] = (needle, entry_id) if needle else ()
+    sql = f"SELECT id FROM gfe_search {where} ORDER BY issued_at DESC, id DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params += (max(0, int(limit)),)
+    ids = [int(r["id"]) for r in store.query(sql, params)]
+    records: dict[int, GfeRecord] = {}
+    for start in range(0, len(ids), _BATCH):
+        batch = ids[start:start + _BATCH]
+        marks = ", ".join("?" * len(batch))
+        for row in store.query(f"SELECT {_SUMMARY_COLUMNS} FROM gfe_log WHERE id IN ({marks})", tuple(batch)):
+            records[int(row["id"])] = _record(row)
+    return [records[i] for i in ids if i in records]
 
 
 def search(store: SqliteStore, text: str) -> list[GfeRecord]:

@@ -110,3 +110,20 @@ def test_the_log_is_read_by_another_connection_as_written(store, tmp_path):
         assert other.execute("SELECT pdf FROM gfe_log").fetchone()[0] == PDF
     finally:
         other.close()
+
+
+def test_a_log_from_schema_v2_gets_its_search_table_on_migration(tmp_path: Path):
+    path = tmp_path / "v2.sqlite"
+    store = SqliteStore(path)
+    entry_id = gfe_log.save(store, make_gfe("José Núñez", "1960-07-04"), lang="es", inputs={}, pdf=PDF)
+    store.close()
+    raw = sqlite3.connect(path)
+    with raw:  # back to schema v2, as an older version of the program left it
+        raw.execute("DROP TABLE gfe_search")
+        raw.execute("PRAGMA user_version = 2")
+    raw.close()
+    store = SqliteStore(path)
+    assert [r.id for r in gfe_log.search(store, "nunez")] == [entry_id]
+    assert [r.id for r in gfe_log.list_entries(store, "#" + str(entry_id), limit=5)] == [entry_id]
+    assert gfe_log.search(store, "zzz") == []
+    store.close()

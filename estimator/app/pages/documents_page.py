@@ -54,6 +54,9 @@ FLAG_STYLE: Final = "color: #8B0000; background: #FDECEA; border: 1px solid #B00
 OK_STYLE: Final = "color: #1f3f66; background: #e8eef5; border-radius: 4px; padding: 6px;"
 Index = QModelIndex | QPersistentModelIndex
 
+#: Rows the log table shows at once (newest first); a search narrows it down.
+SHOWN: Final = 500
+
 
 class GfeLogModel(QAbstractTableModel):
     """The log's records as table rows (an adapter: it formats, never computes)."""
@@ -195,7 +198,8 @@ class DocumentsPage(QWidget):
     def reload(self) -> None:
         """Re-read the log (keeping the selected estimate selected when it is still listed)."""
         selected = self.selected_id()
-        records = gfe_log.list_entries(self.context.store, self.search.text())
+        # The newest SHOWN matches: a keystroke reads those rows only, however long the log is.
+        records = gfe_log.list_entries(self.context.store, self.search.text(), limit=SHOWN)
         self.model.set_records(records)
         self.empty.setVisible(not records and not self.search.text().strip())
         ids = [r.id for r in records]

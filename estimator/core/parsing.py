@@ -13,6 +13,8 @@ from typing import Final
 from estimator.core.errors import InputError
 
 MAX_MONEY: Final = Decimal("1000000")
+#: A practice's yearly revenue target: a large group's is tens of millions; a billion is surely a typo.
+MAX_REVENUE: Final = Decimal("1000000000")
 #: A conversion factor is held as CF x 10^4 (``estimator.core.money``): at most 4 decimals, and below $1,000.
 CF_PLACES: Final = 4
 MAX_CONVERSION_FACTOR: Final = Decimal(1000)
@@ -97,8 +99,8 @@ def clean_name(text: str, what: str) -> str:
     return name
 
 
-def parse_money(text: str, what: str) -> int:
-    """Dollars -> cents: ``150``, ``150.00``, ``$1,250.50``.
+def parse_money(text: str, what: str, upper: Decimal = MAX_MONEY) -> int:
+    """Dollars -> cents: ``150``, ``150.00``, ``$1,250.50`` (at most ``upper``: a fee or a bill by default).
 
     Raises:
         InputError: not a non-negative amount with at most 2 decimals (or implausibly large).
@@ -114,8 +116,8 @@ def parse_money(text: str, what: str) -> int:
         raise InputError(f"{what}: type a dollar amount, e.g. 150.00")
     if value < 0:
         raise InputError(f"{what} cannot be negative, got {text.strip()!r}")
-    if value > MAX_MONEY:
-        raise InputError(f"{what} is implausibly large (over {MAX_MONEY:,})")
+    if value > upper:
+        raise InputError(f"{what} is implausibly large (over {upper:,})")
     if value != value.quantize(Decimal("0.01")):
         raise InputError(f"{what}: at most 2 decimal places (cents), got {text.strip()!r}")
     return int(value * 100)

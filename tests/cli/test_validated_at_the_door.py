@@ -66,3 +66,12 @@ def test_a_bad_row_in_the_database_is_named_and_every_other_payer_still_prices(c
     listed = cli("payers", "list", "--format", "json")
     assert listed.code == 0 and "Bad CF Plan" in listed.err
     assert cli("payers", "remove", "Bad CF Plan").code == 0  # the way out the message suggests works
+
+
+def test_a_large_practices_revenue_target_is_accepted_and_an_absurd_one_refused(cli: Cli) -> None:
+    assert cli("payers", "add", "Acme", "--percent-of-medicare", "120").code == 0
+    run = cli("negotiate", "--payer", "Acme", "--target-revenue", "25,000,000", "--format", "json")
+    assert run.code == 0, run.err
+    assert run.json()["target"]["target_revenue"] == "25000000.00"
+    absurd = cli("negotiate", "--payer", "Acme", "--target-revenue", "2000000000")
+    assert absurd.code == 1 and "implausibly large" in absurd.err

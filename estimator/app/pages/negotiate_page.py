@@ -12,7 +12,6 @@ Page protocol used by the main window: ``current_table_view()``, ``current_chart
 from __future__ import annotations
 
 import dataclasses
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Final
@@ -53,6 +52,7 @@ from estimator.core.forecast import (
     default_payer_mix,
     price_table,
 )
+from estimator.core.parsing import MAX_REVENUE, parse_money
 from estimator.core.payers import Payer
 from estimator.core.schedule import Setting
 from estimator.store import scenarios as sc
@@ -372,15 +372,13 @@ class NegotiatePage(QWidget):
             self.target_label.setText("Select a payer in the table first.")
             return None
         try:
-            value = Decimal(raw.strip().lstrip("$").replace(",", ""))
-            if not value.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            self.target_label.setText(f"{raw!r} is not an amount in dollars")
+            target_cents = parse_money(raw, "Target", MAX_REVENUE)  # the CLI's rule and bound
+        except InputError as exc:
+            self.target_label.setText(str(exc))
             return None
         payer = next(p for p in self._payers if p.name == payer_name)
         try:
-            target = ct.required_rate(basis, payer, int((value * 100).to_integral_value()))
+            target = ct.required_rate(basis, payer, target_cents)
             check = ct.settle_target(target, payer, basis, self._reprice)
         except EstimatorError as exc:
             self.target_label.setText(str(exc))

@@ -243,6 +243,7 @@ def load_mapping_toml(path: Path) -> ColumnMapping:
         InputError: unreadable, not TOML, or naming unknown fields.
     """
     try:
+        check_input_file(path, "the mapping file", MAX_HEADER_BYTES)
         data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise InputError(f"{path}: cannot read the mapping file ({exc.strerror})") from None
@@ -334,6 +335,7 @@ def read_header(path: Path) -> list[str]:
     Raises:
         InputError: unreadable or empty.
     """
+    check_input_file(path, "the claims file", MAX_CLAIMS_BYTES)
     try:
         with Path(path).open("rb") as handle:
             first = handle.readline(MAX_HEADER_BYTES)

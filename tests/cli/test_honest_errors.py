@@ -104,3 +104,16 @@ def test_a_read_only_database_can_be_read_and_a_write_names_the_file(cli: Cli, t
     run = cli("--db", str(db), "payers", "add", "Other", "--percent-of-medicare", "110")
     assert run.code == 1 and "read-only" in run.err and str(db) in run.err
     os.chmod(db, 0o600)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="named pipes")
+@pytest.mark.parametrize("command", [["audit", "{pipe}"], ["audit", "{claims}", "--mapping", "{pipe}"],
+                                     ["payers", "import", "Acme", "{pipe}"], ["forecast", "--scenario", "{pipe}"]])
+def test_a_pipe_given_as_an_input_file_is_refused_instead_of_hanging(cli: Cli, tmp_path: Path,
+                                                                    command: list[str]) -> None:
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    claims = tmp_path / "claims.csv"
+    claims.write_text("DOS,CPT\n2026-03-02,17000\n", encoding="utf-8")
+    run = cli(*[part.format(pipe=pipe, claims=claims) for part in command])
+    assert run.code == 1 and "not a regular file" in run.err

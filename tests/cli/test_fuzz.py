@@ -115,6 +115,7 @@ def test_every_command_is_fuzzed() -> None:
 def test_hostile_arguments_never_reach_internal_error(files: list[str], folder: Path, qapp: object,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ESTIMATOR_DB", str(folder / "fuzz.sqlite"))
+    monkeypatch.chdir(folder)  # a value used as a relative --out path lands there, never in the checkout
 
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -49,7 +49,7 @@ def test_a_failed_rename_keeps_the_old_file_and_removes_the_temp_file(folder: Pa
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(InputError, match=r"out\.csv: the disk is full; free some space"):
         write_text_atomically(target, "new\n")
     assert target.read_text(encoding="utf-8") == "old\n"
     assert [p.name for p in folder.iterdir()] == ["out.csv"]

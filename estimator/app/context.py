@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from estimator.app.workers import TaskRunner
 from estimator.core.errors import EstimatorError
+from estimator.core.payers import Payer
 from estimator.core.schedule import TableSet
 from estimator.store.roles import Action, Role, why_not
 from estimator.store.sql_store import SqlStore
@@ -68,6 +69,14 @@ class AppContext(QObject):
         self._seen = counter
         self.store_changed.emit()
         return True
+
+    def payers(self) -> list[Payer]:
+        """Every valid payer of the store; one that fails validation is left out and named in the status bar
+        (so a bad row written by another tool never breaks the other payers)."""
+        payers = self.store.payers()
+        if self.store.payer_problems:
+            self.status_posted.emit(" ".join(self.store.payer_problems))
+        return payers
 
     def tables(self, year: int | None = None, on: dt.date | None = None) -> TableSet:
         """Tables for a date of service, else a year, else the newest year."""

@@ -1,28 +1,25 @@
-"""Writing files from the app: whole or not at all (``QSaveFile``), and any table model as CSV."""
+"""Writing files from the app: whole or not at all, owner-only, and any table model as CSV."""
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractItemModel, QIODevice, QSaveFile, Qt
+from PySide6.QtCore import QAbstractItemModel, Qt
 
-from estimator.core.errors import InputError
+from estimator.csv_out import csv_text
+from estimator.files import write_text_atomically
 
 
 def save_text(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) atomically: a temporary file renamed over ``path`` on success.
+    """Write ``text`` (UTF-8) atomically and owner-only (0600): a temporary file renamed over ``path``.
+
+    The program's one atomic writer (``estimator.files``), not ``QSaveFile``: that one gives a new file the
+    umask's permissions, and an export of the GFE log holds patients' names.
 
     Raises:
-        InputError: the file cannot be written (the message names it).
+        InputError: the file cannot be written, or is a folder or device (the message names it).
     """
-    out = QSaveFile(str(path))
-    if not out.open(QIODevice.OpenModeFlag.WriteOnly):
-        raise InputError(f"{path}: cannot write there ({out.errorString()})")
-    out.write(text.encode("utf-8"))
-    if not out.commit():
-        raise InputError(f"{path}: writing failed ({out.errorString()})")
+    write_text_atomically(path, text)
 
 
 def _text(value: object) -> str:
@@ -31,14 +28,12 @@ def _text(value: object) -> str:
 
 def model_csv(model: QAbstractItemModel) -> str:
     """A table model's header and rows as CSV text, exactly as displayed (amounts as shown)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
     columns = model.columnCount()
-    writer.writerow([_text(model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole))
-                     for c in range(columns)])
-    for row in range(model.rowCount()):
-        writer.writerow([_text(model.data(model.index(row, c), Qt.ItemDataRole.DisplayRole)) for c in range(columns)])
-    return buffer.getvalue()
+    header = [_text(model.headerData(c, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole))
+              for c in range(columns)]
+    rows = ([_text(model.data(model.index(row, c), Qt.ItemDataRole.DisplayRole)) for c in range(columns)]
+            for row in range(model.rowCount()))
+    return csv_text(header, rows)
 
 
 def export_model_csv(model: QAbstractItemModel, path: Path) -> int:

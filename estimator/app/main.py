@@ -33,6 +33,7 @@ from estimator.app.main_window import MainWindow
 from estimator.app.settings import CHART_ANTIALIAS, DATABASE, THEME, Settings
 from estimator.app.state import MAX_LESIONS
 from estimator.core.errors import EstimatorError
+from estimator.files import clean_staging, owner_only
 from estimator.store.open import default_target, is_server, open_store, sqlite_path
 from estimator.tables.shipped import default_catalog
 
@@ -123,6 +124,14 @@ def screenshot(app: QApplication, window: MainWindow, page: str, lesions: int | 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything the app writes may hold patient data: owner-only for the whole session (umask 077, as
+    # the CLI does; see estimator.files), and a killed session's half-written documents are removed.
+    with owner_only():
+        clean_staging()
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args, qt_args = split_arguments(sys.argv[1:] if argv is None else argv)
     if args.lesions is not None and not 1 <= args.lesions <= MAX_LESIONS:
         print(f"{PROG}: error: --lesions must be from 1 to {MAX_LESIONS}, got {args.lesions}", file=sys.stderr)

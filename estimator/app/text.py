@@ -1,7 +1,9 @@
-"""How the app writes amounts and percentages (exact: cents through ``Decimal``, never floats)."""
+"""How the app writes amounts and percentages (exact: cents through ``Decimal``, never floats), and user
+data in places Qt would otherwise read as rich text."""
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 
 from estimator.core.money import cents_to_decimal
@@ -22,3 +24,9 @@ def percent(value: Decimal | None, none: str = "—") -> str:
         return none
     text = f"{value.normalize():f}"
     return f"{text}%"
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows ``text`` literally: Qt guesses whether a tooltip is rich text, so a payer named
+    ``<b>Acme</b>`` (or with a link) would render as markup; escaped inside ``<qt>`` it cannot."""
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"

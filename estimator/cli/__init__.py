@@ -16,6 +16,7 @@ from estimator import about, logs
 from estimator.cli.command_index import COMMANDS
 from estimator.cli.common import Context, Parser
 from estimator.core.errors import EstimatorError
+from estimator.files import clean_staging, owner_only
 from estimator.tables.shipped import default_catalog
 
 #: Command groups register in this order; any other ``estimator/cli/*_commands.py`` module follows.
@@ -115,8 +116,39 @@ def write_index() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; a user error prints one line to stderr and exits 1, never a traceback."""
+    """Run one command; a user error prints one line to stderr and exits 1, never a traceback.
+
+    The whole run is ``owner_only()`` (umask 077): everything the command writes — the database and its
+    side files, PDFs, exports — may hold patient data, so it is created readable by its owner alone.
+    """
+    with owner_only():
+        return _main(argv)
+
+
+def undecodable(argv: Sequence[str]) -> int | None:
+    """The 1-based position of the first argument holding bytes that are not UTF-8 (or a NUL), else None.
+
+    Python hands such bytes over as lone surrogates (PEP 383); they cannot be stored, printed or written
+    to a document, so the command is refused up front rather than failing half-way.
+    """
+    for position, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return position
+        if "\x00" in arg:  # a real command line cannot hold one; a caller in-process can
+            return position
+    return None
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    clean_staging()
     argv = list(sys.argv[1:] if argv is None else argv)
+    bad = undecodable(argv)
+    if bad is not None:
+        shown = argv[bad - 1].encode("utf-8", "replace").decode("utf-8")
+        build_parser([]).error(f"argument {bad} ({shown[:40]!r}) is not valid text (bytes that are not UTF-8, "
+                               "or a NUL); retype it, or rename the file")
     command = command_of(argv)
     # An unknown word may be a command the index does not list yet: then every module is loaded.
     load = [] if command is None else [COMMANDS[command][0]] if command in COMMANDS else None
@@ -147,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                          f"(set ESTIMATOR_DEBUG=1 for details and please report it{where})\n")
         return 70
     finally:
+        ctx.report_skipped()
         ctx.close()
         logs.close_logging()
 

@@ -11,7 +11,8 @@ from typing import NoReturn
 
 from estimator import paths
 from estimator.core.errors import InputError
-from estimator.core.payers import Practice
+from estimator.core.parsing import ascii_digits
+from estimator.core.payers import MAX_YEAR, MIN_YEAR, Practice
 from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting, TableSet, TablesInForce
 from estimator.store.open import default_target, is_server, open_store, sqlite_path
 from estimator.store.sql_store import SqlStore
@@ -79,6 +80,12 @@ class Context:
             self._catalog = default_catalog()
         return self._catalog
 
+    def report_skipped(self) -> None:
+        """Name on stderr every stored payer that was left out because it fails validation."""
+        if self._store is not None:
+            for problem in self._store.payer_problems:
+                sys.stderr.write(f"estimator: warning: {problem}\n")
+
     def close(self) -> None:
         """Release what commands opened."""
         if self._store is not None:
@@ -103,17 +110,24 @@ def parse_date(text: str) -> dt.date:
     """A YYYY-MM-DD date.
 
     Raises:
-        InputError: not a real calendar date in that form.
+        InputError: not a real calendar date in that form, or outside 1900-2100 (a typo: no fee schedule,
+            patient or contract is dated there, and date arithmetic near year 1 or 9999 overflows).
     """
+    raw = text.strip()
     try:
-        return dt.date.fromisoformat(text.strip())
+        if len(raw) != 10 or not raw.isascii():
+            raise ValueError
+        day = dt.date.fromisoformat(raw)
     except ValueError:
-        raise InputError(f"{text!r} is not a valid date: use YYYY-MM-DD, e.g. 2026-03-02") from None
+        raise InputError(f"{text[:30]!r} is not a valid date: use YYYY-MM-DD, e.g. 2026-03-02") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise InputError(f"{raw} is outside the years {MIN_YEAR}-{MAX_YEAR}; check the date")
+    return day
 
 
 def parse_year(text: str) -> int:
-    if not text.strip().isdigit() or len(text.strip()) != 4:
-        raise InputError(f"year must be 4 digits, e.g. 2026, got {text!r}")
+    if not ascii_digits(text.strip(), 4) or len(text.strip()) != 4:
+        raise InputError(f"year must be 4 digits, e.g. 2026, got {text[:20]!r}")
     return int(text)
 
 

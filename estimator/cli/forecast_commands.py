@@ -33,7 +33,7 @@ from estimator.core.forecast import (
     run_forecast,
 )
 from estimator.core.money import format_money
-from estimator.core.parsing import parse_money
+from estimator.core.parsing import MAX_REVENUE, ascii_digits, parse_money
 from estimator.core.payers import Method, Payer
 from estimator.core.schedule import Setting
 from estimator.reports.csv_exports import csv_text
@@ -87,8 +87,8 @@ def register(commands: Any) -> None:
 
 def _whole(text: str, what: str, low: int, high: int) -> int:
     value = text.strip().replace(",", "").replace("_", "")
-    if not value.isdigit() or not low <= int(value) <= high:
-        raise InputError(f"{what} must be a whole number from {low} to {high:,}, got {text!r}")
+    if not ascii_digits(value) or not low <= int(value) <= high:
+        raise InputError(f"{what} must be a whole number from {low} to {high:,}, got {text[:30]!r}")
     return int(value)
 
 
@@ -291,7 +291,8 @@ def negotiate_dict(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
     """Validate the options, then compute everything ``negotiate`` shows."""
     env = sc.Environment.of(ctx.store, ctx.catalog)
     payer = ctx.store.payer(args.payer)
-    target = parse_money(args.target_revenue, "--target-revenue") if args.target_revenue is not None else None
+    target = parse_money(args.target_revenue, "--target-revenue", MAX_REVENUE) \
+        if args.target_revenue is not None else None
     change = _decimal(args.rate_change, "--rate-change") if args.rate_change is not None else None
     new_cf = _decimal(args.new_cf, "--new-cf") if args.new_cf is not None else None
     if new_cf is not None and not 0 < new_cf < 1000:

@@ -28,6 +28,7 @@ from estimator.cli.output import json_text, render, table_text, write
 from estimator.core.errors import InputError
 from estimator.core.lesions import TIER_BREAK, parse_lesion_count, price_lesions
 from estimator.core.money import format_money, from_scaled
+from estimator.core.parsing import ascii_digits
 from estimator.core.pricing import locality_gpcis, price_grid, price_note, unpriced_reason
 from estimator.core.schedule import CFVariant
 from estimator.tables.importing import import_release
@@ -196,8 +197,8 @@ def run_localities(args: argparse.Namespace, ctx: Context) -> int:
     notes: list[str] = []
     if args.zip is not None:
         z = args.zip.strip()
-        if not (z.isdigit() and len(z) == 5):
-            raise InputError(f"ZIP code must be 5 digits, got {args.zip!r}")
+        if not (ascii_digits(z, 5) and len(z) == 5):
+            raise InputError(f"ZIP code must be 5 digits, got {args.zip[:20]!r}")
         entry = ctx.catalog.zip_codes(tables.year).get(z)
         if entry is None:
             raise InputError(f"ZIP code {z} is not in the CMS ZIP code file; check it, or choose the locality by name")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -44,11 +46,11 @@ from estimator.core.gfe import (
     missing_elements,
 )
 from estimator.core.money import format_money
-from estimator.core.parsing import parse_money
+from estimator.core.parsing import ascii_digits, clean_name, parse_money
 from estimator.core.payers import SELF_PAY, Method
 from estimator.core.rules import build_claim
 from estimator.core.schedule import CFVariant, Setting, TablesInForce
-from estimator.files import write_bytes_atomically
+from estimator.files import check_output_path, read_text, staging_dir, write_bytes_atomically
 from estimator.reports import csv_exports, i18n
 from estimator.store import gfe_log
 
@@ -89,8 +91,12 @@ def register(commands: Any) -> None:
                     "work on the log (kept 6 years).")
     p.add_argument("action", nargs="?", choices=GFE_ACTIONS, default="issue", help="default: issue")
     p.add_argument("id", nargs="?", help="the logged estimate's number (show, reprint, compare)")
-    p.add_argument("--patient-name", help="the patient's full name")
-    p.add_argument("--dob", metavar="YYYY-MM-DD", help="the patient's date of birth")
+    p.add_argument("--patient-name", help="the patient's full name (visible to other users in the process list "
+                                          "and kept in shell history: prefer --patient-file)")
+    p.add_argument("--dob", metavar="YYYY-MM-DD", help="the patient's date of birth (prefer --patient-file)")
+    p.add_argument("--patient-file", metavar="FILE",
+                   help="the patient's details from a JSON or TOML file ({\"name\": ..., \"dob\": \"YYYY-MM-DD\"}), "
+                        "or '-' to read them from standard input; keeps them off the command line")
     p.add_argument("--scheduled", metavar="YYYY-MM-DD", help="date the primary service is scheduled for")
     p.add_argument("--scheduled-on", metavar="YYYY-MM-DD", help="date it was scheduled (default: today)")
     p.add_argument("--requested-on", metavar="YYYY-MM-DD",
@@ -126,7 +132,7 @@ def register(commands: Any) -> None:
     add_benefit_options(payers, payer=False)
     localities = sub.add_parser("localities", help="the Medicare total in each of the 109 localities")
     add_encounter_options(localities)
-    localities.add_argument("--top", type=int, metavar="N", help="only the N highest")
+    localities.add_argument("--top", metavar="N", help="only the N highest")
     years = sub.add_parser("years", help="the same visit priced with each year's tables")
     add_encounter_options(years)
     years.add_argument("--years", metavar="YYYY,YYYY", help="years to compare (default: every year available)")
@@ -153,17 +159,59 @@ def run_gfe(args: argparse.Namespace, ctx: Context) -> int:
 
 def _entry_id(text: str) -> int:
     number = text.strip().lstrip("#")
-    if not number.isdigit():
-        raise InputError(f"{text!r} is not an estimate number; see 'estimator gfe list'")
+    if not ascii_digits(number):
+        raise InputError(f"{text[:30]!r} is not an estimate number; see 'estimator gfe list'")
     return int(number)
 
 
 def gfe_inputs(args: argparse.Namespace) -> dict[str, Any]:
     """The options that produced an estimate, as logged with it."""
-    names = ("patient_name", "dob", "scheduled", "scheduled_on", "requested_on", "lesions", "em", "g2211", "add",
-             "dx", "date", "locality", "pos", "cf", "no_floor", "prior", "documented", "payer", "separately",
-             "primary", "lang")
+    names = ("patient_name", "dob", "patient_file", "scheduled", "scheduled_on", "requested_on", "lesions", "em",
+             "g2211", "add", "dx", "date", "locality", "pos", "cf", "no_floor", "prior", "documented", "payer",
+             "separately", "primary", "lang")
     return {"command": "gfe", "options": {n: getattr(args, n, None) for n in names}}
+
+
+PATIENT_KEYS: Final = {"name": "patient_name", "patient_name": "patient_name", "dob": "dob",
+                        "date_of_birth": "dob", "patient_dob": "dob"}
+MAX_PATIENT_FILE_BYTES: Final = 64 * 1024
+
+
+def read_patient_file(source: str) -> dict[str, str]:
+    """The patient's name and date of birth from a JSON or TOML file, or standard input (``-``).
+
+    Raises:
+        InputError: unreadable, neither JSON nor TOML, unknown keys, or values that are not text.
+    """
+    where = "standard input" if source == "-" else source
+    if source == "-":
+        text = sys.stdin.read(MAX_PATIENT_FILE_BYTES + 1)
+        if len(text) > MAX_PATIENT_FILE_BYTES:
+            raise InputError(f"{where}: more than {MAX_PATIENT_FILE_BYTES // 1024} KB; give only the patient's details")
+    else:
+        text = read_text(source, "the patient file", max_bytes=MAX_PATIENT_FILE_BYTES)
+    data: object
+    try:
+        data = json.loads(text)
+    except ValueError:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            raise InputError(f"{where}: not JSON or TOML; write e.g. {{\"name\": \"Ana Q. Testpatient\", "
+                             "\"dob\": \"1951-02-03\"}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: expected an object with \"name\" and \"dob\"")
+    unknown = sorted(str(k) for k in data if k not in PATIENT_KEYS)
+    if unknown:
+        raise InputError(f"{where}: unknown key(s) {', '.join(unknown)}; use \"name\" and \"dob\"")
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        if not isinstance(value, str):
+            raise InputError(f"{where}: {key} must be text, got {type(value).__name__}")
+        out[PATIENT_KEYS[key]] = value
+    return out
 
 
 def prepare_gfe(args: argparse.Namespace, ctx: Context,
@@ -178,7 +226,13 @@ def prepare_gfe(args: argparse.Namespace, ctx: Context,
     today = today or dt.date.today()
     if args.requested_on and args.scheduled_on:
         raise InputError("give --scheduled-on (a scheduled service) or --requested-on (a request), not both")
-    patient = Patient((args.patient_name or "").strip(), parse_date(args.dob) if args.dob else None)
+    if getattr(args, "patient_file", None):
+        if args.patient_name or args.dob:
+            raise InputError("give the patient's details with --patient-file or with --patient-name/--dob, not both")
+        details = read_patient_file(args.patient_file)
+        args.patient_name, args.dob = details.get("patient_name"), details.get("dob")
+    patient = Patient(clean_name(args.patient_name or "", "the patient's name"),
+                      parse_date(args.dob) if args.dob else None)
     if patient.dob is not None and patient.dob > today:
         raise InputError(f"--dob {args.dob} is in the future")
     service_date = parse_date(args.scheduled) if args.scheduled else None
@@ -235,15 +289,10 @@ def run_gfe_issue(args: argparse.Namespace, ctx: Context) -> int:
     gfe, findings = prepare_gfe(args, ctx)
     for f in findings:
         sys.stderr.write(f"estimator: {f.severity}: {f.message}" + (f" Fix: {f.fix}" if f.fix else "") + "\n")
+    out = check_output_path(args.out)
     pdf = html_to_pdf_bytes(gfe_html(gfe, args.lang))
-    out = Path(args.out)
-    write_bytes_atomically(out, pdf)
-    try:
-        entry_id = gfe_log.save(ctx.store, gfe, lang=args.lang, inputs={**gfe_inputs(args), "gfe": gfe_to_dict(gfe)},
-                                pdf=pdf)
-    except BaseException:
-        out.unlink(missing_ok=True)  # never leave an estimate that is not in the log
-        raise
+    entry_id = gfe_log.issue(ctx.store, gfe, lang=args.lang, inputs={**gfe_inputs(args), "gfe": gfe_to_dict(gfe)},
+                             pdf=pdf, out=out)
     due = gfe.due
     result = {"id": entry_id, "out": str(out), "total": format_money(gfe.total_cents),
               "due_date": due.due.isoformat() if due.due else None, "timing": due.timing.value,
@@ -308,7 +357,7 @@ def run_gfe_reprint(args: argparse.Namespace, ctx: Context) -> int:
     if not args.out:
         raise InputError("say where to write the copy: --out FILE.pdf")
     entry = gfe_log.get(ctx.store, _entry_id(args.id))
-    write_bytes_atomically(Path(args.out), entry.pdf)
+    write_bytes_atomically(Path(args.out), entry.pdf, staging=staging_dir())
     write(f"wrote the logged copy of Good Faith Estimate #{entry.record.id} to {args.out}")
     return 0
 
@@ -382,9 +431,9 @@ def run_compare_localities(args: argparse.Namespace, ctx: Context) -> int:
     tables = ctx.tables(on=encounter.date_of_service)
     rows = compare_localities(encounter, tables)
     if args.top is not None:
-        if args.top < 1:
-            raise InputError(f"--top must be at least 1, got {args.top}")
-        rows = rows[:args.top]
+        if not ascii_digits(args.top.strip(), 4) or int(args.top) < 1:
+            raise InputError(f"--top must be a whole number from 1 to 9999, got {args.top[:20]!r}")
+        rows = rows[:int(args.top)]
     return _emit(csv_exports.locality_rows(rows), csv_exports.LOCALITY_COLUMNS, args, [tables.tables_in_force])
 
 

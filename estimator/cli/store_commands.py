@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import re
 import sys
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,18 @@ from estimator.core.errors import InputError
 from estimator.core.gfe import Patient
 from estimator.core.ids import validate_npi, validate_tin
 from estimator.core.money import format_money
-from estimator.core.parsing import parse_money
+from estimator.core.parsing import clean_name, parse_conversion_factor, parse_money
 from estimator.core.parsing import parse_percent as parse_any_percent
-from estimator.core.payers import MEDICARE, PRACTICE_LOCALITY, VISIT_LOCALITY, Method, Payer, Practice
+from estimator.core.payers import (
+    MAX_FREQUENCY_COUNT,
+    MAX_FREQUENCY_DAYS,
+    MEDICARE,
+    PRACTICE_LOCALITY,
+    VISIT_LOCALITY,
+    Method,
+    Payer,
+    Practice,
+)
 from estimator.core.rules import build_claim
 from estimator.core.schedule import CFVariant
 from estimator.reports import csv_exports
@@ -256,12 +265,8 @@ def _contract(args: argparse.Namespace, ctx: Context, base: Payer | None) -> Pay
                        percent=parse_percent(args.percent_of_medicare, "--percent-of-medicare", 1000,
                                              fraction_below=10))
     elif args.conversion_factor is not None:
-        try:
-            cf = Decimal(args.conversion_factor)
-        except InvalidOperation:
-            raise InputError(
-                f"--conversion-factor must be a number, e.g. 38.50, got {args.conversion_factor!r}") from None
-        changes.update(method=Method.OWN_CF, conversion_factor=cf)
+        changes.update(method=Method.OWN_CF,
+                       conversion_factor=parse_conversion_factor(args.conversion_factor, "--conversion-factor"))
     elif args.fee_schedule is not None:
         changes.update(method=Method.FEE_SCHEDULE, fees=csv_io.read_amounts(Path(args.fee_schedule), tables.schedule))
     elif base is None:
@@ -305,9 +310,10 @@ def _contract(args: argparse.Namespace, ctx: Context, base: Payer | None) -> Pay
         if value is not None:
             changes[attr] = parse_date(value) if value else None
     if args.frequency is not None:
-        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", args.frequency)
+        match = re.fullmatch(r"\s*([0-9]{1,6})\s*/\s*([0-9]{1,6})\s*", args.frequency)
         if not match:
-            raise InputError(f"--frequency {args.frequency!r}: use N/DAYS, e.g. 1/365")
+            raise InputError(f"--frequency {args.frequency[:40]!r}: use N/DAYS with N up to {MAX_FREQUENCY_COUNT} "
+                             f"and DAYS up to {MAX_FREQUENCY_DAYS}, e.g. 1/365")
         changes.update(frequency_count=int(match.group(1)), frequency_days=int(match.group(2)))
     if args.prior_auth is not None:
         changes["prior_auth_codes"] = frozenset(cs.normalize_code(c) for c in args.prior_auth.split(",") if c.strip())
@@ -315,9 +321,9 @@ def _contract(args: argparse.Namespace, ctx: Context, base: Payer | None) -> Pay
         changes["notes"] = args.notes
     if base is None:
         method = changes.pop("method")
-        return Payer(name=args.name.strip(), method=method, **changes)
+        return Payer(name=clean_name(args.name, "the payer's name"), method=method, **changes)
     if "rename" in args and args.rename:
-        changes["name"] = args.rename.strip()
+        changes["name"] = clean_name(args.rename, "--rename")
     return dataclasses.replace(base, **changes)
 
 

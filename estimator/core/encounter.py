@@ -19,6 +19,7 @@ from estimator.core.findings import Finding
 from estimator.core.lesions import lesion_lines
 from estimator.core.money import cents_to_decimal, scale_cents
 from estimator.core.ncci import MAI_LINE
+from estimator.core.parsing import ascii_digits
 from estimator.core.pricing import PriceTrace, UnitPrice, price_unit
 from estimator.core.schedule import (
     NATIONAL_KEY,
@@ -60,7 +61,7 @@ class ServiceLine:
         code_text, times, units_text = rest.lower().partition("x")
         units = 1
         if times:
-            if not units_text.isdigit() or not 1 <= int(units_text) <= MAX_UNITS:
+            if not ascii_digits(units_text) or not 1 <= int(units_text) <= MAX_UNITS:
                 raise InputError(f"{text!r}: units after 'x' must be a whole number from 1 to {MAX_UNITS}")
             units = int(units_text)
         return ServiceLine(

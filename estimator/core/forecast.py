@@ -57,6 +57,11 @@ DEFAULT_EM_CODE: Final = "99213"
 DEFAULT_DIAGNOSIS: Final = "L57.0"
 MAX_MONTHS: Final = 60
 MAX_PATHS: Final = 1_000_000
+#: A practice, even a large group, sees far fewer encounters a year; the bound keeps one simulated path's
+#: draws in memory (1e9 encounters a year once grew to 24 GB).
+MAX_ANNUAL_VOLUME: Final = 1_000_000
+#: paths x encounters simulated in one run (about 15 s at ~30 ms per million); beyond it, use fewer paths.
+MAX_SIMULATED_ENCOUNTERS: Final = 500_000_000
 MONTH_NAMES: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 HUNDRED: Final = Decimal(100)
 
@@ -190,10 +195,16 @@ def scenario_problems(s: Scenario) -> list[Problem]:
     if s.annual_volume is not None and not (s.annual_volume.is_finite() and s.annual_volume >= 0):
         out.append(Problem("annual_volume", f"{s.annual_volume} is negative; the number of encounters a year "
                                             "must be 0 or more"))
+    elif s.annual_volume is not None and s.annual_volume > MAX_ANNUAL_VOLUME:
+        out.append(Problem("annual_volume", f"{s.annual_volume} is more than {MAX_ANNUAL_VOLUME:,} encounters a "
+                                            "year; check the number"))
     if s.monthly_volumes is not None:
         for i, v in enumerate(s.monthly_volumes, start=1):
             if not (v.is_finite() and v >= 0):
                 out.append(Problem(f"monthly_volumes[{i}]", f"{v} is negative; volumes must be 0 or more"))
+            elif v > MAX_ANNUAL_VOLUME:
+                out.append(Problem(f"monthly_volumes[{i}]", f"{v} is more than {MAX_ANNUAL_VOLUME:,} encounters; "
+                                                            "check the number"))
         if len(s.monthly_volumes) != s.months and 1 <= s.months <= MAX_MONTHS:
             out.append(Problem("monthly_volumes",
                                f"has {len(s.monthly_volumes)} values for {s.months} months"))
@@ -622,6 +633,10 @@ def simulate(model: ForecastModel, paths: int, seed: int, *, progress: Progress 
         raise InputError(f"paths must be from 1 to {MAX_PATHS:,}, got {paths}")
     if seed < 0:
         raise InputError(f"seed must be 0 or more, got {seed}")
+    expected = paths * sum(float(v) for v in model.volumes)
+    if expected > MAX_SIMULATED_ENCOUNTERS:
+        raise InputError(f"{paths:,} paths x {sum(float(v) for v in model.volumes):,.0f} encounters would simulate "
+                         f"{expected:,.0f} encounters (at most {MAX_SIMULATED_ENCOUNTERS:,}); use fewer paths")
     rng = np.random.Generator(np.random.PCG64(seed))
     months = len(model.volumes)
     if model.scenario.volume_model is VolumeModel.POISSON:

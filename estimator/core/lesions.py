@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from estimator.core.errors import InputError
+from estimator.core.parsing import ascii_digits
 from estimator.core.pricing import PriceTrace, price_unit
 from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting, TableSet
 
@@ -51,8 +52,8 @@ def parse_lesion_count(text: str) -> int:
         InputError: not a whole number of at least 1.
     """
     stripped = text.strip()
-    if not stripped.lstrip("+").isdigit():
-        raise InputError(f"lesion count must be a whole number of at least 1, got {text!r}")
+    if not ascii_digits(stripped.lstrip("+")):
+        raise InputError(f"lesion count must be a whole number of at least 1, got {text[:30]!r}")
     count = int(stripped)
     lesion_lines(count)
     return count

@@ -21,6 +21,14 @@ from estimator.core.encounter import Claim, ClaimLine, price_lines
 from estimator.core.errors import InputError
 from estimator.core.findings import Finding
 from estimator.core.money import cents_to_decimal, scale_cents
+from estimator.core.parsing import (
+    CF_PLACES,
+    MAX_CONVERSION_FACTOR,
+    MAX_MONEY,
+    PERCENT_PLACES,
+    clean_name,
+    decimal_problem,
+)
 from estimator.core.schedule import NATIONAL_KEY, CFVariant, TableSet
 
 MEDICARE: Final = "Medicare"
@@ -31,6 +39,12 @@ SELF_PAY: Final = "Self-pay"
 PRACTICE_LOCALITY: Final = "practice"
 VISIT_LOCALITY: Final = "visit"
 HUNDRED: Final = Decimal(100)
+#: Years and dates a user can store: the fee schedule exists from 1992; anything outside is a typo.
+MIN_YEAR: Final = 1900
+MAX_YEAR: Final = 2100
+MAX_FEE_CENTS: Final = int(MAX_MONEY * 100)
+MAX_FREQUENCY_COUNT: Final = 1000
+MAX_FREQUENCY_DAYS: Final = 3660
 
 CodeKey = tuple[str, str]  # (code, modifier)
 TablesForYear = Callable[[int], TableSet]
@@ -128,26 +142,55 @@ class Payer:
 
 
 def validate_payer(payer: Payer) -> list[str]:
-    """What is wrong with a contract, in words (empty when it is valid)."""
+    """What is wrong with a contract, in words (empty when it is valid).
+
+    The same rules the pricing needs (a CF with at most 4 decimals, finite percentages, amounts in range),
+    checked on every way in: the command line, the app's form, CSV imports, and a row read from the
+    database (``Payer`` runs this on construction).
+    """
     problems = []
+    try:
+        clean_name(payer.name, "the name")
+    except InputError as exc:
+        problems.append(str(exc))
     if not payer.name.strip():
         problems.append("the name is empty")
-    if payer.method is Method.PERCENT_OF_MEDICARE and (payer.percent is None or not 0 < payer.percent <= 1000):
-        problems.append("percent of Medicare must be above 0 and at most 1000")
-    if payer.method is Method.OWN_CF and (payer.conversion_factor is None or not 0 < payer.conversion_factor < 1000):
-        problems.append("its own conversion factor must be above 0 and below 1000")
+    if payer.method is Method.PERCENT_OF_MEDICARE:
+        problem = "no percentage" if payer.percent is None else \
+            decimal_problem(payer.percent, PERCENT_PLACES, Decimal(0), Decimal(1000), low_open=True)
+        if problem:
+            problems.append(f"percent of Medicare: {problem}")
+    if payer.method is Method.OWN_CF:
+        problem = "none given" if payer.conversion_factor is None else \
+            decimal_problem(payer.conversion_factor, CF_PLACES, Decimal(0), MAX_CONVERSION_FACTOR - Decimal("0.0001"),
+                            low_open=True)
+        if problem:
+            problems.append(f"its own conversion factor: {problem}")
     for label, pct in (("E/M-25 reduction", payer.em25_reduction), ("self-pay discount", payer.self_pay_discount),
                        ("multiple-procedure rate", payer.mppr_secondary_pct)):
-        if not 0 <= pct <= 100:
-            problems.append(f"{label} must be between 0 and 100%")
-    if any(c < 0 for c in [*payer.fees.values(), *payer.overrides.values()]):
+        problem = decimal_problem(pct, PERCENT_PLACES, Decimal(0), Decimal(100))
+        if problem:
+            problems.append(f"{label}: {problem} (%)")
+    if payer.year is not None and not (isinstance(payer.year, int) and MIN_YEAR <= payer.year <= MAX_YEAR):
+        problems.append(f"the pinned year {payer.year} is not between {MIN_YEAR} and {MAX_YEAR}")
+    for day in (payer.effective_from, payer.effective_to):
+        if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
+            problems.append(f"the date {day.isoformat()} is not between {MIN_YEAR} and {MAX_YEAR}")
+    cents = [*payer.fees.values(), *payer.overrides.values()]
+    if any(not isinstance(c, int) or c < 0 for c in cents):
         problems.append("fees cannot be negative")
+    elif any(c > MAX_FEE_CENTS for c in cents):
+        problems.append(f"a fee is over ${MAX_MONEY:,}")
     if payer.effective_from and payer.effective_to and payer.effective_to < payer.effective_from:
         problems.append("the contract ends before it starts")
     if (payer.frequency_count is None) != (payer.frequency_days is None):
         problems.append("a frequency limit needs both a count and a number of days")
     if payer.frequency_count is not None and (payer.frequency_count < 1 or (payer.frequency_days or 0) < 1):
         problems.append("a frequency limit needs at least 1 time in at least 1 day")
+    elif payer.frequency_count is not None and (payer.frequency_count > MAX_FREQUENCY_COUNT
+                                                or (payer.frequency_days or 0) > MAX_FREQUENCY_DAYS):
+        problems.append(f"a frequency limit is at most {MAX_FREQUENCY_COUNT} times in at most "
+                        f"{MAX_FREQUENCY_DAYS} days (10 years)")
     return problems
 
 

@@ -10,10 +10,8 @@ page footer), which creates a headless GUI application on demand when there is n
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import html
-import io
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import Any, Final
 
 from estimator.core.audit import FINDING_COLUMNS, AuditResult, PaymentTotal, finding_rows, summary
 from estimator.core.money import format_money
+from estimator.csv_out import dict_csv_text
 from estimator.files import write_text_atomically
 
 MAX_PROBLEMS_IN_SUMMARY: Final = 50
@@ -32,11 +31,7 @@ SEVERITY_TITLE: Final = {"error": "Errors", "warning": "Warnings", "info": "Note
 
 def findings_csv(result: AuditResult, *, patient_ids: bool = True) -> str:
     """One row per finding (``estimator.core.audit.FINDING_COLUMNS``), money as two-decimal strings."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(FINDING_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(finding_rows(result, patient_ids=patient_ids))
-    return buffer.getvalue()
+    return dict_csv_text(finding_rows(result, patient_ids=patient_ids), FINDING_COLUMNS)
 
 
 def write_findings_csv(result: AuditResult, path: Path | str, *, patient_ids: bool = True) -> int:

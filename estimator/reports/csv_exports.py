@@ -6,8 +6,6 @@ not priced in a setting) is an empty cell.  Files are written whole or not at al
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -19,6 +17,7 @@ from estimator.core.cost_sharing import Estimate
 from estimator.core.money import format_money
 from estimator.core.pricing import price_grid
 from estimator.core.schedule import CFVariant, Setting, TableSet
+from estimator.csv_out import dict_csv_text
 from estimator.files import write_text_atomically
 
 Row = Mapping[str, Any]
@@ -33,13 +32,9 @@ FEE_SCHEDULE_AMOUNTS: Final = ("par", "nonpar", "limiting_charge")
 
 
 def csv_text(rows: Sequence[Row], columns: Sequence[str]) -> str:
-    """Rows as CSV with a header; ``None`` becomes an empty cell."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: "" if row.get(c) is None else row.get(c) for c in columns})
-    return buffer.getvalue()
+    """Rows as CSV with a header; ``None`` becomes an empty cell, formula-like text is neutralised
+    (``estimator.csv_out``, the program's one CSV writer)."""
+    return dict_csv_text(rows, columns)
 
 
 def write_csv(path: Path | str, rows: Sequence[Row], columns: Sequence[str]) -> None:

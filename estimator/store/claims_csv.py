@@ -34,8 +34,15 @@ import numpy as np
 from estimator.core import codes as cs
 from estimator.core.audit import ClaimLines, RowProblem, paused_gc
 from estimator.core.errors import EstimatorError, InputError
+from estimator.core.parsing import ascii_digits
 from estimator.core.schedule import NATIONAL_KEY, TableSet
+from estimator.files import check_input_file
 from estimator.store.sql_store import SqlStore
+
+#: A year of claim lines of a large group practice is a few hundred MB at most; anything larger is refused
+#: before it is read (a bad 100 MB file once took 1.9 GB to report).
+MAX_CLAIMS_BYTES: Final = 512 * 1024 * 1024
+MAX_HEADER_BYTES: Final = 64 * 1024
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -236,6 +243,7 @@ def load_mapping_toml(path: Path) -> ColumnMapping:
         InputError: unreadable, not TOML, or naming unknown fields.
     """
     try:
+        check_input_file(path, "the mapping file", MAX_HEADER_BYTES)
         data = tomllib.loads(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as exc:
         raise InputError(f"{path}: cannot read the mapping file ({exc.strerror})") from None
@@ -305,8 +313,9 @@ def read_text(path: Path) -> str:
     """The file's text (UTF-8, else Windows-1252 as Excel on Windows saves CSV).
 
     Raises:
-        InputError: the file cannot be read.
+        InputError: the file cannot be read, is not a regular file, or is larger than MAX_CLAIMS_BYTES.
     """
+    check_input_file(path, "the claims file", MAX_CLAIMS_BYTES)
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -326,12 +335,13 @@ def read_header(path: Path) -> list[str]:
     Raises:
         InputError: unreadable or empty.
     """
+    check_input_file(path, "the claims file", MAX_CLAIMS_BYTES)
     try:
         with Path(path).open("rb") as handle:
-            first = handle.readline()
+            first = handle.readline(MAX_HEADER_BYTES)
     except OSError as exc:
         raise InputError(f"{path}: cannot read the claims file ({exc.strerror})") from None
-    text = _decode(first).rstrip("\r\n")
+    text = next(iter(_decode(first).splitlines()), "")  # a file saved with bare CR line ends has one "line"
     header = next(csv.reader([text], delimiter=_delimiter(text)), [])
     if not any(cell.strip() for cell in header):
         raise InputError(f"{path}: the file is empty; it needs a header row and one row per claim line")
@@ -475,13 +485,21 @@ def _mapped(raw: Sequence[K], parse: Callable[[K], T], bad: T, checked: _Rows, c
 
 
 def _records(text: str, delimiter: str) -> tuple[list[str], list[list[str]], list[int]]:
-    """Header, data rows and each row's line number (a quoted cell may span lines)."""
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [cell.strip() for cell in next(reader, [])]
-    rows = list(reader)
+    """Header, data rows and each row's line number (a quoted cell may span lines; CR, LF and CRLF all
+    end a line).
+
+    Raises:
+        InputError: the file is not CSV the reader can split (a field over the size limit, a stray quote).
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [cell.strip() for cell in next(reader, [])]
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputError(f"line {reader.line_num}: not readable as CSV ({exc}); save the file as CSV again") from None
     if reader.line_num == len(rows) + 1:
         return header, rows, list(range(2, len(rows) + 2))
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     next(reader)
     numbers, rows, start = [], [], 2
     for row in reader:
@@ -660,7 +678,7 @@ def _places(raw: Sequence[str] | None, default: str, release_of: list[str], rele
         text = value.strip().split(".")[0]
         if not text:
             return default
-        if not text.isdigit() or len(text) > 2:
+        if not ascii_digits(text, 2):
             raise InputError(f"place of service {value.strip()!r} is not a 2-digit POS code (e.g. 11 office)")
         return text.zfill(2)
 
@@ -704,14 +722,14 @@ def _locality(key: tuple[str, str, str], ordinal: int, release_tables: Mapping[s
     if text.casefold() == NATIONAL_KEY:
         return NATIONAL_KEY, None
     digits = text.split("-")[0].split(".")[0]
-    if locality and len(digits) in (6, 7) and digits.isdigit():
+    if locality and len(digits) in (6, 7) and ascii_digits(digits):
         candidate = digits.zfill(7)
         try:
             release_tables[release].localities.index(candidate)
         except InputError:
             return None, f"unknown locality {text!r}: use a 7-digit MAC+locality key such as 0441299"
         return candidate, None
-    if digits.isdigit() and len(digits) in (3, 4, 5, 9):
+    if ascii_digits(digits) and len(digits) in (3, 4, 5, 9):
         zip5 = digits[:5] if len(digits) == 9 else digits.zfill(5)
         if zip_locality is None:
             return None, f"{text!r} looks like a ZIP code, but no ZIP table is available"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Final
@@ -17,6 +17,7 @@ from estimator.core.errors import InputError
 from estimator.core.money import cents_to_decimal
 from estimator.core.payers import CodeKey
 from estimator.core.schedule import FeeSchedule
+from estimator.csv_out import csv_text
 from estimator.files import read_text, write_text_atomically
 
 MAX_REPORTED: Final = 20
@@ -44,7 +45,15 @@ def read_amounts(path: Path, schedule: FeeSchedule, value_column: str = "amount"
         InputError: the file cannot be read.
     """
     text = read_text(path, hint=SAVE_AS_CSV)
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _read_rows(path, reader, schedule, value_column)
+    except csv.Error as exc:
+        raise CsvImportError(path, [f"line {reader.line_num}: not readable as CSV ({exc})"]) from None
+
+
+def _read_rows(path: Path, reader: Iterator[list[str]], schedule: FeeSchedule,
+               value_column: str) -> dict[CodeKey, int]:
     header = [h.strip().lower() for h in next(reader, [])]
     required = ("code", "modifier", value_column)
     missing = [c for c in required if c not in header]
@@ -98,10 +107,6 @@ def read_amounts(path: Path, schedule: FeeSchedule, value_column: str = "amount"
 
 def write_amounts(path: Path, amounts: Mapping[CodeKey, int], value_column: str = "amount") -> None:
     """Write ``code,modifier,<value_column>`` sorted by code, atomically (temp file, then rename)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["code", "modifier", value_column])
-    for (code, modifier), cents in sorted(amounts.items()):
-        writer.writerow([code, modifier, f"{cents_to_decimal(cents):.2f}"])
-    write_text_atomically(path, buffer.getvalue())
+    rows = ((code, modifier, f"{cents_to_decimal(cents):.2f}") for (code, modifier), cents in sorted(amounts.items()))
+    write_text_atomically(path, csv_text(("code", "modifier", value_column), rows))
 

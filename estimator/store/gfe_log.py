@@ -5,6 +5,11 @@ Each entry holds the exact PDF bytes the patient received (a reprint is byte-ide
 produced it (JSON, including the estimate's full content so the app can show and print it again), and the
 date it may be discarded.  Entries are deleted only by ``purge``, after a manager confirmed the list.
 
+Issuing is log-first (``issue``): the PDF is rendered in memory, the log row with its bytes is committed in
+one transaction, and only then is the patient's copy written (atomically, its temp file in the private
+staging folder that start-up empties) or printed.  A crash at any point leaves either nothing, or a logged
+estimate without a copy (reprint it) — never a copy that is not in the log.
+
 Functions take the store (SQLite or PostgreSQL) and use its ``transaction()`` / ``query()``; the table is ``gfe_log``
 (schema v2).  Patient names live only in this database and in the documents.
 """
@@ -14,19 +19,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 from estimator.core import gfe as core_gfe
 from estimator.core.errors import InputError
 from estimator.core.gfe import BillComparison, GoodFaithEstimate, gfe_from_dict, gfe_to_dict, retain_until
+from estimator.core.parsing import ascii_digits
+from estimator.files import check_output_path, staging_dir, write_bytes_atomically
 from estimator.store.roles import Action
+from estimator.store.search_keys import folded, search_key
 from estimator.store.sql_store import SqlStore
 
 log = logging.getLogger(__name__)
 
+#: Ids per ``IN (...)`` query (SQLite allows 32,766 parameters).
+_BATCH: Final = 500
 _SUMMARY_COLUMNS: Final = ("id, issued_at, patient_name, patient_dob, scheduled_date, scheduled_on, due_date, "
                            "lang, total_cents, retain_until")
 
@@ -106,28 +116,43 @@ def save(store: SqlStore, gfe: GoodFaithEstimate, *, lang: str, inputs: Mapping[
             "INSERT INTO gfe_log (issued_at, patient_name, patient_dob, scheduled_date, scheduled_on, due_date, "
             "lang, total_cents, inputs_json, pdf, retain_until, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "RETURNING id", (*row, store.user)).fetchone()[0])
+        db.execute("INSERT INTO gfe_search (id, issued_at, key) VALUES (?, ?, ?)",
+                   (entry_id, row[0], search_key(row[1], row[2], row[3], row[0])))
         store.audit(db, "GFE issued", f"#{entry_id}")  # the number only: patient details stay in the log
     # No patient detail here: the log file is not protected like the database.
     log.info("Good Faith Estimate #%d logged (%s, %d services)", entry_id, lang, len(gfe.items))
     return entry_id
 
+def issue(store: SqlStore, gfe: GoodFaithEstimate, *, lang: str, inputs: Mapping[str, Any], pdf: bytes,
+          out: Path) -> int:
+    """Log the estimate, then write the patient's copy to ``out``; returns its log id.
 
-def _folded(text: str) -> str:
-    """Lower case without accents, so "nunez" finds "Núñez"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    The destination is checked before anything is logged (a folder, a device or a missing folder is
+    refused with nothing logged); a write that fails after the commit says the estimate is logged and how to
+    reprint it.
 
-
-def _matches(record: GfeRecord, needle: str) -> bool:
-    number = needle.lstrip("#")
-    if number.isdigit() and int(number) == record.id:
-        return True
-    fields = (record.patient_name, record.patient_dob, record.scheduled_date, record.issued_at[:10])
-    return any(needle in _folded(f) for f in fields)
+    Raises:
+        InputError: ``out`` is not somewhere a file can be written, the PDF is not a PDF, or the copy could
+            not be written after logging (the message gives the log id).
+    """
+    out = check_output_path(out)
+    if not out.parent.is_dir():
+        raise InputError(f"{out.parent}: no such folder; nothing was issued")
+    entry_id = save(store, gfe, lang=lang, inputs=inputs, pdf=pdf)
+    try:
+        write_bytes_atomically(out, pdf, staging=staging_dir())
+    except InputError as exc:
+        raise InputError(f"Good Faith Estimate #{entry_id} is logged, but its copy was not written: {exc} "
+                         f"(write it again with 'estimator gfe reprint {entry_id} --out FILE' or from the Good "
+                         "Faith Estimates page)") from None
+    return entry_id
 
 
 def list_entries(store: SqlStore, search: str | None = None, limit: int | None = None) -> list[GfeRecord]:
     """Logged estimates, newest first.
+
+    The search runs on the slim ``gfe_search`` table (newest first by its index) and only the rows shown are
+    read from the log, so a keystroke stays fast at 100,000 entries.
 
     Args:
         store: the practice database.
@@ -135,12 +160,24 @@ def list_entries(store: SqlStore, search: str | None = None, limit: int | None =
             issued date (``2026-12`` matches December 2026), or an id (``#12`` or ``12``).
         limit: at most this many.
     """
-    rows = store.query(f"SELECT {_SUMMARY_COLUMNS} FROM gfe_log ORDER BY issued_at DESC, id DESC")
-    records = [_record(r) for r in rows]
-    needle = _folded((search or "").strip())
-    if needle:
-        records = [r for r in records if _matches(r, needle)]
-    return records if limit is None else records[:limit]
+    needle = folded((search or "").strip())
+    number = needle.lstrip("#")
+    entry_id = int(number) if ascii_digits(number) else -1
+    where = "WHERE key LIKE ? ESCAPE '!' OR id = ?" if needle else ""
+    pattern = "%" + needle.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+    params: tuple[Any, ...] = (pattern, entry_id) if needle else ()
+    sql = f"SELECT id FROM gfe_search {where} ORDER BY issued_at DESC, id DESC"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params += (max(0, int(limit)),)
+    ids = [int(r["id"]) for r in store.query(sql, params)]
+    records: dict[int, GfeRecord] = {}
+    for start in range(0, len(ids), _BATCH):
+        batch = ids[start:start + _BATCH]
+        marks = ", ".join("?" * len(batch))
+        for row in store.query(f"SELECT {_SUMMARY_COLUMNS} FROM gfe_log WHERE id IN ({marks})", tuple(batch)):
+            records[int(row["id"])] = _record(row)
+    return [records[i] for i in ids if i in records]
 
 
 def search(store: SqlStore, text: str) -> list[GfeRecord]:

@@ -167,6 +167,8 @@ class PostgresStore(SqlStore):
                 for migration in migrations.MIGRATIONS[current:]:
                     for statement in migrations.statements(migration.postgresql or migration.sqlite):
                         self._db.execute(statement)
+                    if migration.fill is not None:
+                        migration.fill(self._db)
                 self._db.execute("UPDATE estimator_schema SET version = ?", (target,))
         except NotAllowedError:
             raise StoreError(f"{self.describe()} needs its schema upgraded to version {target} (it is at "

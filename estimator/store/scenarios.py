@@ -67,6 +67,7 @@ from estimator.core.forecast import (
     quoted,
     scenario_problems,
 )
+from estimator.core.parsing import ascii_digits
 from estimator.core.payers import Practice
 from estimator.core.schedule import NATIONAL_KEY, PlacesOfService, Setting, TableSet
 from estimator.files import read_text, write_text_atomically
@@ -179,7 +180,7 @@ def _month(value: object, problems: list[Problem]) -> dt.date | None:
 
 def _lesion_count(key: str) -> int | None:
     text = key.strip().rstrip("+")
-    return int(text) if text.isdigit() and int(text) >= 1 else None
+    return int(text) if ascii_digits(text, 6) and int(text) >= 1 else None
 
 
 # --- past encounters --------------------------------------------------------------------------------------
@@ -216,7 +217,10 @@ def read_past_encounters(path: Path, places: PlacesOfService, payer: Callable[[s
                 if line.strip() and not line.lstrip().startswith("#")]
     if not numbered:
         raise InputError(f"{path}: the file is empty")
-    rows = list(csv.reader(io.StringIO("\n".join(line for _, line in numbered))))
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(line for _, line in numbered), newline="")))
+    except csv.Error as exc:
+        raise InputError(f"{path}: not readable as CSV ({exc}); save it as CSV (UTF-8) again") from None
     at = _columns(rows[0], path)
     problems: list[str] = []
     out: list[PastEncounter] = []
@@ -232,7 +236,7 @@ def read_past_encounters(path: Path, places: PlacesOfService, payer: Callable[[s
             problems.append(f"{where}, column date: {cell('date')!r} is not a date (YYYY-MM-DD)")
             continue
         count_text = cell("lesions")
-        if not count_text.isdigit() or int(count_text) < 1:
+        if not ascii_digits(count_text, 6) or int(count_text) < 1:
             problems.append(f"{where}, column lesions: {count_text!r} must be a whole number from 1 up")
             continue
         name = payer(cell("payer"))

@@ -99,6 +99,8 @@ class SqlStore:
     engine: ClassVar[str]
     _db: Any  # the engine's connection (``Connection``)
     user: str = ""  # who this connection writes as (recorded in the audit trail)
+    #: Payers in the database that fail validation (one message each), as of the last ``payers()``.
+    payer_problems: list[str] = []  # noqa: RUF012 - replaced (never mutated) by payers()
 
     # --- plumbing -----------------------------------------------------------------------------------------
 
@@ -195,9 +197,19 @@ class SqlStore:
     # --- payers -------------------------------------------------------------------------------------------
 
     def payers(self) -> list[Payer]:
+        """Every valid payer; one that fails validation (a bad row written by an older version or another
+        tool) is left out and described in ``payer_problems``, so it never breaks the others."""
         rows = self.query("SELECT * FROM payers ORDER BY builtin DESC, name COLLATE NOCASE")
         fees = self._fees(None)
-        return [self._payer_from(r, fees.get(int(r["id"]), {})) for r in rows]
+        out: list[Payer] = []
+        problems: list[str] = []
+        for row in rows:
+            try:
+                out.append(self._checked_payer(row, fees.get(int(row["id"]), {})))
+            except InputError as exc:
+                problems.append(str(exc))
+        self.payer_problems = problems
+        return out
 
     def payer_names(self) -> list[str]:
         return [r[0] for r in self.query("SELECT name FROM payers ORDER BY builtin DESC, name COLLATE NOCASE")]
@@ -208,7 +220,20 @@ class SqlStore:
             known = ", ".join(self.payer_names())
             raise InputError(f"no payer named {name!r}; known payers: {known} (add one with 'estimator payers add')")
         row = rows[0]
-        return self._payer_from(row, self._fees(int(row["id"])).get(int(row["id"]), {}))
+        return self._checked_payer(row, self._fees(int(row["id"])).get(int(row["id"]), {}))
+
+    def _checked_payer(self, row: Any, fees: Mapping[str, dict[CodeKey, int]]) -> Payer:
+        """The payer a row describes.
+
+        Raises:
+            InputError: the stored values are not valid (named, with how to fix it).
+        """
+        try:
+            return self._payer_from(row, fees)
+        except (InputError, ValueError, ArithmeticError, KeyError, TypeError) as exc:
+            detail = str(exc).removeprefix(f"payer {row['name']!r}: ")
+            raise InputError(f"payer {row['name']!r} in {self.describe()} is invalid and was skipped ({detail}); "
+                             "fix it with 'estimator payers edit' or the Payers page, or remove it") from None
 
     def payer_versions(self) -> dict[str, int]:
         """Every payer's version by name (read with the payers, so an edit can say which version it started from)."""

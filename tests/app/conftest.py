@@ -67,7 +67,10 @@ class ScriptedDialogs(dialog_service.DialogService):
     def information(self, parent: QWidget | None, title: str, text: str) -> None:
         self.infos.append(text)
 
-    def print_document(self, parent: QWidget | None, document: QTextDocument) -> bool:
+    def print_document(self, parent: QWidget | None, document: QTextDocument,
+                       before_printing: Callable[[], object] | None = None) -> bool:
+        if before_printing is not None:
+            before_printing()
         self.printed.append(document.toPlainText())
         return True
 

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 import types
@@ -165,3 +166,16 @@ def test_a_page_that_fails_to_build_keeps_its_tab_and_says_why(qtbot: QtBot, mak
 def test_the_page_index_says_what_every_page_module_declares() -> None:
     """``pages/page_index.py`` is generated: after adding a page run ``write_page_index()`` (see its docstring)."""
     assert page_declarations() == PAGES
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_an_exported_table_is_owner_only_under_a_permissive_umask(tmp_path: Path,
+                                                                 make_window: WindowFactory) -> None:
+    window = make_window()
+    window.show_page("estimate")
+    previous = os.umask(0o022)
+    try:
+        path = window.export_table_csv(tmp_path / "lines.csv")
+    finally:
+        os.umask(previous)
+    assert path is not None and stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -69,7 +70,7 @@ def test_a_bad_percent_is_shown_in_place_and_save_stays_disabled(qtbot: QtBot, s
     field.edit.clear()
     qtbot.keyClicks(field.edit, "0")
     assert field.valid  # a number, but the contract is not: shown beside the form
-    assert "percent of Medicare must be above 0" in page.form.problems.text()
+    assert "percent of Medicare: 0 must be above 0" in page.form.problems.text()
     assert not page.save_button.isEnabled()
     field.edit.clear()
     qtbot.keyClicks(field.edit, "125")
@@ -141,3 +142,30 @@ def test_the_charge_master_imports_and_the_estimate_uses_it(tmp_path: Path, stor
     assert state.estimate.allowed_cents == 15000 + 2 * 2000
     page.undo_stack.undo()
     assert store.practice().charges == {}
+
+
+@pytest.mark.parametrize("cf", ["38.12345", "NaN", "1e400"])
+def test_a_conversion_factor_the_pricing_cannot_hold_is_refused_in_the_form(qtbot: QtBot, store: SqliteStore,
+                                                                            make_window: WindowFactory,
+                                                                            cf: str) -> None:
+    store.add_payer(Payer("Own CF", Method.OWN_CF, conversion_factor=Decimal("38.00")))
+    page = payers_page(make_window)
+    assert page.select("Own CF")
+    field = page.form.conversion_factor
+    field.edit.clear()
+    qtbot.keyClicks(field.edit, cf)
+    assert not field.valid and "Conversion factor" in field.error()
+    assert not page.save_button.isEnabled()
+
+
+def test_a_payer_name_with_html_is_shown_as_plain_text(store: SqliteStore, make_window: WindowFactory) -> None:
+    name = '<b>Bold</b> <a href="http://x">Plan</a>'
+    store.add_payer(Payer(name, Method.PERCENT_OF_MEDICARE, percent=Decimal(110)))
+    page = payers_page(make_window)
+    assert page.select(name)
+    assert page.title.textFormat() == Qt.TextFormat.PlainText and page.title.text() == name
+    row = page.model.row_of(name)
+    tooltip = page.model.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "&lt;b&gt;Bold&lt;/b&gt;" in tooltip and "<a href" not in tooltip
+    for label in (page.status, page.charges_label, page.form.problems, page.form.fees):
+        assert label.textFormat() == Qt.TextFormat.PlainText

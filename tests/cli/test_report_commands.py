@@ -7,6 +7,8 @@ for ``qapp`` so the one application object of the test session is pytest-qt's.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import re
 
 import pytest
@@ -226,3 +228,56 @@ def test_comparisons_print_as_table_json_or_csv_and_write_csv_files(cli, tmp_pat
     assert cli("compare", "years", *visit, "--years", "2025,2026", "--out", str(out)).code == 0
     assert [r["year"] for r in csv_rows(out.read_text(encoding="utf-8"))] == ["2025", "2026"]
     assert "Medicare" in cli("compare", "payers", *visit, "--payers", "Medicare").out
+
+
+# --- patient details off the command line ------------------------------------------------------------------
+
+SERVICE = ["--scheduled", "2026-12-15", "--scheduled-on", "2026-11-30", "--lesions", "8", "--dx", "L57.0"]
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("patient.json", '{"name": "Ana Q. Testpatient", "dob": "1951-02-03"}'),
+    ("patient.toml", 'name = "Ana Q. Testpatient"\ndob = 1951-02-03\n'),
+])
+def test_patient_details_come_from_a_json_or_toml_file(cli, practice, tmp_path, qapp, name, text):
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
+    run = cli("gfe", "--patient-file", str(source), *SERVICE, "--out", str(tmp_path / "gfe.pdf"), "--format", "json")
+    assert run.code == 0, run.err
+    entry = cli("gfe", "list", "--format", "json").json()[0]
+    assert (entry["patient"], entry["dob"]) == ("Ana Q. Testpatient", "1951-02-03")
+    assert "Ana Q. Testpatient" in pdf_text(tmp_path / "gfe.pdf")
+
+
+def test_patient_details_come_from_standard_input(cli, practice, tmp_path, qapp, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"name": "José Núñez", "dob": "1960-07-04"}'))
+    run = cli("gfe", "--patient-file", "-", *SERVICE, "--out", str(tmp_path / "gfe.pdf"))
+    assert run.code == 0, run.err
+    assert cli("gfe", "list", "--format", "json").json()[0]["patient"] == "José Núñez"
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--patient-name", "Ana\u202eX", "--dob", "1951-02-03"], "invisible control character (U+202E)"),
+    (["--patient-name", "Ana\x07", "--dob", "1951-02-03"], "invisible control character (U+0007)"),
+    (["--patient-file", "{file}", "--patient-name", "Ana"], "not both"),
+    (["--patient-file", "{bad}"], "not JSON or TOML"),
+])
+def test_bad_patient_details_are_refused_in_one_line_and_nothing_is_issued(cli, practice, tmp_path, args, words):
+    (tmp_path / "p.json").write_text('{"name": "Ana", "dob": "1951-02-03"}', encoding="utf-8")
+    (tmp_path / "bad.txt").write_text("name: Ana", encoding="utf-8")
+    args = [a.format(file=tmp_path / "p.json", bad=tmp_path / "bad.txt") for a in args]
+    run = cli("gfe", *args, *SERVICE, "--out", str(tmp_path / "gfe.pdf"))
+    assert run.code == 1 and words in run.err and len(run.err.strip().splitlines()) == 1
+    assert not (tmp_path / "gfe.pdf").exists()
+
+
+@pytest.mark.parametrize("target", ["folder", "fifo"])
+def test_out_refuses_a_folder_or_a_device_and_logs_nothing(cli, practice, tmp_path, target):
+    out = tmp_path / "target"
+    if target == "folder":
+        out.mkdir()
+    else:
+        os.mkfifo(out)
+    run = cli(*GFE, "--out", str(out))
+    assert run.code == 1 and ("is a folder" in run.err or "not a regular file" in run.err)
+    assert cli("gfe", "list", "--format", "json").json() == []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +13,7 @@ from estimator.core.errors import InputError
 from estimator.core.gfe import GfeItem, GoodFaithEstimate, Patient, Provider, ProviderEstimate
 from estimator.store import gfe_log
 from estimator.store.open import open_store
+from estimator.store.sqlite_store import SqliteStore
 
 D = dt.date.fromisoformat
 PDF = b"%PDF-1.4\n% a stand-in for a rendered document\n%%EOF\n"
@@ -108,3 +111,20 @@ def test_the_log_is_read_by_another_connection_as_written(store, db_target):
         assert other.query("SELECT pdf FROM gfe_log")[0][0] == PDF
     finally:
         other.close()
+
+
+def test_a_log_from_schema_v3_gets_its_search_table_on_migration(tmp_path: Path):
+    path = tmp_path / "v3.sqlite"
+    store = SqliteStore(path)
+    entry_id = gfe_log.save(store, make_gfe("José Núñez", "1960-07-04"), lang="es", inputs={}, pdf=PDF)
+    store.close()
+    raw = sqlite3.connect(path)
+    with raw:  # back to schema v3 (before the search table), as an older version of the program left it
+        raw.execute("DROP TABLE gfe_search")
+        raw.execute("PRAGMA user_version = 3")
+    raw.close()
+    store = SqliteStore(path)
+    assert [r.id for r in gfe_log.search(store, "nunez")] == [entry_id]
+    assert [r.id for r in gfe_log.list_entries(store, "#" + str(entry_id), limit=5)] == [entry_id]
+    assert gfe_log.search(store, "zzz") == []
+    store.close()

@@ -116,7 +116,7 @@ def test_a_database_from_a_newer_program_is_refused(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database_is_refused_clearly(tmp_path: Path) -> None:
     path = tmp_path / "junk.sqlite"
     path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="cannot open the practice database"):
+    with pytest.raises(StoreError, match="not an estimator database"):
         SqliteStore(path)
 
 

@@ -44,10 +44,10 @@ from estimator.core.cost_sharing import Benefits, estimate
 from estimator.core.encounter import Encounter, ServiceLine
 from estimator.core.errors import EstimatorError, InputError
 from estimator.core.gfe import GoodFaithEstimate, Patient, build_gfe, gfe_to_dict, late_finding, missing_elements
+from estimator.core.parsing import clean_name
 from estimator.core.payers import SELF_PAY, Method
 from estimator.core.rules import build_claim
 from estimator.core.schedule import NATIONAL_KEY
-from estimator.files import write_bytes_atomically
 from estimator.reports import i18n
 from estimator.reports.documents import gfe_html, html_to_pdf_bytes, text_document
 from estimator.store import gfe_log
@@ -118,7 +118,7 @@ class GfeDialog(QDialog):
         self.procedures.setPlaceholderText("e.g. 11102, 17110:59")
         self.diagnoses = QLineEdit(", ".join(getattr(inputs, "diagnoses", ()) or (cs.ACTINIC_KERATOSIS,)), self)
         self.payer = QComboBox(self)
-        for p in context.store.payers():
+        for p in context.payers():
             if p.method is Method.SELF_PAY:
                 self.payer.addItem(p.name)
         self.payer.setCurrentIndex(max(self.payer.findText(SELF_PAY), 0))
@@ -234,7 +234,8 @@ class GfeDialog(QDialog):
             est = estimate(claim, payer, practice, Benefits(), self.context.tables_for_year)
             self._notes = [f.message for f in est.findings if f.severity != "info"]
         separately = [line for line in self.separately.toPlainText().splitlines() if line.strip()]
-        return build_gfe(est, practice, Patient(self.patient_name.text().strip(), dob), start=start,
+        name = clean_name(self.patient_name.text(), "Patient name")
+        return build_gfe(est, practice, Patient(name, dob), start=start,
                          service_date=service_date, issued_on=self.today, separately=separately,
                          primary_text=self.primary.text(), requested=requested)
 
@@ -278,17 +279,22 @@ class GfeDialog(QDialog):
             "separately": [s for s in self.separately.toPlainText().splitlines() if s.strip()],
             "lang": self.language}}
 
-    def _log(self, gfe: GoodFaithEstimate, pdf: bytes) -> int:
+    def _log(self, gfe: GoodFaithEstimate, pdf: bytes, out: Path | None = None) -> int:
+        """Log the estimate (and then, with ``out``, write the patient's copy there): log first, always."""
         if self._issued_id is not None:  # one dialog issues one estimate (a second click or Enter does nothing)
             return self._issued_id
-        entry_id = self._issued_id = gfe_log.save(self.context.store, gfe, lang=self.language,
-                                inputs={**self.inputs(), "gfe": gfe_to_dict(gfe)}, pdf=pdf)
+        inputs = {**self.inputs(), "gfe": gfe_to_dict(gfe)}
+        if out is None:
+            entry_id = gfe_log.save(self.context.store, gfe, lang=self.language, inputs=inputs, pdf=pdf)
+        else:
+            entry_id = gfe_log.issue(self.context.store, gfe, lang=self.language, inputs=inputs, pdf=pdf, out=out)
+        self._issued_id = entry_id
         self.context.status_posted.emit(f"Good Faith Estimate #{entry_id} issued and logged")
         self.issued.emit(entry_id)
         return entry_id
 
     def issue_to(self, path: Path) -> int:
-        """Write the PDF to ``path`` and log it; returns the log id.
+        """Log the estimate, then write its PDF to ``path``; returns the log id.
 
         Raises:
             InputError: the estimate is incomplete (the message names what is missing) or the file cannot
@@ -297,13 +303,7 @@ class GfeDialog(QDialog):
         gfe = self._gfe
         if gfe is None:
             raise InputError(self._error or "the Good Faith Estimate is not complete")
-        pdf = html_to_pdf_bytes(gfe_html(gfe, self.language))
-        write_bytes_atomically(path, pdf)
-        try:
-            return self._log(gfe, pdf)
-        except BaseException:
-            path.unlink(missing_ok=True)  # never leave an estimate that is not in the log
-            raise
+        return self._log(gfe, html_to_pdf_bytes(gfe_html(gfe, self.language)), path)
 
     def _save_clicked(self) -> None:
         if self._gfe is None or self._issued_id is not None:
@@ -327,9 +327,10 @@ class GfeDialog(QDialog):
         if gfe is None or self._issued_id is not None:
             return
         source = gfe_html(gfe, self.language)
-        if not dialogs().print_document(self, text_document(source, self)):
-            return
+        pdf = html_to_pdf_bytes(source)  # the log keeps a PDF of what is printed
         try:
-            self._log(gfe, html_to_pdf_bytes(source))  # the log keeps a PDF of what was printed
+            # Logged once the user has chosen to print and before the printer gets a page: a printed
+            # estimate is always in the log.
+            dialogs().print_document(self, text_document(source, self), lambda: self._log(gfe, pdf))
         except EstimatorError as exc:
-            dialogs().error(self, "Good Faith Estimate", f"printed, but not logged: {exc}")
+            dialogs().error(self, "Good Faith Estimate", f"not printed: it could not be logged ({exc})")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtGui import QGuiApplication, QTextDocument
@@ -77,8 +78,13 @@ class DialogService:
             return
         QMessageBox.information(parent, title, text)
 
-    def print_document(self, parent: QWidget | None, document: QTextDocument) -> bool:
-        """Show the print dialog and print ``document``; True when printed."""
+    def print_document(self, parent: QWidget | None, document: QTextDocument,
+                       before_printing: Callable[[], object] | None = None) -> bool:
+        """Show the print dialog and print ``document``; True when printed.
+
+        ``before_printing`` runs once the user has chosen to print and before anything is sent to the
+        printer (a Good Faith Estimate is logged there); if it raises, nothing is printed.
+        """
         if self.headless:
             log.info("headless: would print a %d-character document", document.characterCount())
             return False
@@ -89,6 +95,8 @@ class DialogService:
         dialog = QPrintDialog(printer, parent)
         if dialog.exec() != QPrintDialog.DialogCode.Accepted:
             return False
+        if before_printing is not None:
+            before_printing()
         document.print_(printer)
         return True
 

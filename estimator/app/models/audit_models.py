@@ -13,7 +13,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush
 
 from estimator.app.models.findings import SEVERITY_LABEL, severity_color
-from estimator.app.text import money
+from estimator.app.text import money, plain_tooltip
 from estimator.core.audit import AuditedClaim, AuditResult, RowProblem
 from estimator.core.findings import SEVERITY_ORDER
 
@@ -170,5 +170,5 @@ class ProblemModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and problem.kind == "bad":
             return QBrush(severity_color("error"))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return problem.message
+            return plain_tooltip(problem.message)
         return None

@@ -8,7 +8,7 @@ from typing import Any, Final
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
-from estimator.app.text import money, percent
+from estimator.app.text import money, percent, plain_tooltip
 from estimator.core.compare import PayerRow, YearRow, percent_of
 
 UNKNOWN: Final = "unknown: enter benefits"  # a commercial plan whose benefits were not entered
@@ -56,7 +56,7 @@ class PayerCompareModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= 2:
             return _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.payer}: {row.contract}"
+            return plain_tooltip(f"{row.payer}: {row.contract}")
         return None
 
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QBrush, QFont
 
 from estimator.app import theme
+from estimator.app.text import plain_tooltip
 from estimator.core.payers import Payer
 
 PAYER_ROLE: Final = Qt.ItemDataRole.UserRole + 1
@@ -52,7 +53,8 @@ class PayerListModel(QAbstractListModel):
             return payer.name
         if role == Qt.ItemDataRole.ToolTipRole:
             built_in = " (built in: cannot be removed or renamed)" if payer.builtin else ""
-            return f"{payer.name}{built_in}\n{payer.describe()}" + (f"\n{payer.notes}" if payer.notes else "")
+            notes = f"\n{payer.notes}" if payer.notes else ""
+            return plain_tooltip(f"{payer.name}{built_in}\n{payer.describe()}{notes}")
         if role == Qt.ItemDataRole.FontRole and payer.builtin:
             font = QFont()
             font.setBold(True)

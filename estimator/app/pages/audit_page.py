@@ -329,7 +329,7 @@ class AuditPage(QWidget):
             self._fail(str(exc))
             return None
         self.cancel()
-        job = AuditJob(path, mapping, self.context.catalog, tuple(self.context.store.payers()),
+        job = AuditJob(path, mapping, self.context.catalog, tuple(self.context.payers()),
                        self.context.store.practice(), tolerance)
         self._job = job
         self.message.clear()

@@ -176,7 +176,7 @@ class ComparePage(QWidget):
             "— from the Estimate page.")
         problems: list[str] = []
         try:
-            self._payer_rows = compare_payers(est.claim, self.context.store.payers(), self.state.practice(),
+            self._payer_rows = compare_payers(est.claim, self.context.payers(), self.state.practice(),
                                               inputs.benefits, self.context.tables_for_year)
         except EstimatorError as exc:
             problems.append(f"Payers: {exc}")

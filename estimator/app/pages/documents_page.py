@@ -40,7 +40,7 @@ from estimator.app.text import money
 from estimator.core.errors import EstimatorError
 from estimator.core.gfe import DISPUTE_WINDOW_DAYS, NOSURPRISES_PHONE, NOSURPRISES_URL, BillComparison
 from estimator.core.parsing import parse_money
-from estimator.files import write_bytes_atomically
+from estimator.files import staging_dir, write_bytes_atomically
 from estimator.reports.documents import gfe_html, text_document
 from estimator.store import gfe_log
 
@@ -51,6 +51,9 @@ TITLE = "Good Faith Estimates"
 ORDER = 60
 
 Index = QModelIndex | QPersistentModelIndex
+
+#: Rows the log table shows at once (newest first); a search narrows it down.
+SHOWN: Final = 500
 
 
 class GfeLogModel(QAbstractTableModel):
@@ -198,7 +201,8 @@ class DocumentsPage(QWidget):
     def reload(self) -> None:
         """Re-read the log (keeping the selected estimate selected when it is still listed)."""
         selected = self.selected_id()
-        records = gfe_log.list_entries(self.context.store, self.search.text())
+        # The newest SHOWN matches: a keystroke reads those rows only, however long the log is.
+        records = gfe_log.list_entries(self.context.store, self.search.text(), limit=SHOWN)
         self.model.set_records(records)
         self.empty.setVisible(not records and not self.search.text().strip())
         ids = [r.id for r in records]
@@ -270,7 +274,7 @@ class DocumentsPage(QWidget):
         entry_id = self.selected_id()
         if entry_id is None:
             return
-        write_bytes_atomically(path, gfe_log.get(self.context.store, entry_id).pdf)
+        write_bytes_atomically(path, gfe_log.get(self.context.store, entry_id).pdf, staging=staging_dir())
         self.context.status_posted.emit(f"Saved a copy of Good Faith Estimate #{entry_id}")
 
     def _save_clicked(self) -> None:

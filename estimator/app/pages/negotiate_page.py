@@ -12,7 +12,6 @@ Page protocol used by the main window: ``current_table_view()``, ``current_chart
 from __future__ import annotations
 
 import dataclasses
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Final
@@ -54,6 +53,7 @@ from estimator.core.forecast import (
     default_payer_mix,
     price_table,
 )
+from estimator.core.parsing import MAX_REVENUE, parse_money
 from estimator.core.payers import Payer
 from estimator.core.schedule import Setting
 from estimator.store import scenarios as sc
@@ -158,6 +158,7 @@ class NegotiatePage(QWidget):
         self.open_button.setToolTip("A forecast scenario (.toml) or a CSV of past encounters")
         self.open_button.clicked.connect(lambda: self.open_mix())
         self.mix_label = QLabel()
+        self.mix_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.mix_label.setWordWrap(True)
         self.volume = QSpinBox()
         self.volume.setAccessibleName("Practice volume, encounters per year")
@@ -187,6 +188,7 @@ class NegotiatePage(QWidget):
         self.slider.valueChanged.connect(lambda _v: self.update_what_if())
         self.slider_label = QLabel("+0.0%")
         self.what_if_label = QLabel()
+        self.what_if_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.what_if_label.setWordWrap(True)
         self.target = QLineEdit()
         self.target.setPlaceholderText("e.g. 250000")
@@ -194,8 +196,10 @@ class NegotiatePage(QWidget):
         self.solve_button.clicked.connect(lambda: self.solve_target())
         self.target.returnPressed.connect(lambda: self.solve_target())
         self.target_label = QLabel()
+        self.target_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.target_label.setWordWrap(True)
         self.problem_label = QLabel()
+        self.problem_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.problem_label.setStyleSheet(theme.css("error"))
         self.problem_label.setWordWrap(True)
 
@@ -204,6 +208,7 @@ class NegotiatePage(QWidget):
         self.yoy_setting.addItem("Facility", Setting.FACILITY.value)
         self.yoy_setting.currentIndexChanged.connect(lambda _i: self.update_yoy())
         self.yoy_label = QLabel()
+        self.yoy_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.yoy_label.setWordWrap(True)
         self.chart = YoyChart()
 
@@ -260,7 +265,7 @@ class NegotiatePage(QWidget):
         """Price every payer on the current mix (the slow part, ~0.1 s) and redraw everything."""
         store = self.context.store
         s = self._scenario
-        self._payers = store.payers()
+        self._payers = self.context.payers()
         tables = self.context.tables_for_year(s.year)
         try:
             table = price_table(self._payers, store.practice(), tables, self.context.catalog.for_year,
@@ -369,15 +374,13 @@ class NegotiatePage(QWidget):
             self.target_label.setText("Select a payer in the table first.")
             return None
         try:
-            value = Decimal(raw.strip().lstrip("$").replace(",", ""))
-            if not value.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            self.target_label.setText(f"{raw!r} is not an amount in dollars")
+            target_cents = parse_money(raw, "Target", MAX_REVENUE)  # the CLI's rule and bound
+        except InputError as exc:
+            self.target_label.setText(str(exc))
             return None
         payer = next(p for p in self._payers if p.name == payer_name)
         try:
-            target = ct.required_rate(basis, payer, int((value * 100).to_integral_value()))
+            target = ct.required_rate(basis, payer, target_cents)
             check = ct.settle_target(target, payer, basis, self._reprice)
         except EstimatorError as exc:
             self.target_label.setText(str(exc))

@@ -33,6 +33,7 @@ from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
 from estimator.app.models.payers import PayerListModel
 from estimator.app.settings import Settings
+from estimator.app.text import plain_tooltip
 from estimator.app.views.payer_form import PayerForm
 from estimator.core.errors import EstimatorError, InputError
 from estimator.core.payers import Payer
@@ -60,7 +61,7 @@ class PayersPage(QWidget):
         self.role_note.setWordWrap(True)
         self.role_note.setVisible(bool(self.not_allowed))
         self.role_note.setText(f"Read only: {self.not_allowed}." if self.not_allowed else "")
-        self.model = PayerListModel(context.store.payers())
+        self.model = PayerListModel(context.payers())
         self.list = QListView(self)
         self.list.setAccessibleName("Payers")
         self.list.setModel(self.model)
@@ -78,6 +79,7 @@ class PayersPage(QWidget):
 
         self.form = PayerForm(context.catalog.years(), context.tables(), self)
         self.title = QLabel(self)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         title_font = QFont(self.title.font())
         title_font.setPointSizeF(title_font.pointSizeF() * 1.4)  # relative: follows the system font size
         title_font.setBold(True)
@@ -86,11 +88,13 @@ class PayersPage(QWidget):
         self.save_button.setDefault(True)
         self.revert_button = QPushButton("Re&vert", self)
         self.status = QLabel(self)
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.status.setWordWrap(True)
 
         self.charges_label = QLabel(self)
-        self.charges_import = QPushButton("Import charge master…", self)
-        self.charges_export = QPushButton("Export charge master…", self)
+        self.charges_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
+        self.charges_import = QPushButton("Import c&harge master…", self)
+        self.charges_export = QPushButton("Export charge &master…", self)
 
         left = QWidget(self)
         lv = QVBoxLayout(left)
@@ -148,12 +152,12 @@ class PayersPage(QWidget):
         self.redo_button.clicked.connect(self.undo_stack.redo)
         self.undo_stack.canUndoChanged.connect(self.undo_button.setEnabled)
         self.undo_stack.canRedoChanged.connect(self.redo_button.setEnabled)
-        self.undo_stack.undoTextChanged.connect(lambda text: self.undo_button.setToolTip(f"Undo {text}"))
+        self.undo_stack.undoTextChanged.connect(lambda text: self.undo_button.setToolTip(plain_tooltip(f"Undo {text}")))
         self.form.edited.connect(self._update_buttons)
         context.store_changed.connect(self.reload)
         self.reload()
         # Start on the practice's own first contract (built-ins are rarely edited).
-        own = [p.name for p in context.store.payers() if not p.builtin]
+        own = [p.name for p in context.payers() if not p.builtin]
         self.select(own[0] if own else (self.model.names()[0] if self.model.rowCount() else ""))
 
     # --- list -------------------------------------------------------------------------------------------------
@@ -161,7 +165,7 @@ class PayersPage(QWidget):
     def reload(self) -> None:
         """Re-read the store, keeping the selected payer (or the draft) on screen."""
         current = self.form.base.name if self.form.base is not None else None
-        self.model.set_payers(self.context.store.payers())
+        self.model.set_payers(self.context.payers())
         self._versions = self.context.store.payer_versions()
         charges = self.context.store.practice().charges
         self.charges_label.setText(f"{len(charges)} codes with a charge" if charges else

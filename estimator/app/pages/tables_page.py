@@ -9,8 +9,6 @@ page re-prices.
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +47,7 @@ from estimator.app.workers import Progress, Task
 from estimator.core.errors import EstimatorError
 from estimator.core.pricing import price_grid
 from estimator.core.schedule import NATIONAL_KEY, Setting
+from estimator.csv_out import csv_text
 from estimator.tables.importing import import_release
 from estimator.tables.shipped import TableCatalog, default_catalog
 
@@ -399,12 +398,8 @@ class TablesPage(QWidget):
         Raises:
             InputError: the file cannot be written.
         """
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(self.model.header())
         rows = self.proxy.schedule_rows().tolist()
-        writer.writerows(self.model.row_texts(r) for r in rows)
-        save_text(path, buffer.getvalue())
+        save_text(path, csv_text(self.model.header(), (self.model.row_texts(r) for r in rows)))
         return len(rows)
 
     def save_state(self, settings: Settings) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Final
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -33,8 +33,7 @@ from estimator.app.validation import (
 from estimator.app.views.combos import ValueCombo
 from estimator.app.views.fields import ValidatedField
 from estimator.core.errors import EstimatorError, InputError
-from estimator.core.parsing import parse_percent
-from estimator.core.parsing import parse_positive_decimal as parse_decimal
+from estimator.core.parsing import clean_name, parse_conversion_factor, parse_percent
 from estimator.core.payers import PRACTICE_LOCALITY, Method, Payer
 from estimator.core.schedule import NATIONAL_KEY, CFVariant, TableSet
 
@@ -54,11 +53,11 @@ def _dec_text(value: Decimal | None) -> str:
 def _name(text: str) -> str:
     if not text.strip():
         raise InputError("Name: a payer needs a name")
-    return text.strip()
+    return clean_name(text, "Name")
 
 
 def _optional_decimal(text: str) -> Decimal | None:
-    return None if not text.strip() else parse_decimal(text, "Conversion factor")
+    return None if not text.strip() else parse_conversion_factor(text, "Conversion factor")
 
 
 class PayerForm(QWidget):
@@ -117,11 +116,13 @@ class PayerForm(QWidget):
         self.overrides = ValidatedField(parse_overrides, placeholder="CODE[-MOD]=AMOUNT, e.g. 17000=75.00",
                                         parent=self)
         self.fees = QLabel(self)
+        self.fees.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.notes = QPlainTextEdit(self)
         self.notes.setMaximumHeight(60)
         self.mppr_rate.edit.setAccessibleName("Multiple-procedure rate for ranks 2 to 5 (%)")
         self.effective_to.edit.setAccessibleName("Effective to")
         self.problems = QLabel(self)
+        self.problems.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
         self.problems.setStyleSheet(theme.css("error") + " font-weight: bold;")
         self.problems.setWordWrap(True)
         self.problems.hide()

@@ -93,8 +93,8 @@ class PayersPage(QWidget):
 
         self.charges_label = QLabel(self)
         self.charges_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
-        self.charges_import = QPushButton("Import c&harge master…", self)
-        self.charges_export = QPushButton("Export charge &master…", self)
+        self.charges_import = QPushButton("Import charge master…", self)
+        self.charges_export = QPushButton("Export charge master…", self)
 
         left = QWidget(self)
         lv = QVBoxLayout(left)

@@ -116,8 +116,9 @@ class Environment:
 
     @classmethod
     def of(cls, store: SqlStore, catalog: Catalog) -> Environment:
-        """The practice database's payers and practice profile, with the catalog's years and tables."""
-        return cls(tuple(store.payer_names()), tuple(catalog.years()), catalog.for_year, store.practice())
+        """The practice database's valid payers (an invalid stored one is left out, as ``payers()`` says) and
+        practice profile, with the catalog's years and tables."""
+        return cls(tuple(p.name for p in store.payers()), tuple(catalog.years()), catalog.for_year, store.practice())
 
     def payer(self, name: str) -> str | None:
         """The stored spelling of a payer name (names are case-insensitive), or None."""

@@ -46,7 +46,6 @@ def test_the_gfe_log(tmp_path: Path, make_window: WindowFactory, store: SqliteSt
     store.save_practice(PRACTICE)
     window = make_window(pages=("estimate", "documents"))
     issue(qtbot, window.context, tmp_path, PATIENT, dialogs)
-    window.show_page("documents")
-    window.tabs.currentWidget().reload()
+    window.show_page("documents").reload()  # type: ignore[attr-defined]
     cells = exported(window, "documents", tmp_path / "log.csv")
     assert "'" + PATIENT in cells and PATIENT not in cells

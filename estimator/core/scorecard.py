@@ -1,0 +1,316 @@
+"""Reconcile remitted lines with the contracts, and the payer scorecard and recovery list built on it.
+
+Pure: ``RemitLine`` values, payers, the practice and the tables in; a ``Reconciliation`` and plain data out.
+
+How a line is reconciled
+    The lines are handed to the claims audit (``estimator.core.audit.audit_claims``) as one claim per payer
+    claim number and service date, at the practice's place of service and locality (an 835 carries
+    neither): the audit's expected allowed amount is the contract in force for the payer on the date of
+    service, through the same payer methods and billing rules as everything else, and its error findings
+    (an E/M without modifier 25, a third destruction inside a frequency limit ...) say which denials were
+    right.  The same lines priced under Medicare give the Medicare amount for "effective % of Medicare".
+
+    Each line gets one status, first match wins:
+      ``unreconciled``: no contract amount (payer not in the payer list, code not priced, no contract rate);
+      ``denied``: nothing allowed on a charged line (the reason: the first adjustment that is a denial CARC);
+      ``underpaid`` / ``overpaid``: allowed below / above the contract by more than the tolerance;
+      ``patient``: allowed as contracted, and the patient owes all of it (deductible);
+      ``paid``: paid as contracted.
+    A denied line is *recoverable* when no billing rule explains the denial; an underpaid line always is.
+
+Scorecard figures (per payer, per code, per month)
+    paid = SVC03; patient = PR adjustments; allowed = AMT*B6 (else paid + patient + CO-253); contract = the
+    expected allowed amount over the reconciled lines; underpaid = sum of (contract - allowed) over the
+    underpaid lines; effective % of Medicare = (paid + patient) / Medicare amount over the lines that have
+    one, denied lines included (what the practice actually got per Medicare dollar); days to payment = the
+    payment date (BPR16) minus the service date, median over the lines with a payment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Final, Literal
+
+import numpy as np
+
+from estimator.core import remit_codes
+from estimator.core.audit import (
+    DEFAULT_TOLERANCE_CENTS,
+    ClaimLines,
+    TablesForDate,
+    TablesForYear,
+    audit_claims,
+)
+from estimator.core.money import format_money
+from estimator.core.payers import MEDICARE, MEDICARE_PAYER, Payer, Practice
+from estimator.core.remits import RemitLine
+
+Status = Literal["paid", "underpaid", "overpaid", "denied", "patient", "unreconciled"]
+STATUSES: Final[tuple[Status, ...]] = ("paid", "underpaid", "overpaid", "denied", "patient", "unreconciled")
+STATUS_WORDS: Final = {"paid": "paid as contracted", "underpaid": "underpaid", "overpaid": "overpaid",
+                       "denied": "denied", "patient": "patient responsibility", "unreconciled": "not reconciled"}
+PAYMENT_FINDINGS: Final = frozenset({"underpaid", "mppr-missing"})
+
+
+@dataclass(frozen=True, slots=True)
+class LineResult:
+    """One remitted line reconciled."""
+
+    status: Status
+    expected_cents: int | None  # the contract's allowed amount
+    medicare_cents: int | None  # Medicare's allowed amount for the same line
+    denial: tuple[str, str] | None  # (group, CARC) that denied it
+    rule: str | None  # the billing-rule finding that explains a denial (None: none does)
+    reason: str  # why, in plain words
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Reconciliation:
+    """The lines and their results, aligned."""
+
+    lines: tuple[RemitLine, ...]
+    results: tuple[LineResult, ...]
+    tolerance_cents: int
+    releases: tuple[str, ...]
+
+    def recoverable(self, i: int) -> bool:
+        r = self.results[i]
+        if r.status == "underpaid":
+            return True
+        return r.status == "denied" and r.rule is None and r.expected_cents is not None
+
+
+def _claim_lines(lines: Sequence[RemitLine], practice: Practice, payer_names: Sequence[str]) -> ClaimLines:
+    n = len(lines)
+    dates = np.fromiter((x.service_date.toordinal() for x in lines), dtype=np.int64, count=n)
+    return ClaimLines(
+        line_numbers=np.arange(1, n + 1, dtype=np.int64),
+        claim_ids=tuple(f"{x.payer_claim_id} {x.service_date.isoformat()} {x.payer}" for x in lines),
+        patient_ids=tuple(x.patient_id or x.claim_id for x in lines), dates=dates, payers=tuple(payer_names),
+        places=(practice.place_of_service,) * n, localities=(practice.locality_key,) * n,
+        codes=tuple(x.code for x in lines), units=np.fromiter((x.units for x in lines), dtype=np.int64, count=n),
+        modifiers=tuple(x.modifiers for x in lines), diagnoses=((),) * n,
+        billed_cents=np.fromiter((x.charge_cents for x in lines), dtype=np.int64, count=n),
+        has_billed=np.ones(n, dtype=np.bool_),
+        allowed_cents=np.fromiter((x.allowed for x in lines), dtype=np.int64, count=n),
+        has_allowed=np.ones(n, dtype=np.bool_),
+        paid_cents=np.fromiter((x.paid_cents for x in lines), dtype=np.int64, count=n),
+        has_paid=np.ones(n, dtype=np.bool_), prior_auth=np.full(n, -1, dtype=np.int8), diagnoses_given=False)
+
+
+def reconcile(lines: Sequence[RemitLine], *, payers: Mapping[str, Payer] | Sequence[Payer], practice: Practice,
+              tables_for_date: TablesForDate, tables_for_year: TablesForYear,
+              tolerance_cents: int = DEFAULT_TOLERANCE_CENTS) -> Reconciliation:
+    """Reconcile every remitted line with its payer's contract and the billing rules (see the module docstring).
+
+    Raises:
+        InputError: a negative tolerance.
+    """
+    lines = tuple(lines)
+    if not lines:
+        return Reconciliation((), (), tolerance_cents, ())
+    practice = dataclasses.replace(practice, charges={})  # "lesser of" uses the billed charge on the line
+    contract = audit_claims(_claim_lines(lines, practice, [x.payer for x in lines]), payers=payers,
+                            practice=practice, tables_for_date=tables_for_date, tables_for_year=tables_for_year,
+                            tolerance_cents=tolerance_cents)
+    medicare = audit_claims(_claim_lines(lines, practice, (MEDICARE,) * len(lines)), payers=[MEDICARE_PAYER],
+                            practice=practice, tables_for_date=tables_for_date, tables_for_year=tables_for_year,
+                            tolerance_cents=tolerance_cents)
+    rule: dict[int, str] = {}
+    for f in contract.findings:
+        if f.finding.severity != "error" or f.finding.code in PAYMENT_FINDINGS:
+            continue
+        targets = [f.line] if f.line is not None else list(contract.claims[f.claim].lines)
+        for i in targets:
+            rule.setdefault(i, f"{f.finding.code}: {f.finding.message}")
+    expected, has_expected = contract.expected_cents.tolist(), contract.has_expected.tolist()
+    med, has_med = medicare.expected_cents.tolist(), medicare.has_expected.tolist()
+    results = []
+    for i, line in enumerate(lines):
+        exp = int(expected[i]) if has_expected[i] else None
+        results.append(_classify(line, exp, int(med[i]) if has_med[i] else None, rule.get(i), tolerance_cents))
+    return Reconciliation(lines, tuple(results), tolerance_cents, contract.releases)
+
+
+def _denial(line: RemitLine) -> tuple[str, str] | None:
+    for group, code, amount in line.adjustments:
+        if amount > 0 and group != "PR" and remit_codes.reason(code).denial:
+            return group, code
+    return None
+
+
+def _classify(line: RemitLine, expected: int | None, medicare: int | None, rule: str | None,
+              tolerance: int) -> LineResult:
+    allowed = line.allowed
+    denial = _denial(line)
+    if allowed <= 0 < line.charge_cents:
+        group, code = denial or next(((g, c) for g, c, a in line.adjustments if a > 0), ("", ""))
+        why = remit_codes.describe(group, code) if code else "nothing allowed, no reason code given"
+        remarks = "; ".join(remit_codes.describe_remark(r) for r in line.remarks)
+        if remarks:
+            why += f" ({remarks})"
+        if rule is not None:
+            why += f" -- rightly: {rule}"
+        elif expected is not None:
+            why += f" -- no billing rule explains it; the contract allows {format_money(expected)}"
+        return LineResult("denied", expected, medicare, (group, code) if code else None, rule, why)
+    if expected is None:
+        return LineResult("unreconciled", None, medicare, denial, rule,
+                          f"no contract amount for {line.code} under {line.payer!r} (add the payer with "
+                          "'estimator payers add' or check the code)")
+    if allowed < expected - tolerance:
+        return LineResult("underpaid", expected, medicare, denial, rule,
+                          f"allowed {format_money(allowed)}, the contract allows {format_money(expected)}: "
+                          f"underpaid by {format_money(expected - allowed)}")
+    if allowed > expected + tolerance:
+        return LineResult("overpaid", expected, medicare, denial, rule,
+                          f"allowed {format_money(allowed)}, the contract allows {format_money(expected)}: "
+                          f"overpaid by {format_money(allowed - expected)}")
+    if line.paid_cents == 0 and line.patient_cents > 0:
+        return LineResult("patient", expected, medicare, denial, rule,
+                          f"allowed as contracted; the patient owes {format_money(line.patient_cents)}")
+    return LineResult("paid", expected, medicare, denial, rule, "paid as contracted")
+
+
+# --- scorecard ---------------------------------------------------------------------------------------------
+
+def _pct(part: int, whole: int) -> str | None:
+    if whole <= 0:
+        return None
+    return str((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _median(values: list[int]) -> float | None:
+    return float(statistics.median(values)) if values else None
+
+
+def _group(rec: Reconciliation, members: list[int]) -> dict[str, Any]:
+    """The scorecard figures of one group of lines."""
+    lines, results = rec.lines, rec.results
+    paid = patient = allowed = contract = medicare = received = under = over = 0
+    counts = dict.fromkeys(STATUSES, 0)
+    carcs: dict[str, int] = {}
+    days: list[int] = []
+    for i in members:
+        x, r = lines[i], results[i]
+        counts[r.status] += 1
+        paid += x.paid_cents
+        patient += x.patient_cents
+        allowed += x.allowed
+        if r.expected_cents is not None:
+            contract += r.expected_cents
+        if r.medicare_cents is not None:
+            medicare += r.medicare_cents
+            received += x.paid_cents + x.patient_cents
+        if r.status == "underpaid" and r.expected_cents is not None:
+            under += r.expected_cents - x.allowed
+        elif r.status == "overpaid" and r.expected_cents is not None:
+            over += x.allowed - r.expected_cents
+        elif r.status == "denied" and r.denial is not None:
+            key = f"{r.denial[0]}-{r.denial[1]}"
+            carcs[key] = carcs.get(key, 0) + 1
+        if x.paid_cents > 0:
+            days.append((x.paid_on - x.service_date).days)
+    n = len(members)
+    return {
+        "lines": n, "billed": format_money(sum(lines[i].charge_cents for i in members)),
+        "paid": format_money(paid), "patient_responsibility": format_money(patient),
+        "allowed": format_money(allowed), "contract": format_money(contract), "medicare": format_money(medicare),
+        "effective_pct_of_medicare": _pct(received, medicare),
+        "underpaid_lines": counts["underpaid"], "underpaid": format_money(under),
+        "overpaid_lines": counts["overpaid"], "overpaid": format_money(over),
+        "denied_lines": counts["denied"], "denial_rate_pct": _pct(counts["denied"], n),
+        "denials_by_carc": dict(sorted(carcs.items())),
+        "unreconciled_lines": counts["unreconciled"],
+        "median_days_to_payment": _median(days),
+    }
+
+
+def _by(rec: Reconciliation, key: Any, name: str, members: list[int] | None = None) -> list[dict[str, Any]]:
+    groups: dict[str, list[int]] = {}
+    for i in range(len(rec.lines)) if members is None else members:
+        groups.setdefault(key(i), []).append(i)
+    return [{name: k, **_group(rec, v)} for k, v in sorted(groups.items())]
+
+
+def scorecard(rec: Reconciliation) -> dict[str, Any]:
+    """Per payer (with its codes and months), per code, per month, and the total (plain data for JSON)."""
+    lines = rec.lines
+    payers = []
+    for row in _by(rec, lambda i: lines[i].payer, "payer"):
+        members = [i for i in range(len(lines)) if lines[i].payer == row["payer"]]
+        row["by_code"] = _by(rec, lambda i: lines[i].code, "code", members)
+        row["by_month"] = _by(rec, lambda i: lines[i].service_date.strftime("%Y-%m"), "month", members)
+        payers.append(row)
+    return {
+        "tolerance": format_money(rec.tolerance_cents), "tables": list(rec.releases),
+        "total": _group(rec, list(range(len(lines)))),
+        "payers": payers,
+        "codes": _by(rec, lambda i: lines[i].code, "code"),
+        "months": _by(rec, lambda i: lines[i].service_date.strftime("%Y-%m"), "month"),
+    }
+
+
+RECOVERY_COLUMNS: Final = ("payer", "payer_claim_id", "claim_id", "line", "service_date", "code", "modifiers",
+                           "units", "status", "billed", "contract", "allowed", "paid", "at_stake", "reason_code",
+                           "remarks", "why", "action")
+
+
+def recovery_rows(rec: Reconciliation) -> list[dict[str, Any]]:
+    """The underpaid and wrongly denied lines, most money first: what to appeal and why."""
+    rows: list[dict[str, Any]] = []
+    stakes: list[int] = []
+    for i, (x, r) in enumerate(zip(rec.lines, rec.results, strict=True)):
+        if not rec.recoverable(i) or r.expected_cents is None:
+            continue
+        stake = r.expected_cents - x.allowed
+        if r.status == "denied":
+            code = r.denial[1] if r.denial else ""
+            action = remit_codes.reason(code).action if code else "Ask the payer why nothing was allowed."
+            reason_code = f"{r.denial[0]}-{r.denial[1]}" if r.denial else ""
+        else:
+            action = (f"Appeal the underpayment: ask the payer to reprocess {x.code} at the contract rate "
+                      f"{format_money(r.expected_cents)}.")
+            reason_code = ""
+        rows.append({
+            "payer": x.payer, "payer_claim_id": x.payer_claim_id, "claim_id": x.claim_id, "line": x.line_id,
+            "service_date": x.service_date.isoformat(), "code": x.code, "modifiers": " ".join(x.modifiers),
+            "units": x.units, "status": r.status, "billed": format_money(x.charge_cents),
+            "contract": format_money(r.expected_cents), "allowed": format_money(x.allowed),
+            "paid": format_money(x.paid_cents), "at_stake": format_money(stake), "reason_code": reason_code,
+            "remarks": " ".join(x.remarks), "why": r.reason, "action": action,
+        })
+        stakes.append(stake)
+    order = sorted(range(len(rows)), key=lambda k: (-stakes[k], rows[k]["payer"], rows[k]["service_date"],
+                                                    rows[k]["payer_claim_id"], rows[k]["line"]))
+    return [rows[k] for k in order]
+
+
+def line_rows(rec: Reconciliation) -> list[dict[str, Any]]:
+    """Every reconciled line (for the app's table and the JSON export); no patient ids."""
+    return [{
+        "payer": x.payer, "payer_claim_id": x.payer_claim_id, "claim_id": x.claim_id, "line": x.line_id,
+        "service_date": x.service_date.isoformat(), "paid_on": x.paid_on.isoformat(), "code": x.code,
+        "modifiers": " ".join(x.modifiers), "units": x.units, "billed": format_money(x.charge_cents),
+        "allowed": format_money(x.allowed), "paid": format_money(x.paid_cents),
+        "patient": format_money(x.patient_cents),
+        "contract": None if r.expected_cents is None else format_money(r.expected_cents),
+        "status": r.status, "why": r.reason,
+        "adjustments": " ".join(f"{g}-{c} {format_money(a)}" for g, c, a in x.adjustments),
+    } for x, r in zip(rec.lines, rec.results, strict=True)]
+
+
+def month_series(rec: Reconciliation) -> dict[str, list[tuple[str, int, int]]]:
+    """Per payer: (month, paid + patient cents, contract cents) by month of service, for the chart."""
+    out: dict[str, dict[str, list[int]]] = {}
+    for x, r in zip(rec.lines, rec.results, strict=True):
+        if r.expected_cents is None:
+            continue
+        month = out.setdefault(x.payer, {}).setdefault(x.service_date.strftime("%Y-%m"), [0, 0])
+        month[0] += x.paid_cents + x.patient_cents
+        month[1] += r.expected_cents
+    return {p: [(m, v[0], v[1]) for m, v in sorted(ms.items())] for p, ms in sorted(out.items())}

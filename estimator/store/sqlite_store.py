@@ -88,6 +88,28 @@ CREATE TABLE column_mappings (
 )
 """
 
+_V3: Final = """
+CREATE TABLE remit_files (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    lines_read INTEGER NOT NULL,
+    lines_added INTEGER NOT NULL
+);
+CREATE TABLE remit_lines (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES remit_files(id),
+    payer TEXT NOT NULL, payer_key TEXT NOT NULL, payer_id TEXT NOT NULL, payee TEXT NOT NULL,
+    payment_ref TEXT NOT NULL, paid_on TEXT NOT NULL,
+    claim_id TEXT NOT NULL, payer_claim_id TEXT NOT NULL, claim_status TEXT NOT NULL, patient_id TEXT NOT NULL,
+    line_id TEXT NOT NULL, service_date TEXT NOT NULL, code TEXT NOT NULL, modifiers TEXT NOT NULL,
+    units INTEGER NOT NULL, charge_cents INTEGER NOT NULL, paid_cents INTEGER NOT NULL, allowed_cents INTEGER,
+    adjustments TEXT NOT NULL, remarks TEXT NOT NULL,
+    UNIQUE (payer_key, payer_claim_id, line_id)
+)
+"""
+
 #: Forward migrations: index i upgrades schema version i to i + 1. Append, never edit.
 def run_script(db: sqlite3.Connection, script: str) -> None:
     """Run DDL statements one by one inside the caller's transaction (``executescript`` would commit)."""
@@ -99,6 +121,7 @@ def run_script(db: sqlite3.Connection, script: str) -> None:
 MIGRATIONS: Final[tuple[Callable[[sqlite3.Connection], None], ...]] = (
     lambda db: run_script(db, _V1),  # v1: practice, charge master, payers, payer fees
     lambda db: run_script(db, _V2),  # v2: Good Faith Estimate log, remembered CSV column mappings
+    lambda db: run_script(db, _V3),  # v3: imported remittances (835)
 )
 
 

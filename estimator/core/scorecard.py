@@ -188,32 +188,40 @@ def _median(values: list[int]) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-def _group(rec: Reconciliation, members: list[int]) -> dict[str, Any]:
+def _amounts(rec: Reconciliation) -> list[tuple[int, int, int]]:
+    """(paid, patient, allowed) per line, computed once for all the groups."""
+    return [(x.paid_cents, x.patient_cents, x.allowed) for x in rec.lines]
+
+
+def _group(rec: Reconciliation, members: list[int], amounts: list[tuple[int, int, int]] | None = None
+           ) -> dict[str, Any]:
     """The scorecard figures of one group of lines."""
     lines, results = rec.lines, rec.results
+    amounts = amounts or _amounts(rec)
     paid = patient = allowed = contract = medicare = received = under = over = 0
     counts = dict.fromkeys(STATUSES, 0)
     carcs: dict[str, int] = {}
     days: list[int] = []
     for i in members:
         x, r = lines[i], results[i]
+        x_paid, x_patient, x_allowed = amounts[i]
         counts[r.status] += 1
-        paid += x.paid_cents
-        patient += x.patient_cents
-        allowed += x.allowed
+        paid += x_paid
+        patient += x_patient
+        allowed += x_allowed
         if r.expected_cents is not None:
             contract += r.expected_cents
         if r.medicare_cents is not None:
             medicare += r.medicare_cents
-            received += x.paid_cents + x.patient_cents
+            received += x_paid + x_patient
         if r.status == "underpaid" and r.expected_cents is not None:
-            under += r.expected_cents - x.allowed
+            under += r.expected_cents - x_allowed
         elif r.status == "overpaid" and r.expected_cents is not None:
-            over += x.allowed - r.expected_cents
+            over += x_allowed - r.expected_cents
         elif r.status == "denied" and r.denial is not None:
             key = f"{r.denial[0]}-{r.denial[1]}"
             carcs[key] = carcs.get(key, 0) + 1
-        if x.paid_cents > 0:
+        if x_paid > 0:
             days.append((x.paid_on - x.service_date).days)
     n = len(members)
     return {
@@ -230,28 +238,34 @@ def _group(rec: Reconciliation, members: list[int]) -> dict[str, Any]:
     }
 
 
-def _by(rec: Reconciliation, key: Any, name: str, members: list[int] | None = None) -> list[dict[str, Any]]:
+def _by(rec: Reconciliation, key: Any, name: str, amounts: list[tuple[int, int, int]],
+        members: list[int] | None = None) -> list[dict[str, Any]]:
     groups: dict[str, list[int]] = {}
     for i in range(len(rec.lines)) if members is None else members:
         groups.setdefault(key(i), []).append(i)
-    return [{name: k, **_group(rec, v)} for k, v in sorted(groups.items())]
+    return [{name: k, **_group(rec, v, amounts)} for k, v in sorted(groups.items())]
 
 
 def scorecard(rec: Reconciliation) -> dict[str, Any]:
     """Per payer (with its codes and months), per code, per month, and the total (plain data for JSON)."""
     lines = rec.lines
+    amounts = _amounts(rec)
+    months = {d: d.strftime("%Y-%m") for d in {x.service_date for x in lines}}
+    by_payer: dict[str, list[int]] = {}
+    for i, x in enumerate(lines):
+        by_payer.setdefault(x.payer, []).append(i)
     payers = []
-    for row in _by(rec, lambda i: lines[i].payer, "payer"):
-        members = [i for i in range(len(lines)) if lines[i].payer == row["payer"]]
-        row["by_code"] = _by(rec, lambda i: lines[i].code, "code", members)
-        row["by_month"] = _by(rec, lambda i: lines[i].service_date.strftime("%Y-%m"), "month", members)
+    for row in _by(rec, lambda i: lines[i].payer, "payer", amounts):
+        members = by_payer[row["payer"]]
+        row["by_code"] = _by(rec, lambda i: lines[i].code, "code", amounts, members)
+        row["by_month"] = _by(rec, lambda i: months[lines[i].service_date], "month", amounts, members)
         payers.append(row)
     return {
         "tolerance": format_money(rec.tolerance_cents), "tables": list(rec.releases),
-        "total": _group(rec, list(range(len(lines)))),
+        "total": _group(rec, list(range(len(lines))), amounts),
         "payers": payers,
-        "codes": _by(rec, lambda i: lines[i].code, "code"),
-        "months": _by(rec, lambda i: lines[i].service_date.strftime("%Y-%m"), "month"),
+        "codes": _by(rec, lambda i: lines[i].code, "code", amounts),
+        "months": _by(rec, lambda i: months[lines[i].service_date], "month", amounts),
     }
 
 

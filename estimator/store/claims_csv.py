@@ -35,6 +35,7 @@ from estimator.core import codes as cs
 from estimator.core.audit import ClaimLines, RowProblem, paused_gc
 from estimator.core.errors import EstimatorError, InputError
 from estimator.core.schedule import NATIONAL_KEY, TableSet
+from estimator.store.claim_sources import converted_text
 from estimator.store.sqlite_store import SqliteStore
 
 T = TypeVar("T")
@@ -311,7 +312,8 @@ def read_text(path: Path) -> str:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the claims file ({exc.strerror})") from None
-    return _decode(data)
+    converted = converted_text(Path(path), data[:512])  # an 837P or .xlsx becomes the same CSV table
+    return _decode(data) if converted is None else converted
 
 
 def _delimiter(first_line: str) -> str:
@@ -329,9 +331,11 @@ def read_header(path: Path) -> list[str]:
     try:
         with Path(path).open("rb") as handle:
             first = handle.readline()
+            head = first + handle.read(512)
     except OSError as exc:
         raise InputError(f"{path}: cannot read the claims file ({exc.strerror})") from None
-    text = _decode(first).rstrip("\r\n")
+    converted = converted_text(Path(path), head)
+    text = (_decode(first) if converted is None else converted.partition("\n")[0]).rstrip("\r\n")
     header = next(csv.reader([text], delimiter=_delimiter(text)), [])
     if not any(cell.strip() for cell in header):
         raise InputError(f"{path}: the file is empty; it needs a header row and one row per claim line")

@@ -181,3 +181,14 @@ def test_the_samples_pass_pyx12s_validation_against_the_5010_implementation_guid
     x12n_document = pytest.importorskip("pyx12.x12n_document")
     params = pytest.importorskip("pyx12.params")
     assert x12n_document.x12n_document(params.params(), str(repo_root / "samples" / name), None, None, None)
+
+
+def test_the_audit_reads_the_sample_837p_through_its_column_mapping(cli: Cli, remit: Path) -> None:
+    run = cli("audit", str(remit.parent / "claims.837"), "--format", "json")
+    assert run.code == 0, run.err
+    result = run.json()
+    assert result["summary"]["lines_audited"] == 8 and result["summary"]["claims_audited"] == 4
+    rules = {(c["claim_id"], f["code"]) for c in result["claims"] for f in c["findings"]}
+    assert ("SYN-CLM-5004", "em-needs-25") in rules  # 99213 billed beside 17000 without modifier 25
+    refused = cli("audit", str(remit))
+    assert refused.code == 1 and "estimator remits import" in refused.err

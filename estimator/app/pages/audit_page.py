@@ -296,7 +296,8 @@ class AuditPage(QWidget):
 
     def open_file(self) -> None:
         """Ask for a claims file and its column mapping, then audit it."""
-        path = dialogs().open_file(self, "Open claims file", "CSV files (*.csv *.txt);;All files (*)")
+        path = dialogs().open_file(self, "Open claims file", "Claims files (*.csv *.txt *.xlsx *.837 *.x12 *.edi);;"
+                                   "All files (*)")
         if path is None:
             return
         try:

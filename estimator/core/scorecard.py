@@ -44,6 +44,7 @@ from estimator.core.audit import (
     TablesForDate,
     TablesForYear,
     audit_claims,
+    paused_gc,
 )
 from estimator.core.money import format_money
 from estimator.core.payers import MEDICARE, MEDICARE_PAYER, Payer, Practice
@@ -113,13 +114,29 @@ def reconcile(lines: Sequence[RemitLine], *, payers: Mapping[str, Payer] | Seque
     lines = tuple(lines)
     if not lines:
         return Reconciliation((), (), tolerance_cents, ())
+    with paused_gc():
+        return _reconcile(lines, payers, practice, tables_for_date, tables_for_year, tolerance_cents)
+
+
+def _reconcile(lines: tuple[RemitLine, ...], payers: Mapping[str, Payer] | Sequence[Payer], practice: Practice,
+               tables_for_date: TablesForDate, tables_for_year: TablesForYear, tolerance_cents: int
+               ) -> Reconciliation:
+    """``reconcile`` itself (garbage collector paused)."""
     practice = dataclasses.replace(practice, charges={})  # "lesser of" uses the billed charge on the line
     contract = audit_claims(_claim_lines(lines, practice, [x.payer for x in lines]), payers=payers,
                             practice=practice, tables_for_date=tables_for_date, tables_for_year=tables_for_year,
                             tolerance_cents=tolerance_cents)
-    medicare = audit_claims(_claim_lines(lines, practice, (MEDICARE,) * len(lines)), payers=[MEDICARE_PAYER],
-                            practice=practice, tables_for_date=tables_for_date, tables_for_year=tables_for_year,
-                            tolerance_cents=tolerance_cents)
+    # Medicare's amount for the same lines: the contract's own where the payer is Medicare, else priced again.
+    medicare_key = MEDICARE.casefold()
+    others = [i for i, x in enumerate(lines) if x.payer.strip().casefold() != medicare_key]
+    med = contract.expected_cents.copy()
+    has_med = contract.has_expected.copy()
+    if others:
+        priced = audit_claims(_claim_lines([lines[i] for i in others], practice, (MEDICARE,) * len(others)),
+                              payers=[MEDICARE_PAYER], practice=practice, tables_for_date=tables_for_date,
+                              tables_for_year=tables_for_year, tolerance_cents=tolerance_cents)
+        med[others] = priced.expected_cents
+        has_med[others] = priced.has_expected
     rule: dict[int, str] = {}
     for f in contract.findings:
         if f.finding.severity != "error" or f.finding.code in PAYMENT_FINDINGS:
@@ -128,11 +145,12 @@ def reconcile(lines: Sequence[RemitLine], *, payers: Mapping[str, Payer] | Seque
         for i in targets:
             rule.setdefault(i, f"{f.finding.code}: {f.finding.message}")
     expected, has_expected = contract.expected_cents.tolist(), contract.has_expected.tolist()
-    med, has_med = medicare.expected_cents.tolist(), medicare.has_expected.tolist()
+    med_list, has_med_list = med.tolist(), has_med.tolist()
     results = []
     for i, line in enumerate(lines):
         exp = int(expected[i]) if has_expected[i] else None
-        results.append(_classify(line, exp, int(med[i]) if has_med[i] else None, rule.get(i), tolerance_cents))
+        results.append(_classify(line, exp, int(med_list[i]) if has_med_list[i] else None, rule.get(i),
+                                 tolerance_cents))
     return Reconciliation(lines, tuple(results), tolerance_cents, contract.releases)
 
 
@@ -248,6 +266,11 @@ def _by(rec: Reconciliation, key: Any, name: str, amounts: list[tuple[int, int, 
 
 def scorecard(rec: Reconciliation) -> dict[str, Any]:
     """Per payer (with its codes and months), per code, per month, and the total (plain data for JSON)."""
+    with paused_gc():
+        return _scorecard(rec)
+
+
+def _scorecard(rec: Reconciliation) -> dict[str, Any]:
     lines = rec.lines
     amounts = _amounts(rec)
     months = {d: d.strftime("%Y-%m") for d in {x.service_date for x in lines}}

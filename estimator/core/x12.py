@@ -57,12 +57,22 @@ class Segment:
 
 @dataclass(frozen=True, slots=True)
 class TransactionSet:
-    """One ST...SE transaction set: its id (835, 837 ...), control number, version and body segments."""
+    """One ST...SE transaction set: its id (835, 837 ...), control number, version and body.
+
+    ``rows`` are the body's segments (ST and SE excluded) as element lists; ``start`` is the position of the
+    first of them, so ``rows[k]`` is the segment at position ``start + k``.
+    """
 
     set_id: str
     control: str
     version: str  # GS08, e.g. 005010X221A1
-    segments: list[Segment]  # between ST and SE, both excluded
+    rows: list[list[str]]
+    start: int
+
+    @property
+    def segments(self) -> list[Segment]:
+        """The body as ``Segment`` values (for readers that prefer them to bare element lists)."""
+        return [Segment(self.start + k, row) for k, row in enumerate(self.rows)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,32 +121,32 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
     if len(isa) != 17 or element.isalnum() or terminator.isalnum() or component.isalnum():
         raise X12Error(source, 1, "ISA", "malformed ISA segment: it must have 16 fixed-width elements "
                        f"(found {len(isa) - 1}) followed by the segment terminator")
-    raw = text.split(terminator)
+    segs = [chunk.strip("\r\n\t ") for chunk in text.split(terminator)]
+    segs = [chunk for chunk in segs if chunk]  # segs[i] is the segment at position i + 1
+    env3 = {tag + element for tag in ("GS", "ST", "SE", "GE")}
+    env4 = {tag + element for tag in ("ISA", "IEA")}
+    envelope = [i for i, chunk in enumerate(segs) if chunk[:3] in env3 or chunk[:4] in env4]
     transactions: list[TransactionSet] = []
     group: tuple[Segment, int] | None = None  # GS and its transaction count
     st: Segment | None = None
-    body: list[Segment] = []
     version = ""
     groups = 0
-    ended = False
-    position = 0
     isa_control = isa[13]
-    for chunk in raw:
-        chunk = chunk.strip("\r\n\t ")
-        if not chunk:
-            continue
-        position += 1
-        elements = chunk.split(element)
-        seg_id = elements[0]
-        if ended:
-            raise X12Error(source, position, seg_id[:3], "found after IEA, which ends the interchange")
-        if st is not None and seg_id not in ("SE", "ST", "GE", "IEA", "GS", "ISA"):
-            if _SEGMENT_ID.fullmatch(seg_id) is None:
-                raise X12Error(source, position, repr(seg_id[:12]), "is not a segment id (2-3 upper-case letters "
-                               "or digits): the file is damaged or not X12")
-            body.append(Segment(position, elements))
-            continue
-        segment = Segment(position, elements)
+    previous = -1
+    for i in envelope:
+        if i > previous + 1:  # segments between two envelope segments: a transaction set's body
+            first = previous + 1
+            if st is None:
+                seg_id = segs[first].partition(element)[0]
+                _check_ids([seg_id], first + 1, source)
+                if previous >= 0 and segs[previous].startswith("IEA" + element):
+                    raise X12Error(source, first + 1, seg_id[:3], "found after IEA, which ends the interchange")
+                raise X12Error(source, first + 1, seg_id, "is outside a transaction set (ST ... SE)")
+            _check_ids([chunk.partition(element)[0] for chunk in segs[first:i]], first + 1, source)
+        previous = i
+        position = i + 1
+        segment = Segment(position, segs[i].split(element))
+        seg_id = segment.elements[0]
         if seg_id == "ISA":
             if position != 1:
                 raise X12Error(source, position, "ISA", "a second interchange header: one interchange per file")
@@ -151,7 +161,7 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
                                "has no SE before this ST")
             if group is None:
                 raise X12Error(source, position, "ST", "is outside a functional group (GS ... GE)")
-            st, body = segment, []
+            st = segment
             group = (group[0], group[1] + 1)
         elif seg_id == "SE":
             if st is None:
@@ -163,8 +173,10 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
             if segment.get(2) != st.get(2):
                 raise X12Error(source, position, "SE", f"control number {segment.get(2)!r} does not match ST02 "
                                f"{st.get(2)!r} (position {st.position})")
-            transactions.append(TransactionSet(st.get(1), st.get(2), version, body))
-            st, body = None, []
+            transactions.append(TransactionSet(st.get(1), st.get(2), version,
+                                               [chunk.split(element) for chunk in segs[st.position:i]],
+                                               st.position + 1))
+            st = None
         elif seg_id == "GE":
             if st is not None:
                 raise X12Error(source, position, "GE", f"transaction set {st.get(2)} (ST at position {st.position}) "
@@ -178,7 +190,7 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
                 raise X12Error(source, position, "GE", f"control number {segment.get(2)!r} does not match GS06 "
                                f"{group[0].get(6)!r}")
             group = None
-        elif seg_id == "IEA":
+        else:  # IEA
             if st is not None or group is not None:
                 what = f"transaction set {st.get(2)} has no SE" if st is not None else "the group has no GE"
                 raise X12Error(source, position, "IEA", f"{what}: the file ends too early")
@@ -188,18 +200,30 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
             if segment.get(2) != isa_control:
                 raise X12Error(source, position, "IEA", f"control number {segment.get(2)!r} does not match ISA13 "
                                f"{isa_control!r}")
-            ended = True
-        else:
-            if _SEGMENT_ID.fullmatch(seg_id) is None:
-                raise X12Error(source, position, repr(seg_id[:12]), "is not a segment id: the file is damaged "
-                               "or not X12")
-            raise X12Error(source, position, seg_id, "is outside a transaction set (ST ... SE)")
-    if not ended:
-        if st is not None:
-            raise X12Error(source, position, "SE", f"missing: transaction set {st.get(2)} (ST at position "
-                           f"{st.position}) is not closed; the file is cut short")
-        raise X12Error(source, position, "IEA", "missing: the interchange is not closed; the file is cut short")
-    return Interchange(isa[6].strip(), isa[8].strip(), isa_control, component, repetition, transactions)
+            if i + 1 < len(segs):
+                seg_id = segs[i + 1].partition(element)[0]
+                raise X12Error(source, i + 2, seg_id[:3], "found after IEA, which ends the interchange")
+            return Interchange(isa[6].strip(), isa[8].strip(), isa_control, component, repetition, transactions)
+    position = len(segs)
+    if st is not None:
+        if previous + 1 < len(segs):
+            _check_ids([chunk.partition(element)[0] for chunk in segs[previous + 1:]], previous + 2, source)
+        raise X12Error(source, position, "SE", f"missing: transaction set {st.get(2)} (ST at position "
+                       f"{st.position}) is not closed; the file is cut short")
+    if previous + 1 < len(segs):
+        seg_id = segs[previous + 1].partition(element)[0]
+        _check_ids([seg_id], previous + 2, source)
+        raise X12Error(source, previous + 2, seg_id, "is outside a transaction set (ST ... SE)")
+    raise X12Error(source, position, "IEA", "missing: the interchange is not closed; the file is cut short")
+
+
+def _check_ids(ids: list[str], first_position: int, source: str) -> None:
+    """Every segment id is 2-3 upper-case letters or digits (checked once per distinct id)."""
+    for seg_id in set(ids):
+        if _SEGMENT_ID.fullmatch(seg_id) is None:
+            k = ids.index(seg_id)
+            raise X12Error(source, first_position + k, repr(seg_id[:12]), "is not a segment id (2-3 upper-case "
+                           "letters or digits): the file is damaged or not X12")
 
 
 def loops(segments: list[Segment], starts: str) -> Iterator[list[Segment]]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from estimator.core.audit import paused_gc
 from estimator.core.errors import InputError
 from estimator.core.remits import RemitLine, remit_lines
 from estimator.core.x12 import read_interchange
@@ -88,7 +89,9 @@ def read_file(path: Path) -> tuple[list[RemitLine], str]:
         except UnicodeDecodeError as exc:
             raise InputError(f"{path.name}: byte {exc.start} is not text (an 835 is plain ASCII); is this the "
                              "right file?") from None
-    return remit_lines(read_interchange(text, path.name), path.name), hashlib.sha256(data).hexdigest()
+    with paused_gc():  # a 100,000-line file is ~750,000 small lists: collections would find nothing to free
+        lines = remit_lines(read_interchange(text, path.name), path.name)
+    return lines, hashlib.sha256(data).hexdigest()
 
 
 def _row(x: RemitLine) -> tuple[object, ...]:
@@ -101,7 +104,8 @@ def _row(x: RemitLine) -> tuple[object, ...]:
 def save(store: SqliteStore, name: str, sha256: str, lines: Iterable[RemitLine],
          now: dt.datetime | None = None) -> ImportReport:
     """Store a file's lines in one transaction, skipping lines already stored; returns what was added."""
-    rows = [_row(x) for x in lines]
+    with paused_gc():
+        rows = [_row(x) for x in lines]
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     placeholders = ", ".join("?" * (len(_COLUMNS) + 1))
     with store.transaction() as db:
@@ -124,16 +128,23 @@ def import_files(store: SqliteStore, paths: Sequence[Path]) -> list[ImportReport
 def load(store: SqliteStore) -> list[RemitLine]:
     """Every stored remitted line, in import order."""
     out = []
-    for r in store.query(f"SELECT {', '.join(_COLUMNS)} FROM remit_lines ORDER BY id"):
-        adjustments = tuple((g, c, int(a)) for g, c, a in (part.split(":") for part in r["adjustments"].split(";")
-                                                           if part))
-        out.append(RemitLine(
-            r["payer"], r["payer_id"], r["payee"], r["payment_ref"], dt.date.fromisoformat(r["paid_on"]),
-            r["claim_id"], r["payer_claim_id"], r["claim_status"], r["patient_id"], r["line_id"],
-            dt.date.fromisoformat(r["service_date"]), r["code"], tuple(r["modifiers"].split()), int(r["units"]),
-            int(r["charge_cents"]), int(r["paid_cents"]),
-            None if r["allowed_cents"] is None else int(r["allowed_cents"]), adjustments,
-            tuple(r["remarks"].split())))
+    dates: dict[str, dt.date] = {}
+
+    def day(text: str) -> dt.date:
+        found = dates.get(text)
+        if found is None:
+            found = dates[text] = dt.date.fromisoformat(text)
+        return found
+
+    with paused_gc():
+        rows = store.query(f"SELECT {', '.join(_COLUMNS)} FROM remit_lines ORDER BY id")
+        for (payer, _, payer_id, payee, ref, paid_on, claim_id, payer_claim_id, status, patient, line_id, service, code,
+             modifiers, units, charge, paid, allowed, adjustments, remarks) in rows:
+            adjusted = tuple((g, c, int(a)) for g, c, a in (part.split(":") for part in adjustments.split(";")
+                                                            if part))
+            out.append(RemitLine(payer, payer_id, payee, ref, day(paid_on), claim_id, payer_claim_id, status,
+                                 patient, line_id, day(service), code, tuple(modifiers.split()), units, charge, paid,
+                                 allowed, adjusted, tuple(remarks.split())))
     return out
 
 

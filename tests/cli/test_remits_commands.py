@@ -67,7 +67,9 @@ def expected_figures(text: str) -> dict[str, dict[str, Any]]:
     """Per payer: paid, contract, underpaid, denials by CARC, median days -- from the segments alone."""
     tables = default_catalog().for_date(dt.date(2026, 3, 1))
     by_payer: dict[str, dict[str, Any]] = defaultdict(lambda: {"paid": 0, "contract": 0, "underpaid": 0,
-                                                                "denials": Counter(), "days": []})
+                                                                "denials": Counter(), "days": [],
+                                                                "medicare": 0, "received": 0,
+                                                                "months": Counter()})
     for line in segment_lines(text):
         fig = by_payer[line["payer"]]
         medicare = (price_unit(tables, line["code"]).cents or 0) * line["units"]
@@ -77,6 +79,9 @@ def expected_figures(text: str) -> dict[str, dict[str, Any]]:
         allowed = line["allowed"] or 0
         fig["paid"] += line["paid"]
         fig["contract"] += contract
+        fig["medicare"] += medicare
+        fig["received"] += line["paid"] + sum(a for g, _, a in line["cas"] if g == "PR")
+        fig["months"][line["date"].strftime("%Y-%m")] += line["paid"]
         if line["allowed"] is None:  # denied: the charge is adjusted away under a denial reason
             fig["denials"].update(f"{g}-{c}" for g, c, _ in line["cas"][:1] if c not in NOT_DENIALS)
         elif contract - allowed > 100:
@@ -111,6 +116,9 @@ def test_the_scorecard_of_the_sample_matches_figures_computed_from_its_segments(
         assert row["underpaid"] == _money(want["underpaid"]), row["payer"]
         assert row["denials_by_carc"] == dict(sorted(want["denials"].items())), row["payer"]
         assert row["median_days_to_payment"] == statistics.median(want["days"]), row["payer"]
+        pct = (Decimal(want["received"]) * 100 / want["medicare"]).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        assert row["effective_pct_of_medicare"] == str(pct), row["payer"]
+        assert {m["month"]: m["paid"] for m in row["by_month"]} == {k: _money(v) for k, v in want["months"].items()}
     assert card["total"]["paid"] == _money(sum(f["paid"] for f in expected.values()))
     # The planted cases, by name: two underpayments, one overpayment, 6 denials of which 3 are recoverable.
     assert card["total"]["underpaid_lines"] == 2 and card["total"]["overpaid_lines"] == 1

@@ -11,14 +11,12 @@ patient's history.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from estimator.core.x12 import Interchange, Segment, TransactionSet, X12Error, loops
 
-_MONEY: Final = re.compile(r"-?(\d+)(?:\.(\d{1,2}))?|-?\.(\d{1,2})")
 Adjustment = tuple[str, str, int]  # (group, CARC, cents)
 
 
@@ -92,19 +90,20 @@ def parse_cents(text: str, segment: Segment, element: int, source: str) -> int:
 
 
 def _cents(text: str, seg_id: str, position: int, element: int, source: str) -> int:
-    whole, dot, frac = text.partition(".")
-    digits = whole.lstrip("-")
-    if digits.isdigit() and len(frac) <= 2 and (not dot or frac.isdigit()) and whole.count("-") <= 1 \
-            and (whole[:1] == "-" or digits == whole):
-        cents = int(digits) * 100 + int((frac + "00")[:2])
-        return -cents if whole.startswith("-") else cents
-    m = _MONEY.fullmatch(text)
-    if m is None:
-        raise X12Error(source, position, seg_id, f"element {element} is {text!r}, not an amount with at most 2 "
-                       "decimal places")
-    _, frac_part, only_frac = m.groups()
-    cents = int(((frac_part or only_frac or "") + "00")[:2])
-    return -cents if text.startswith("-") else cents
+    # Digits, one optional point with 1-2 places, an optional leading minus: int() does the rest exactly.
+    if text and not text.strip("0123456789.-"):
+        try:
+            whole, dot, frac = text.partition(".")
+            if not dot:
+                return int(whole) * 100
+            if len(frac) == 2 and frac.isdigit():
+                return int(whole + frac) if whole not in ("", "-") else int(whole + "0" + frac)
+            if len(frac) == 1 and frac.isdigit():
+                return int((whole if whole not in ("", "-") else whole + "0") + frac) * 10
+        except ValueError:
+            pass
+    raise X12Error(source, position, seg_id, f"element {element} is {text!r}, not an amount with at most 2 "
+                   "decimal places")
 
 
 def _date(text: str, segment: Segment, element: int, source: str) -> dt.date:
@@ -202,62 +201,76 @@ def _payment(interchange: Interchange, ts: TransactionSet, source: str) -> list[
     clp: list[str] = []
     patient = ""
     claim_date: dt.date | None = None
-    line: dict[str, Any] | None = None
+    in_line = False
     number = 0
+    position = 0
+    code, charge, paid, units = "", 0, 0, 1
+    modifiers: tuple[str, ...] = ()
+    service: dt.date | None = None
+    allowed: int | None = None
+    adjustments: list[Adjustment] = []
+    remarks: list[str] = []
+    line_id = ""
+    days: dict[str, dt.date] = {}
+
+    def day(text: str, tag: str, at: int) -> dt.date:
+        found = days.get(text)
+        if found is None:
+            found = days[text] = _day(text, tag, at, 2, source)
+        return found
 
     def flush() -> None:
-        assert line is not None
-        service = line["service"] or claim_date
-        if service is None:
-            raise X12Error(source, line["position"], "SVC", "has no service date (DTM*472 on the line or DTM*232 "
-                           "on the claim)")
+        when = service or claim_date
+        if when is None:
+            raise X12Error(source, position, "SVC", "has no service date (DTM*472 on the line or DTM*232 on the "
+                           "claim)")
         out.append(RemitLine(payer, payer_id, payee, trn, paid_day, clp[1], _el(clp, 7) or clp[1], _el(clp, 2),
-                             patient, line["id"], service, line["code"], line["modifiers"], line["units"],
-                             line["charge"], line["paid"], line["allowed"], tuple(line["adjustments"]),
-                             tuple(line["remarks"])))
+                             patient, line_id, when, code, modifiers, units, charge, paid, allowed,
+                             tuple(adjustments), tuple(remarks)))
 
     first_claim = k
     for k in range(first_claim, n):
         row = rows[k]
         tag = row[0]
+        size = len(row)
         if tag == "SVC":
-            if line is not None:
+            if in_line:
                 flush()
+            in_line = True
             position = start + k
             number += 1
-            code, modifiers = _code(interchange, _el(row, 1), "SVC", position, source)
-            line = {"position": position, "code": code, "modifiers": modifiers,
-                    "charge": _cents(_el(row, 2), "SVC", position, 2, source),
-                    "paid": _cents(_el(row, 3), "SVC", position, 3, source),
-                    "units": _count(_el(row, 5) or _el(row, 7), "SVC", position, 5, source),
-                    "service": None, "allowed": None, "adjustments": [], "remarks": [], "id": str(number)}
+            code, modifiers = _code(interchange, row[1] if size > 1 else "", "SVC", position, source)
+            charge = _cents(row[2] if size > 2 else "", "SVC", position, 2, source)
+            paid = _cents(row[3] if size > 3 else "", "SVC", position, 3, source)
+            units = _count((row[5] if size > 5 else "") or (row[7] if size > 7 else ""), "SVC", position, 5, source)
+            service, allowed, adjustments, remarks, line_id = None, None, [], [], str(number)
         elif tag == "CLP":
-            if line is not None:
+            if in_line:
                 flush()
-            line, clp, patient, claim_date, number = None, row, "", None, 0
-            if len(row) < 2 or not row[1]:
+            in_line, clp, patient, claim_date, number = False, row, "", None, 0
+            if size < 2 or not row[1]:
                 raise X12Error(source, start + k, "CLP", "has no claim number (CLP01)")
-        elif line is not None:
+        elif in_line:
+            qualifier = row[1] if size > 1 else ""
             if tag == "CAS":
-                group = _el(row, 1)
-                for j in range(2, min(len(row), 20), 3):
+                for j in range(2, min(size, 20), 3):
                     if row[j]:
-                        line["adjustments"].append((group, row[j], _cents(_el(row, j + 1), "CAS", start + k, j + 1,
-                                                                          source)))
-            elif tag == "DTM" and _el(row, 1) in ("472", "150"):
-                line["service"] = _day(_el(row, 2), "DTM", start + k, 2, source)
-            elif tag == "AMT" and _el(row, 1) == "B6":
-                line["allowed"] = _cents(_el(row, 2), "AMT", start + k, 2, source)
-            elif tag == "REF" and _el(row, 1) == "6R":
-                line["id"] = _el(row, 2)
-            elif tag == "LQ" and _el(row, 1) == "HE":
-                line["remarks"].append(_el(row, 2))
+                        adjustments.append((qualifier, row[j], _cents(row[j + 1] if size > j + 1 else "", "CAS",
+                                                                      start + k, j + 1, source)))
+            elif tag == "DTM" and qualifier in ("472", "150"):
+                service = day(row[2] if size > 2 else "", "DTM", start + k)
+            elif tag == "AMT" and qualifier == "B6":
+                allowed = _cents(row[2] if size > 2 else "", "AMT", start + k, 2, source)
+            elif tag == "REF" and qualifier == "6R":
+                line_id = row[2] if size > 2 else ""
+            elif tag == "LQ" and qualifier == "HE":
+                remarks.append(row[2] if size > 2 else "")
         elif clp:
             if tag == "NM1" and _el(row, 1) == "QC":
                 patient = _el(row, 9)
             elif tag == "DTM" and _el(row, 1) in ("232", "472"):
-                claim_date = _day(_el(row, 2), "DTM", start + k, 2, source)
-    if line is not None:
+                claim_date = day(_el(row, 2), "DTM", start + k)
+    if in_line:
         flush()
     return out
 

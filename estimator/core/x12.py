@@ -27,6 +27,7 @@ from estimator.core.errors import InputError
 
 ISA_LENGTH: Final = 106
 _SEGMENT_ID: Final = re.compile(r"[A-Z0-9]{2,3}")
+_ENVELOPE: Final = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 
 
 class X12Error(InputError):
@@ -121,11 +122,15 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
     if len(isa) != 17 or element.isalnum() or terminator.isalnum() or component.isalnum():
         raise X12Error(source, 1, "ISA", "malformed ISA segment: it must have 16 fixed-width elements "
                        f"(found {len(isa) - 1}) followed by the segment terminator")
-    segs = [chunk.strip("\r\n\t ") for chunk in text.split(terminator)]
-    segs = [chunk for chunk in segs if chunk]  # segs[i] is the segment at position i + 1
-    env3 = {tag + element for tag in ("GS", "ST", "SE", "GE")}
-    env4 = {tag + element for tag in ("ISA", "IEA")}
-    envelope = [i for i, chunk in enumerate(segs) if chunk[:3] in env3 or chunk[:4] in env4]
+    # Line breaks are not data in X12 (files are often wrapped at 80 columns): dropped before splitting.
+    if terminator not in "\r\n":
+        text = text.replace("\r", "").replace("\n", "")
+    segs = [chunk for chunk in text.split(terminator) if chunk]  # segs[i] is the segment at position i + 1
+    if segs and not segs[-1].strip():
+        segs.pop()
+    ids = [chunk.partition(element)[0] for chunk in segs]
+    _check_ids(ids, 1, source)
+    envelope = [i for i, seg_id in enumerate(ids) if seg_id in _ENVELOPE]
     transactions: list[TransactionSet] = []
     group: tuple[Segment, int] | None = None  # GS and its transaction count
     st: Segment | None = None
@@ -137,12 +142,10 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
         if i > previous + 1:  # segments between two envelope segments: a transaction set's body
             first = previous + 1
             if st is None:
-                seg_id = segs[first].partition(element)[0]
-                _check_ids([seg_id], first + 1, source)
+                seg_id = ids[first]
                 if previous >= 0 and segs[previous].startswith("IEA" + element):
                     raise X12Error(source, first + 1, seg_id[:3], "found after IEA, which ends the interchange")
                 raise X12Error(source, first + 1, seg_id, "is outside a transaction set (ST ... SE)")
-            _check_ids([chunk.partition(element)[0] for chunk in segs[first:i]], first + 1, source)
         previous = i
         position = i + 1
         segment = Segment(position, segs[i].split(element))
@@ -201,18 +204,15 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
                 raise X12Error(source, position, "IEA", f"control number {segment.get(2)!r} does not match ISA13 "
                                f"{isa_control!r}")
             if i + 1 < len(segs):
-                seg_id = segs[i + 1].partition(element)[0]
+                seg_id = ids[i + 1]
                 raise X12Error(source, i + 2, seg_id[:3], "found after IEA, which ends the interchange")
             return Interchange(isa[6].strip(), isa[8].strip(), isa_control, component, repetition, transactions)
     position = len(segs)
     if st is not None:
-        if previous + 1 < len(segs):
-            _check_ids([chunk.partition(element)[0] for chunk in segs[previous + 1:]], previous + 2, source)
         raise X12Error(source, position, "SE", f"missing: transaction set {st.get(2)} (ST at position "
                        f"{st.position}) is not closed; the file is cut short")
     if previous + 1 < len(segs):
-        seg_id = segs[previous + 1].partition(element)[0]
-        _check_ids([seg_id], previous + 2, source)
+        seg_id = ids[previous + 1]
         raise X12Error(source, previous + 2, seg_id, "is outside a transaction set (ST ... SE)")
     raise X12Error(source, position, "IEA", "missing: the interchange is not closed; the file is cut short")
 

@@ -29,7 +29,6 @@ Scorecard figures (per payer, per code, per month)
 from __future__ import annotations
 
 import dataclasses
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -46,7 +45,7 @@ from estimator.core.audit import (
     audit_claims,
     paused_gc,
 )
-from estimator.core.money import format_money
+from estimator.core.money import IntArray, format_money
 from estimator.core.payers import MEDICARE, MEDICARE_PAYER, Payer, Practice
 from estimator.core.remits import RemitLine
 
@@ -202,66 +201,68 @@ def _pct(part: int, whole: int) -> str | None:
     return str((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def _median(values: list[int]) -> float | None:
-    return float(statistics.median(values)) if values else None
+class _Columns:
+    """Every line's figures as integer arrays, built once; a group is an index array into them."""
+
+    def __init__(self, rec: Reconciliation) -> None:
+        lines, results = rec.lines, rec.results
+        n = len(lines)
+
+        def ints(values: Any) -> IntArray:
+            return np.fromiter(values, dtype=np.int64, count=n)
+
+        self.billed = ints(x.charge_cents for x in lines)
+        self.paid = ints(x.paid_cents for x in lines)
+        self.patient = ints(x.patient_cents for x in lines)
+        self.allowed = ints(x.allowed for x in lines)
+        self.contract = ints(r.expected_cents or 0 for r in results)
+        self.medicare = ints(r.medicare_cents or 0 for r in results)
+        self.has_medicare = np.fromiter((r.medicare_cents is not None for r in results), dtype=np.bool_, count=n)
+        self.status = ints(STATUSES.index(r.status) for r in results)
+        self.days = ints((x.paid_on - x.service_date).days for x in lines)
+        self.denial = [f"{r.denial[0]}-{r.denial[1]}" if r.status == "denied" and r.denial else "" for r in results]
+
+    def group(self, members: IntArray) -> dict[str, Any]:
+        """The scorecard figures of the lines ``members``."""
+        status = self.status[members]
+        counts = np.bincount(status, minlength=len(STATUSES)).tolist()
+        under = status == STATUSES.index("underpaid")
+        over = status == STATUSES.index("overpaid")
+        paid, patient, allowed = self.paid[members], self.patient[members], self.allowed[members]
+        contract = self.contract[members]
+        has_med = self.has_medicare[members]
+        medicare = int(self.medicare[members][has_med].sum())
+        received = int((paid + patient)[has_med].sum())
+        carcs: dict[str, int] = {}
+        for i in members[status == STATUSES.index("denied")].tolist():
+            if self.denial[i]:
+                carcs[self.denial[i]] = carcs.get(self.denial[i], 0) + 1
+        days = self.days[members][paid > 0]
+        n = len(members)
+        return {
+            "lines": n, "billed": format_money(int(self.billed[members].sum())),
+            "paid": format_money(int(paid.sum())), "patient_responsibility": format_money(int(patient.sum())),
+            "allowed": format_money(int(allowed.sum())), "contract": format_money(int(contract.sum())),
+            "medicare": format_money(medicare), "effective_pct_of_medicare": _pct(received, medicare),
+            "underpaid_lines": counts[STATUSES.index("underpaid")],
+            "underpaid": format_money(int((contract - allowed)[under].sum())),
+            "overpaid_lines": counts[STATUSES.index("overpaid")],
+            "overpaid": format_money(int((allowed - contract)[over].sum())),
+            "denied_lines": counts[STATUSES.index("denied")],
+            "denial_rate_pct": _pct(counts[STATUSES.index("denied")], n),
+            "denials_by_carc": dict(sorted(carcs.items())),
+            "unreconciled_lines": counts[STATUSES.index("unreconciled")],
+            "median_days_to_payment": float(np.median(days)) if len(days) else None,
+        }
 
 
-def _amounts(rec: Reconciliation) -> list[tuple[int, int, int]]:
-    """(paid, patient, allowed) per line, computed once for all the groups."""
-    return [(x.paid_cents, x.patient_cents, x.allowed) for x in rec.lines]
-
-
-def _group(rec: Reconciliation, members: list[int], amounts: list[tuple[int, int, int]] | None = None
-           ) -> dict[str, Any]:
-    """The scorecard figures of one group of lines."""
-    lines, results = rec.lines, rec.results
-    amounts = amounts or _amounts(rec)
-    paid = patient = allowed = contract = medicare = received = under = over = 0
-    counts = dict.fromkeys(STATUSES, 0)
-    carcs: dict[str, int] = {}
-    days: list[int] = []
-    for i in members:
-        x, r = lines[i], results[i]
-        x_paid, x_patient, x_allowed = amounts[i]
-        counts[r.status] += 1
-        paid += x_paid
-        patient += x_patient
-        allowed += x_allowed
-        if r.expected_cents is not None:
-            contract += r.expected_cents
-        if r.medicare_cents is not None:
-            medicare += r.medicare_cents
-            received += x_paid + x_patient
-        if r.status == "underpaid" and r.expected_cents is not None:
-            under += r.expected_cents - x_allowed
-        elif r.status == "overpaid" and r.expected_cents is not None:
-            over += x_allowed - r.expected_cents
-        elif r.status == "denied" and r.denial is not None:
-            key = f"{r.denial[0]}-{r.denial[1]}"
-            carcs[key] = carcs.get(key, 0) + 1
-        if x_paid > 0:
-            days.append((x.paid_on - x.service_date).days)
-    n = len(members)
-    return {
-        "lines": n, "billed": format_money(sum(lines[i].charge_cents for i in members)),
-        "paid": format_money(paid), "patient_responsibility": format_money(patient),
-        "allowed": format_money(allowed), "contract": format_money(contract), "medicare": format_money(medicare),
-        "effective_pct_of_medicare": _pct(received, medicare),
-        "underpaid_lines": counts["underpaid"], "underpaid": format_money(under),
-        "overpaid_lines": counts["overpaid"], "overpaid": format_money(over),
-        "denied_lines": counts["denied"], "denial_rate_pct": _pct(counts["denied"], n),
-        "denials_by_carc": dict(sorted(carcs.items())),
-        "unreconciled_lines": counts["unreconciled"],
-        "median_days_to_payment": _median(days),
-    }
-
-
-def _by(rec: Reconciliation, key: Any, name: str, amounts: list[tuple[int, int, int]],
-        members: list[int] | None = None) -> list[dict[str, Any]]:
-    groups: dict[str, list[int]] = {}
-    for i in range(len(rec.lines)) if members is None else members:
-        groups.setdefault(key(i), []).append(i)
-    return [{name: k, **_group(rec, v, amounts)} for k, v in sorted(groups.items())]
+def _by(columns: _Columns, keys: list[str], name: str, members: IntArray) -> list[dict[str, Any]]:
+    """One row per distinct key among ``members``, in key order."""
+    distinct, inverse = np.unique(np.array(keys, dtype=object)[members].astype(str), return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(len(distinct) + 1))
+    return [{name: str(key), **columns.group(members[order[bounds[k]:bounds[k + 1]]])}
+            for k, key in enumerate(distinct.tolist())]
 
 
 def scorecard(rec: Reconciliation) -> dict[str, Any]:
@@ -272,23 +273,24 @@ def scorecard(rec: Reconciliation) -> dict[str, Any]:
 
 def _scorecard(rec: Reconciliation) -> dict[str, Any]:
     lines = rec.lines
-    amounts = _amounts(rec)
-    months = {d: d.strftime("%Y-%m") for d in {x.service_date for x in lines}}
-    by_payer: dict[str, list[int]] = {}
-    for i, x in enumerate(lines):
-        by_payer.setdefault(x.payer, []).append(i)
-    payers = []
-    for row in _by(rec, lambda i: lines[i].payer, "payer", amounts):
-        members = by_payer[row["payer"]]
-        row["by_code"] = _by(rec, lambda i: lines[i].code, "code", amounts, members)
-        row["by_month"] = _by(rec, lambda i: months[lines[i].service_date], "month", amounts, members)
-        payers.append(row)
+    columns = _Columns(rec)
+    everything = np.arange(len(lines), dtype=np.int64)
+    month_of = {d: d.strftime("%Y-%m") for d in {x.service_date for x in lines}}
+    payers, codes = [x.payer for x in lines], [x.code for x in lines]
+    months = [month_of[x.service_date] for x in lines]
+    payer_array = np.array(payers, dtype=object)
+    by_payer = []
+    for row in _by(columns, payers, "payer", everything):
+        members = everything[payer_array == row["payer"]]
+        row["by_code"] = _by(columns, codes, "code", members)
+        row["by_month"] = _by(columns, months, "month", members)
+        by_payer.append(row)
     return {
         "tolerance": format_money(rec.tolerance_cents), "tables": list(rec.releases),
-        "total": _group(rec, list(range(len(lines))), amounts),
-        "payers": payers,
-        "codes": _by(rec, lambda i: lines[i].code, "code", amounts),
-        "months": _by(rec, lambda i: months[lines[i].service_date], "month", amounts),
+        "total": columns.group(everything),
+        "payers": by_payer,
+        "codes": _by(columns, codes, "code", everything),
+        "months": _by(columns, months, "month", everything),
     }
 
 

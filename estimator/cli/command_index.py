@@ -23,6 +23,7 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "db": ("db_commands", "the practice database: backup and restore, shared server roles, copy, retention"),
     "forecast": ("forecast_commands", "monthly revenue forecast with P10/P50/P90 bands"),
     "negotiate": ("forecast_commands", "a payer's %% of Medicare on your mix, what-ifs, targets, 2025->2026 change"),
+    "remits": ("remits_commands", "X12 835 remittances: import, payer scorecard, recovery list"),
     "gfe": ("report_commands", "issue a Good Faith Estimate (self-pay), or list / show / reprint / compare logged ones"),
     "export": ("report_commands", "CSV exports (a locality's fee schedule)"),
     "compare": ("report_commands", "one visit priced by every payer, in every locality, or by year"),

@@ -37,6 +37,7 @@ from estimator.core.errors import EstimatorError, InputError
 from estimator.core.parsing import ascii_digits
 from estimator.core.schedule import NATIONAL_KEY, TableSet
 from estimator.files import check_input_file
+from estimator.store.claim_sources import converted_text
 from estimator.store.sql_store import SqlStore
 
 #: A year of claim lines of a large group practice is a few hundred MB at most; anything larger is refused
@@ -320,7 +321,8 @@ def read_text(path: Path) -> str:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the claims file ({exc.strerror})") from None
-    return _decode(data)
+    converted = converted_text(Path(path), data[:512])  # an 837P or .xlsx becomes the same CSV table
+    return _decode(data) if converted is None else converted
 
 
 def _delimiter(first_line: str) -> str:
@@ -339,9 +341,13 @@ def read_header(path: Path) -> list[str]:
     try:
         with Path(path).open("rb") as handle:
             first = handle.readline(MAX_HEADER_BYTES)
+            head = first + handle.read(512)
     except OSError as exc:
         raise InputError(f"{path}: cannot read the claims file ({exc.strerror})") from None
-    text = next(iter(_decode(first).splitlines()), "")  # a file saved with bare CR line ends has one "line"
+    converted = converted_text(Path(path), head)
+    # A file saved with bare CR line ends has one "line": its first row is up to the first line break.
+    text = next(iter(_decode(first).splitlines()), "") if converted is None else converted.partition("\n")[0]
+    text = text.rstrip("\r\n")
     header = next(csv.reader([text], delimiter=_delimiter(text)), [])
     if not any(cell.strip() for cell in header):
         raise InputError(f"{path}: the file is empty; it needs a header row and one row per claim line")

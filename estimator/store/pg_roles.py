@@ -24,6 +24,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO {_ALL};
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {_ALL};
 GRANT INSERT ON gfe_log, gfe_search, audit_trail TO {_ALL};
 GRANT INSERT, UPDATE, DELETE ON column_mappings TO {Role.BILLING.database_role}, {Role.MANAGER.database_role};
+GRANT INSERT, UPDATE ON remit_files, remit_lines TO {Role.BILLING.database_role}, {Role.MANAGER.database_role};
 GRANT INSERT, UPDATE, DELETE ON practice, charge_master, payers, payer_fees TO {Role.MANAGER.database_role};
 GRANT DELETE ON gfe_log TO {Role.MANAGER.database_role}
 """

@@ -322,3 +322,48 @@ def test_a_windows_1252_export_reads_with_its_accented_header(tmp_path: Path, ta
     mapping = cc.ColumnMapping({**cc.suggest_mapping(header).columns, "code": ("Código",)})
     parsed = cc.read_claims(path, mapping, tables_for_date=tables_for)
     assert parsed.problems == () and parsed.lines.codes == ("17000",)
+
+
+# --- other claim sources: X12 837P and Excel (issue 18) -------------------------------------------------
+
+
+def test_an_xlsx_export_reads_like_the_same_csv(tmp_path: Path, repo_root: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    sample = repo_root / "samples" / "claims_sample.csv"
+    with sample.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    book = tmp_path / "claims.xlsx"
+    workbook.save(book)
+    assert cc.read_header(book) == rows[0]
+    assert list(csv.reader(io.StringIO(cc.read_text(book)))) == rows
+
+
+def test_a_damaged_workbook_is_refused_in_one_line(tmp_path: Path) -> None:
+    book = tmp_path / "claims.xlsx"
+    book.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(InputError, match=r"claims\.xlsx: not a readable Excel workbook"):
+        cc.read_header(book)
+
+
+def test_an_837p_becomes_claim_lines_with_modifiers_pos_and_pointed_diagnoses(repo_root: Path) -> None:
+    path = repo_root / "samples" / "claims.837"
+    header = cc.read_header(path)
+    mapping = cc.suggest_mapping(header)
+    assert not mapping.missing()
+    text = cc.read_text(path)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 8
+    first = rows[0]
+    assert (first["DOS"], first["Claim #"], first["CPT"], first["Mod 1"], first["Units"], first["POS"],
+            first["Dx"], first["Billed"]) == ("2026-05-04", "SYN-CLM-5001", "99213", "25", "1", "11", "L57.0",
+                                              "190.38")
+    assert [r["Dx"] for r in rows if r["Claim #"] == "SYN-CLM-5003"] == ["D48.5;L57.0", "D48.5;L57.0"]
+
+
+def test_a_remittance_given_to_the_audit_points_to_remits_import(repo_root: Path) -> None:
+    with pytest.raises(InputError, match="remittance \\(835\\), not a claims file"):
+        cc.read_header(repo_root / "samples" / "remit.835")

@@ -50,6 +50,7 @@ from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
 from estimator.app.models.audit_models import ClaimAuditModel, ProblemModel
 from estimator.app.models.findings import SEVERITY_LABEL
+from estimator.app.pages.remits_panel import RemitsPanel
 from estimator.app.workers import Progress, Task
 from estimator.core.audit import DEFAULT_TOLERANCE_CENTS, AuditResult, audit_claims, line_dict
 from estimator.core.errors import EstimatorError, InputError
@@ -261,9 +262,13 @@ class AuditPage(QWidget):
         self.tabs.addTab(claims_split, "Claims")
         self.tabs.addTab(self.problems, "Rows not audited")
         self.tabs.addTab(self.chart, "Underpayments")
+        self.remits = RemitsPanel(context, self)  # X12 835 remittances and the payer scorecard (issue 18)
+        self.tabs.addTab(self.remits, "Remittances")
+        self.remits.open_button.clicked.connect(lambda: self.tabs.setCurrentWidget(self.remits))
 
         bar = QHBoxLayout()
         bar.addWidget(self.open_button)
+        bar.addWidget(self.remits.open_button)
         bar.addWidget(tolerance_label)
         bar.addWidget(self.tolerance)
         bar.addWidget(self.only_flagged)
@@ -294,16 +299,19 @@ class AuditPage(QWidget):
     # --- page protocol (main window) ---------------------------------------------------------------------
 
     def current_table_view(self) -> QTableView:
+        if self.tabs.currentWidget() is self.remits:
+            return self.remits.scores
         return self.problems if self.tabs.currentWidget() is self.problems else self.claims
 
     def current_chart(self) -> QWidget:
-        return self.chart
+        return self.remits.chart if self.tabs.currentWidget() is self.remits else self.chart
 
     # --- running an audit ---------------------------------------------------------------------------------
 
     def open_file(self) -> None:
         """Ask for a claims file and its column mapping, then audit it."""
-        path = dialogs().open_file(self, "Open claims file", "CSV files (*.csv *.txt);;All files (*)")
+        path = dialogs().open_file(self, "Open claims file", "Claims files (*.csv *.txt *.xlsx *.837 *.x12 *.edi);;"
+                                   "All files (*)")
         if path is None:
             return
         try:

@@ -96,12 +96,26 @@ def private_file(path: Path | str) -> Path:
 MAX_TEXT_FILE_BYTES: Final = 32 * 1024 * 1024
 
 
+#: The longest file path accepted from a user (Linux's PATH_MAX is 4096; Windows' long paths reach 32,767):
+#: anything longer is a paste gone wrong, refused in one line rather than passed to the operating system.
+MAX_PATH_CHARS: Final = 4096
+
+
+def check_path_length(path: Path | str) -> None:
+    """Raises InputError for a path longer than ``MAX_PATH_CHARS`` (shown shortened)."""
+    text = str(path)
+    if len(text) > MAX_PATH_CHARS:
+        raise InputError(f"{text[:60]!r}... is a path of {len(text):,} characters, longer than the {MAX_PATH_CHARS:,} "
+                         "allowed; give a shorter path")
+
+
 def check_input_file(path: Path | str, what: str, max_bytes: int) -> None:
     """``path`` is a regular file of at most ``max_bytes`` (a folder, a pipe or a device would hang or fail).
 
     Raises:
-        InputError: missing, unreadable, not a regular file, or too large (named, with the limit).
+        InputError: too long a path, missing, unreadable, not a regular file, or too large (named, with the limit).
     """
+    check_path_length(path)
     try:
         st = os.stat(path)
     except OSError as exc:
@@ -192,8 +206,10 @@ def check_output_path(path: Path | str) -> Path:
     """``path`` is somewhere a file can be written: not a folder, a device or a pipe.
 
     Raises:
-        InputError: it exists and is not a regular file (``--out /dev/sda`` would otherwise be replaced).
+        InputError: too long a path, or it exists and is not a regular file (``--out /dev/sda`` would
+            otherwise be replaced).
     """
+    check_path_length(path)
     path = Path(path)
     try:
         st = path.stat()

@@ -76,3 +76,14 @@ def test_a_file_that_is_not_utf8_is_refused_with_the_hint(folder: Path, hint: st
     with pytest.raises(InputError) as info:
         read_text(path, hint=hint)
     assert str(info.value) == f"{path}: {message}"
+
+
+def test_a_path_longer_than_the_limit_is_refused_in_one_line(tmp_path):
+    from estimator.core.errors import InputError  # noqa: PLC0415
+    from estimator.files import MAX_PATH_CHARS, check_input_file, check_output_path  # noqa: PLC0415
+
+    long = tmp_path / ("x" * (MAX_PATH_CHARS + 1))
+    for check in (lambda: check_input_file(long, "the claims file", 1000), lambda: check_output_path(long)):
+        with pytest.raises(InputError, match="characters, longer than the 4,096 allowed") as refused:
+            check()
+        assert "\n" not in str(refused.value)

@@ -44,7 +44,7 @@ def add_db_commands(sub: Any) -> None:
     cp.add_argument("--dry-run", action="store_true", help="count and checksum the source; write nothing")
     cp.set_defaults(run=run_copy)
     pg = sub.add_parser("purge", help="delete Good Faith Estimates past their six-year retention (manager only)")
-    pg.add_argument("--as-of", type=parse_date, default=None, metavar="YYYY-MM-DD",
+    pg.add_argument("--as-of", default=None, metavar="YYYY-MM-DD",
                     help="the day to judge retention on (default: today)")
     pg.add_argument("--yes", action="store_true", help="do not ask for confirmation (the list is still printed)")
     pg.set_defaults(run=run_purge)
@@ -97,7 +97,7 @@ def run_copy(args: argparse.Namespace, ctx: Context) -> int:
 def run_purge(args: argparse.Namespace, ctx: Context) -> int:
     store = ctx.store
     store.require(Action.PURGE_GFE)
-    today = args.as_of or dt.date.today()
+    today = (parse_date(args.as_of) if args.as_of else None) or dt.date.today()
     doomed = gfe_log.expired(store, today)
     if not doomed:
         write(f"no Good Faith Estimate is past its six-year retention on {today.isoformat()}; nothing to purge")

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import stat
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,20 +13,9 @@ import pytest
 from estimator.files import remove_stale_temp_files, write_text_atomically
 from estimator.store import sqlite_store
 from estimator.store.sqlite_store import SqliteStore
+from tests.private import mode, permissive_umask  # noqa: F401 - permissive_umask is an autouse fixture
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-@pytest.fixture(autouse=True)
-def permissive_umask() -> Iterator[None]:
-    """A typical desktop umask (022): what the program writes must be private anyway."""
-    previous = os.umask(0o022)
-    yield
-    os.umask(previous)
 
 
 def test_a_new_database_its_wal_shm_and_folder_are_owner_only(tmp_path: Path) -> None:

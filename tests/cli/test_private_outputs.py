@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import os
-import stat
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.cli.conftest import Cli
 from tests.cli.test_report_commands import GFE, PRACTICE
+from tests.private import mode, permissive_umask  # noqa: F401 - permissive_umask is an autouse fixture
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-@pytest.fixture(autouse=True)
-def permissive_umask() -> Iterator[None]:
-    previous = os.umask(0o022)
-    yield
-    os.umask(previous)
 
 
 def test_a_gfe_pdf_and_a_cli_export_are_owner_only(cli: Cli, tmp_path: Path, qapp: object) -> None:

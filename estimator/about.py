@@ -44,6 +44,9 @@ COMPONENTS: tuple[Component, ...] = (
     Component("NumPy", "numpy", "BSD-3-Clause (bundled parts under their own licences)", ("numpy.txt",)),
     Component("PyQtGraph", "pyqtgraph", "MIT", ("pyqtgraph.txt",)),
     Component("platformdirs", "platformdirs", "MIT", ("platformdirs.txt",)),
+    Component("openpyxl (reads .xlsx claim files)", "openpyxl", "MIT", ("openpyxl.txt",)),
+    Component("et-xmlfile (used by openpyxl)", "et-xmlfile", "MIT; parts under the Python Software Foundation "
+              "Licence", ("et_xmlfile.txt",)),
     Component("psycopg 3 (PostgreSQL driver, for a shared database)", "psycopg", "LGPL-3.0",
               ("LGPL-3.0.txt", "GPL-3.0.txt")),
     Component("libpq and the libraries psycopg-binary bundles (OpenSSL, Kerberos, OpenLDAP, Cyrus SASL)",

@@ -62,18 +62,16 @@ def _result(name: str, seconds: float, baseline: float | None, floor: float | No
             **extra}
 
 
-def gui_update_latency() -> Result:
-    """Lesion count -> table, totals and chart updated, in the real window with every page (offscreen)."""
-    folder = Path(tempfile.mkdtemp(prefix="bench-gui-"))
-    os.environ.update(_isolated_env(folder))
-    # Qt and the app are imported here, after the environment is set (offscreen platform, temp folders).
+def _demo_window(folder: Path) -> tuple[Any, Any, Any, Any]:
+    """The app's main window on the demo practice in ``folder``, shown at 1280x800 (the environment is set).
+
+    Returns the QApplication, the window, its context and the store (the caller closes window and store).
+    """
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415
 
     from estimator.app.context import AppContext  # noqa: PLC0415
     from estimator.app.main_window import MainWindow  # noqa: PLC0415
     from estimator.app.settings import Settings  # noqa: PLC0415
-    from estimator.core.cost_sharing import estimate  # noqa: PLC0415
-    from estimator.core.rules import build_claim  # noqa: PLC0415
     from estimator.store.demo import load_demo  # noqa: PLC0415
     from estimator.store.sqlite_store import SqliteStore  # noqa: PLC0415
     from estimator.tables.shipped import default_catalog  # noqa: PLC0415
@@ -86,6 +84,19 @@ def gui_update_latency() -> Result:
     window = MainWindow(context, Settings(), restore=False)
     window.resize(1280, 800)
     window.show()
+    return app, window, context, store
+
+
+def gui_update_latency() -> Result:
+    """Lesion count -> table, totals and chart updated, in the real window with every page (offscreen)."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-gui-"))
+    os.environ.update(_isolated_env(folder))
+    # Qt and the app are imported here, after the environment is set (offscreen platform, temp folders).
+
+    from estimator.core.cost_sharing import estimate  # noqa: PLC0415
+    from estimator.core.rules import build_claim  # noqa: PLC0415
+
+    app, window, context, store = _demo_window(folder)
     window.show_page("estimate")
     app.processEvents()
     page: Any = window.page("estimate")
@@ -158,23 +169,9 @@ def gui_input_latency() -> Result:
     os.environ.update({**_isolated_env(folder), "ESTIMATOR_CACHE_DIR": str(folder / "cache")})
     from PySide6.QtCore import Qt  # noqa: PLC0415
     from PySide6.QtTest import QTest  # noqa: PLC0415
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
 
-    from estimator.app.context import AppContext  # noqa: PLC0415
-    from estimator.app.main_window import MainWindow  # noqa: PLC0415
-    from estimator.app.settings import Settings  # noqa: PLC0415
-    from estimator.store.demo import load_demo  # noqa: PLC0415
-    from estimator.store.sqlite_store import SqliteStore  # noqa: PLC0415
-    from estimator.tables.shipped import default_catalog  # noqa: PLC0415
 
-    app = QApplication.instance() or QApplication([sys.argv[0]])
-    catalog = default_catalog()
-    store = SqliteStore(folder / "data" / "practice.sqlite")
-    load_demo(store, catalog.for_year(catalog.years()[-1]))
-    context = AppContext(catalog, store)
-    window = MainWindow(context, Settings(), restore=False)
-    window.resize(1280, 800)
-    window.show()
+    app, window, _context, store = _demo_window(folder)
     page: Any = window.show_page("estimate")
     window.estimate_inputs.update(em_code="99213", lesions=8)
     app.processEvents()

@@ -79,12 +79,14 @@ from typing import Any, Final, Literal, overload
 import numpy as np
 import numpy.typing as npt
 
+from estimator.core import batch_pricing as batch
 from estimator.core import codes as cs
 from estimator.core.encounter import Claim, Encounter, PriorService, ServiceLine, price_lines
 from estimator.core.errors import EstimatorError, InputError
 from estimator.core.findings import SEVERITY_ORDER, Finding, Severity
 from estimator.core.money import IntArray, format_money
-from estimator.core.payers import Method, Payer, Practice, allowed_lines
+from estimator.core.payers import Method, Payer, Practice, allowed_lines, no_contract_rate
+from estimator.core.pricing import cf_scaled
 from estimator.core.rules import GLOBAL_AFTER_DAYS, SRC_MPPR, check_claim, check_global_period
 from estimator.core.schedule import NATIONAL_KEY, BoolArray, TableSet
 
@@ -487,9 +489,18 @@ class _Evaluator:
         self.paid: dict[Any, Paid] = {}
         self.practices: dict[str, Practice] = {}
         self.ranked: dict[tuple[str, str, str], bool] = {}
+        self.plans: dict[Any, batch.ClaimPlan | None] = {}
+        self.unit_prices = batch.UnitPrices()
+        self.bases: dict[tuple[str, str, str], batch.Basis | None] = {}
+        self.cfs: dict[str, int] = {}
+        self.contracts: dict[tuple[str, int], batch.Contract] = {}
 
     def signature(self, tables: TableSet, place: str, locality: str, payer: Payer | None,
                   requested: Sequence[Requested], diagnoses: Sequence[tuple[str, ...]]) -> _Signature:
+        if self.cache:
+            fast = self._batch_priced(tables, place, locality, payer, requested, diagnoses)
+            if fast is not None:
+                return fast
         price_key = (tables.release, place, locality, tuple(requested))
         by_line = self.cache and len(requested) > 1 and self._independent(tables, requested)
         if by_line:
@@ -517,6 +528,78 @@ class _Evaluator:
         whole = None in error_codes
         return _Signature(None, claim, everything, allowed, reduced,
                           tuple(whole or line.code in error_codes for line in claim.lines))
+
+    def _batch_priced(self, tables: TableSet, place: str, locality: str, payer: Payer | None,
+                      requested: Sequence[Requested], diagnoses: Sequence[tuple[str, ...]]) -> _Signature | None:
+        """The signature from a claim plan and unit amounts (``batch_pricing``), or None where the engine
+        must price the claim itself: an unknown locality, a claim that cannot be priced, a finding that
+        states an amount, a contract ``batch_pricing`` does not take."""
+        at = self.unit_prices.locality(tables, locality)
+        if at is None or not batch.supports(payer):
+            return None
+        plan = self._plan(tables, place, locality, requested)
+        if plan is None or plan.amount_in_findings:
+            return None
+        setting = plan.claim.setting
+        amounts = batch.plan_amounts(plan, self.unit_prices.units(tables, setting, self.practice_cf(tables), plan, at))
+        findings = self._check(((tables.release, place, tuple(requested)), tuple(diagnoses)), plan.claim, tables,
+                               diagnoses)
+        if payer is None:
+            allowed: tuple[int | None, ...] = (None,) * len(amounts)
+            reduced = tuple(any(p < 100 for p in pcts) for _, pcts, _ in amounts)
+            payer_findings: tuple[Finding, ...] = ()
+        else:
+            basis_amounts = amounts
+            basis_key = (payer.name, tables.release, locality)
+            if basis_key in self.bases:
+                basis = self.bases[basis_key]
+            else:
+                basis = self.bases[basis_key] = batch.basis_of(payer, self.practice, tables, locality,
+                                                               self.tables_for_year)
+            if basis is not None:
+                basis_tables = tables if basis.year is None else self.tables_for_year(basis.year)
+                basis_at = self.unit_prices.locality(basis_tables, basis.locality_key)
+                basis_plan = plan if basis.year is None or basis_at is None else \
+                    self._plan(basis_tables, place, basis.locality_key, requested)
+                if basis_at is None or basis_plan is None:
+                    return None
+                basis_amounts = batch.plan_amounts(basis_plan, self.unit_prices.units(
+                    basis_tables, basis_plan.claim.setting, basis.conversion_factor, basis_plan, basis_at))
+            per_line, no_rate = batch.contract_allowed(plan, amounts, basis_amounts, self._contract(payer, tables))
+            allowed = tuple(per_line)
+            reduces = payer.mppr and payer.mppr_secondary_pct < 100
+            reduced = tuple(reduces and any(p < 100 for p in pcts) for _, pcts, _ in amounts)
+            payer_findings = tuple(no_contract_rate(payer, plan.codes[i]) for i in no_rate)
+        everything = findings + payer_findings
+        error_codes = {f.line_code for f in everything if f.severity == "error"}
+        whole = None in error_codes
+        return _Signature(None, plan.claim, everything, allowed, reduced,
+                          tuple(whole or code in error_codes for code in plan.codes))
+
+    def _plan(self, tables: TableSet, place: str, locality: str, requested: Sequence[Requested]
+              ) -> batch.ClaimPlan | None:
+        """The claim plan of these lines (None: the engine cannot price them), from the engine's claim."""
+        key = (tables.release, place, tuple(requested))
+        if key in self.plans:
+            return self.plans[key]
+        claim, _ = self._price((tables.release, place, locality, key[2]), tables, place, locality, requested)
+        plan = self.plans[key] = None if claim is None else batch.ClaimPlan.of(claim, tables)
+        return plan
+
+    def practice_cf(self, tables: TableSet) -> int:
+        found = self.cfs.get(tables.release)
+        if found is None:
+            found = self.cfs[tables.release] = cf_scaled(tables.policy, self.practice.cf_variant)
+        return found
+
+    def _contract(self, payer: Payer, tables: TableSet) -> batch.Contract:
+        key = (payer.name, tables.year)
+        found = self.contracts.get(key)
+        if found is None:
+            found = self.contracts[key] = batch.Contract.of(
+                payer, participating=self.practice.participating,
+                nonpar_rate=self.tables_for_year(tables.year).policy.nonpar_rate)
+        return found
 
     def _independent(self, tables: TableSet, requested: Sequence[Requested]) -> bool:
         """No line's price depends on another line: at most one indicator-2 unit, every code once (MUE day

@@ -17,7 +17,7 @@ from estimator.core import codes as cs
 from estimator.core.errors import InputError
 from estimator.core.findings import Finding
 from estimator.core.lesions import lesion_lines
-from estimator.core.money import cents_to_decimal, scale_cents
+from estimator.core.money import cents_to_decimal
 from estimator.core.ncci import MAI_LINE
 from estimator.core.parsing import ascii_digits
 from estimator.core.pricing import PriceTrace, UnitPrice, price_unit
@@ -260,33 +260,18 @@ def price_lines(encounter: Encounter, tables: TableSet) -> Claim:
     bilateral, paid_with = bilateral_lines(requested, tables)
     unpaid = unpaid_reasons(requested, [unit for _, unit in priced], tables)
 
-    # What each line is paid before the multiple-procedure rule, one amount per payable "unit": a line
-    # billed as bilateral is one procedure at its bilateral % (ch. 12 s40.7: before the ranking).
-    bases: list[tuple[int, ...]] = []
-    for i, (req, unit) in enumerate(priced):
-        if unit.cents is None or i in unpaid or i in paid_with:
-            bases.append(())
-        elif i in bilateral:
-            bases.append((int(scale_cents(unit.cents, Decimal(bilateral[i]) / 100)),))
-        else:
-            bases.append((unit.cents,) * req.units)
-
-    # Rank every indicator-2 amount (stable for ties: order entered).
-    ranked = sorted(
-        ((amount, i, u) for i, (req, unit) in enumerate(priced)
-         if str(tables.schedule.mult_proc[tables.schedule.row(req.code, unit.modifier)]) == "2"
-         for u, amount in enumerate(bases[i])),
-        key=lambda t: (-t[0], t[1], t[2]),
-    )
-    rank_of: dict[tuple[int, int], int] = {(i, u): r for r, (_, i, u) in enumerate(ranked, start=1)}
+    bases = [unit_bases(unit.cents, req.units, bilateral.get(i),
+                        paid=unit.cents is not None and i not in unpaid and i not in paid_with)
+             for i, (req, unit) in enumerate(priced)]
+    indicator_2 = [str(tables.schedule.mult_proc[tables.schedule.row(req.code, unit.modifier)]) == "2"
+                   for req, unit in priced]
+    ranking = rank_units(bases, indicator_2)
 
     lines = []
     for i, (req, unit) in enumerate(priced):
         row = tables.schedule.row(req.code, unit.modifier)
-        ranks = tuple(rank_of[(i, u)] for u in range(len(bases[i])) if (i, u) in rank_of)
-        pcts = tuple(MPPR_RATES[r - 1] if r <= len(MPPR_RATES) else 50 for r in ranks) or (100,) * len(bases[i])
+        ranks, pcts, payments = ranking[i]
         by_report = any(r > len(MPPR_RATES) for r in ranks)
-        payments = tuple(int(scale_cents(b, Decimal(p) / 100)) for b, p in zip(bases[i], pcts, strict=True))
         modifiers = req.modifiers
         adjustments: list[str] = [f"units: {req.units}"] if req.units > 1 else []
         if unit.cents is None:
@@ -332,6 +317,46 @@ def price_lines(encounter: Encounter, tables: TableSet) -> Claim:
         ))
     return Claim(encounter, tables.year, tables.release, place, setting, tuple(lines),
                  in_force=tables.tables_in_force)
+
+
+def percent_of(cents: int, pct: int) -> int:
+    """``pct``% of ``cents``, rounded half-up (exactly ``scale_cents(cents, Decimal(pct) / 100)``)."""
+    return (2 * cents * pct + 100) // 200
+
+
+def unit_bases(unit_cents: int | None, units: int, bilateral_pct: int | None, *, paid: bool) -> tuple[int, ...]:
+    """What a line is paid before the multiple-procedure rule, one amount per payable "unit".
+
+    A line billed as bilateral is one procedure at its bilateral % (ch. 12 s40.7: before the ranking); a
+    line with no price, or one Medicare does not pay on this claim, has none.
+    """
+    if unit_cents is None or not paid:
+        return ()
+    if bilateral_pct is not None:
+        return (percent_of(unit_cents, bilateral_pct),)
+    return (unit_cents,) * units
+
+
+Ranked = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]  # per line: ranks, payment %s, payments
+
+
+def rank_units(bases: Sequence[tuple[int, ...]], indicator_2: Sequence[bool]) -> list[Ranked]:
+    """The multiple-procedure rule (indicator 2; DOMAIN s4): every indicator-2 unit ranked by amount, highest
+    first (ties in the order entered), paid at ``MPPR_RATES`` by rank (50% "by report" after the fifth).
+
+    Returns per line its units' ranks (``()`` when not ranked), payment percentages and payments.
+    """
+    if sum(len(line) for i, line in enumerate(bases) if indicator_2[i]) <= 1:  # nothing to rank against
+        return [((1,) if indicator_2[i] and line else (), (100,) * len(line), line) for i, line in enumerate(bases)]
+    ranked = sorted(((amount, i, u) for i, line in enumerate(bases) if indicator_2[i]
+                     for u, amount in enumerate(line)), key=lambda t: (-t[0], t[1], t[2]))
+    rank_of = {(i, u): r for r, (_, i, u) in enumerate(ranked, start=1)}
+    out: list[Ranked] = []
+    for i, line in enumerate(bases):
+        ranks = tuple(rank_of[(i, u)] for u in range(len(line)) if (i, u) in rank_of)
+        pcts = tuple(MPPR_RATES[r - 1] if r <= len(MPPR_RATES) else 50 for r in ranks) or (100,) * len(line)
+        out.append((ranks, pcts, tuple(percent_of(b, p) for b, p in zip(line, pcts, strict=True))))
+    return out
 
 
 def bilateral_lines(requested: Sequence[ServiceLine], tables: TableSet) -> tuple[dict[int, int], dict[int, int]]:

@@ -257,6 +257,12 @@ def _medicare_claim(claim: Claim, payer: Payer, practice: Practice, tables_for: 
     return price_lines(enc, tables_for(year))
 
 
+def no_contract_rate(payer: Payer, code: str) -> Finding:
+    """A fee-schedule contract without a rate for a code it is billed."""
+    return Finding("no-contract-rate", "warning", f"{payer.name} has no contracted rate for {code}; estimated at $0.",
+                   "payer fee schedule", "Add the code to the payer's fee schedule.", code)
+
+
 def allowed_lines(
     claim: Claim, payer: Payer, practice: Practice, tables_for: TablesForYear
 ) -> tuple[list[AllowedLine], list[Finding]]:
@@ -318,9 +324,7 @@ def allowed_lines(
             rate = payer.fees.get(key, payer.fees.get((line.code, "")))
             if rate is None:
                 allowed = 0
-                findings.append(Finding("no-contract-rate", "warning",
-                                        f"{payer.name} has no contracted rate for {line.code}; estimated at $0.",
-                                        "payer fee schedule", "Add the code to the payer's fee schedule.", line.code))
+                findings.append(no_contract_rate(payer, line.code))
                 notes.append("no contracted rate")
             else:
                 allowed = _per_units(rate, pcts)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -27,7 +28,7 @@ from estimator.core.audit import (
 )
 from estimator.core.errors import InputError
 from estimator.core.payers import Method, Payer, Practice
-from estimator.core.schedule import TableSet
+from estimator.core.schedule import CFVariant, TableSet
 from tests.strategies import AK, AUDIT_PAYERS, GeneratedClaims, clean_claims, remitted_lines
 
 D = dt.date
@@ -367,6 +368,74 @@ def test_the_signature_cache_gives_the_same_audit_as_pricing_every_claim_afresh(
                             tables_for_date=lambda d: tables_for_year(d.year), tables_for_year=tables_for_year,
                             cache=cache) for cache in (True, False)]
     cached, fresh = results
+    assert finding_rows(cached) == finding_rows(fresh)
+    assert cached.problems == fresh.problems
+    for name in ("expected_cents", "has_expected", "compared", "underpaid"):
+        assert np.array_equal(getattr(cached, name), getattr(fresh, name)), name
+
+
+# --- the batch pricing path (issue 17) gives the engine's amounts and findings exactly -------------------------
+
+#: Contracts of every kind batch pricing takes, and two it leaves to the engine (self-pay, a pinned 2025 year).
+BATCH_PAYERS = (
+    *AUDIT_PAYERS,
+    Payer("Own CF", Method.OWN_CF, conversion_factor=Decimal("38.1234"), mppr_secondary_pct=Decimal(25)),
+    Payer("Fixed Fee", Method.FEE_SCHEDULE, fees={("17000", ""): 9_000, ("17003", ""): 1_111, ("99213", ""): 10_001,
+                                                  ("11102", ""): 12_345}, em25_reduction=Decimal("12.5")),
+    Payer("Pinned", Method.PERCENT_OF_MEDICARE, percent=Decimal("107.5"), locality="0441218",
+          cf_variant=CFVariant.QP, mppr_secondary_pct=Decimal("62.5"), overrides={("17003", ""): 777}),
+    Payer("No MPPR", Method.PERCENT_OF_MEDICARE, percent=Decimal(95), mppr=False,
+          overrides={("17110", ""): 15_000, ("17003", ""): 1_500}),
+    Payer("Visit CF", Method.PERCENT_OF_MEDICARE, percent=Decimal(120), cf_variant=CFVariant.QP),
+    Payer("Old Year", Method.PERCENT_OF_MEDICARE, percent=Decimal(110), year=2025),
+    Payer("Cash", Method.SELF_PAY, mppr=False),
+)
+
+batch_line = st.tuples(
+    st.sampled_from(["17000", "17000", "17003", "17003", "17004", "11102", "11103", "11104", "11105", "17110",
+                     "17111", "99213", "99213", "99214", "96567", "96574", "G2211", "11450", "11451", "94760",
+                     "17106", "11300", "J7308"]),
+    st.sampled_from([1, 1, 1, 2, 3, 7, 13, 40]),
+    st.sampled_from([(), (), ("25",), ("25",), ("57",), ("51",), ("59",), ("50",), ("LT",), ("RT",), ("XS",),
+                     ("26",)]),
+    st.sampled_from([AK, ("L82.1",), ("D48.5",), ("L73.2",)]),
+    st.one_of(st.none(), st.integers(0, 30_000)))
+
+
+@st.composite
+def batch_claims(draw: st.DrawFn) -> list[AuditLine]:
+    """Claims across localities (one unknown), settings, years and every kind of contract."""
+    out = []
+    for k in range(draw(st.integers(1, 8))):
+        day = D(2026, 1, 1) + dt.timedelta(days=draw(st.integers(-30, 120)))
+        payer = draw(st.sampled_from([p.name for p in BATCH_PAYERS] + ["Unknown Plan"]))
+        pos = draw(st.sampled_from(["11", "11", "22", "24"]))
+        locality = draw(st.sampled_from(["0441299", "0441218", "1320201", "0111201", "national", "9999999"]))
+        visit = draw(st.lists(batch_line, min_size=1, max_size=4))
+        if draw(st.booleans()):  # a visit the same day: with 25 (as it should be), 57, or neither
+            visit.insert(0, (draw(st.sampled_from(["99213", "99214"])),
+                             1, draw(st.sampled_from([("25",), ("25",), (), ("57",)])), AK, None))
+        for code, units, mods, dx, allowed in visit:
+            out.append(AuditLine(f"C{k}", f"P{k}", day, payer, code, units, mods, dx, pos, locality,
+                                 allowed_cents=allowed))
+    return out
+
+
+@given(lines=batch_claims(), participating=st.booleans(), qualifying_apm=st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_batch_pricing_gives_exactly_the_engines_audit(
+        lines: list[AuditLine], participating: bool, qualifying_apm: bool, tables_2025: TableSet,
+        tables_2026: TableSet) -> None:
+    """The audit's fast path (claim plans, vectorized unit amounts, contracts on integers) against the engine
+    pricing every claim afresh (``cache=False``: ``price_lines`` + ``allowed_lines`` + ``check_claim``)."""
+    def tables_for_year(year: int) -> TableSet:
+        return tables_2026 if year >= 2026 else tables_2025
+
+    batch = ClaimLines.from_lines(lines)
+    practice = Practice(participating=participating, qualifying_apm=qualifying_apm)
+    cached, fresh = (audit_claims(batch, payers=BATCH_PAYERS, practice=practice,
+                                  tables_for_date=lambda d: tables_for_year(d.year), tables_for_year=tables_for_year,
+                                  cache=cache) for cache in (True, False))
     assert finding_rows(cached) == finding_rows(fresh)
     assert cached.problems == fresh.problems
     for name in ("expected_cents", "has_expected", "compared", "underpaid"):

@@ -88,7 +88,7 @@ from estimator.core.money import IntArray, format_money
 from estimator.core.payers import Method, Payer, Practice, allowed_lines, no_contract_rate
 from estimator.core.pricing import cf_scaled
 from estimator.core.rules import GLOBAL_AFTER_DAYS, SRC_MPPR, check_claim, check_global_period
-from estimator.core.schedule import NATIONAL_KEY, BoolArray, TableSet
+from estimator.core.schedule import NATIONAL_KEY, BoolArray, Setting, TableSet
 
 Int8Array = npt.NDArray[np.int8]
 TablesForDate = Callable[[dt.date], TableSet]
@@ -493,6 +493,7 @@ class _Evaluator:
         self.unit_prices = batch.UnitPrices()
         self.bases: dict[tuple[str, str, str], batch.Basis | None] = {}
         self.cfs: dict[str, int] = {}
+        self.amounts: dict[tuple[int, int, int], batch.Amounts] = {}  # plans live as long as this evaluator
         self.contracts: dict[tuple[str, int], batch.Contract] = {}
 
     def signature(self, tables: TableSet, place: str, locality: str, payer: Payer | None,
@@ -541,7 +542,7 @@ class _Evaluator:
         if plan is None or plan.amount_in_findings:
             return None
         setting = plan.claim.setting
-        amounts = batch.plan_amounts(plan, self.unit_prices.units(tables, setting, self.practice_cf(tables), plan, at))
+        amounts = self._amounts(plan, tables, setting, self.practice_cf(tables), at)
         findings = self._check(((tables.release, place, tuple(requested)), tuple(diagnoses)), plan.claim, tables,
                                diagnoses)
         if payer is None:
@@ -563,8 +564,8 @@ class _Evaluator:
                     self._plan(basis_tables, place, basis.locality_key, requested)
                 if basis_at is None or basis_plan is None:
                     return None
-                basis_amounts = batch.plan_amounts(basis_plan, self.unit_prices.units(
-                    basis_tables, basis_plan.claim.setting, basis.conversion_factor, basis_plan, basis_at))
+                basis_amounts = self._amounts(basis_plan, basis_tables, basis_plan.claim.setting,
+                                              basis.conversion_factor, basis_at)
             per_line, no_rate = batch.contract_allowed(plan, amounts, basis_amounts, self._contract(payer, tables))
             allowed = tuple(per_line)
             reduces = payer.mppr and payer.mppr_secondary_pct < 100
@@ -585,6 +586,15 @@ class _Evaluator:
         claim, _ = self._price((tables.release, place, locality, key[2]), tables, place, locality, requested)
         plan = self.plans[key] = None if claim is None else batch.ClaimPlan.of(claim, tables)
         return plan
+
+    def _amounts(self, plan: batch.ClaimPlan, tables: TableSet, setting: Setting, cf: int, at: int
+                 ) -> batch.Amounts:
+        """A plan's amounts at one locality and CF (claims to different payers share them)."""
+        key = (id(plan), cf, at)
+        found = self.amounts.get(key)
+        if found is None:
+            found = self.amounts[key] = batch.plan_amounts(plan, self.unit_prices.units(tables, setting, cf, plan, at))
+        return found
 
     def practice_cf(self, tables: TableSet) -> int:
         found = self.cfs.get(tables.release)

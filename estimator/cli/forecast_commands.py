@@ -338,13 +338,9 @@ def negotiate_dict(args: argparse.Namespace, ctx: Context) -> dict[str, Any]:
         "notes": [*model.table.notes, *provisional_assumptions(model, ctx)], "tables": forecast_tables(model, ctx),
     }
     if change is not None:
-        # Repriced line by line where the contract has its own rate (each line rounds per unit, as billed);
-        # Medicare's and the charge master's rates are scaled as a whole.
-        changed = ct.with_rates_changed(payer, change)
-        what_if = ct.what_if_rate_change(basis, payer.name, change)
-        if changed is not None:
-            what_if = ct.what_if_repriced(basis, payer.name, _reprice(changed, model, ctx), what_if.description)
-        data["what_if"] = _what_if_dict(what_if)
+        # The app's what-if slider uses the same rule (repriced line by line, rounded per unit).
+        data["what_if"] = _what_if_dict(ct.what_if_rates_changed(basis, payer, change,
+                                                                 lambda p: _reprice(p, model, ctx)))
     if new_cf is not None:
         repriced = _reprice(dataclasses.replace(payer, method=Method.OWN_CF, conversion_factor=new_cf), model, ctx)
         data["what_if"] = _what_if_dict(ct.what_if_repriced(basis, payer.name, repriced,

@@ -31,7 +31,7 @@ from estimator.core.money import format_money, from_scaled
 from estimator.core.parsing import ascii_digits
 from estimator.core.pricing import locality_gpcis, price_grid, price_note, unpriced_reason
 from estimator.core.schedule import CFVariant
-from estimator.tables.importing import import_release
+from estimator.tables.importing import import_ptp, import_release
 from estimator.tables.provisional_cf import clear_provisional_cf, parse_cf, set_provisional_cf
 from estimator.tables.shipped import build_tables
 from estimator.tables.status import tables_status
@@ -83,6 +83,15 @@ def register(commands: Any) -> None:
     st.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)  # tests: another day's view
     add_format(st)
     st.set_defaults(run=run_tables_status)
+    ptp = sub.add_parser("import-ptp", help="load CMS's NCCI PTP pair edits (your copy) for a year into your data "
+                                            "folder", description="Read CMS's practitioner procedure-to-procedure "
+                         "edit file(s) (the ccipra-v...-f1..f4 .zip files as downloaded, or the tab-delimited .txt "
+                         "inside them), check every row and keep the edits in force in the year; the rules then deny "
+                         "a column-2 code billed with its column-1 code (modifier indicator 0 always, 1 unless a "
+                         "PTP-associated modifier such as 59 / XS applies). Replaces that year's earlier import.")
+    ptp.add_argument("paths", nargs="+", metavar="FILE", help="CMS's PTP .zip or .txt (give all four files at once)")
+    ptp.add_argument("--year", required=True, help="the year of the dates of service the edits apply to, e.g. 2026")
+    ptp.set_defaults(run=run_tables_import_ptp)
     cf = sub.add_parser("set-cf", help="a provisional conversion factor for a year CMS has not published yet",
                         description="Use this conversion factor (e.g. from the final rule) with the newest RVUs and "
                                     "GPCIs for the year's dates of service until its CMS release is imported.")
@@ -252,6 +261,18 @@ def run_tables_import(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+def run_tables_import_ptp(args: argparse.Namespace, ctx: Context) -> int:
+    year = parse_year(args.year)
+    manifest = import_ptp([Path(p) for p in args.paths], year, paths.user_tables_root(), dt.date.today())
+    by = manifest["by_indicator"]
+    # Only now, with the year's folder swapped in whole, is it "imported".
+    write(f"imported {manifest['edits']:,} NCCI PTP edits in force in {year} (modifier indicator 0: {by['0']:,}, "
+          f"1: {by['1']:,}, 9: {by['9']:,}) from {sum(s['rows'] for s in manifest['sources']):,} rows of "
+          f"{len(manifest['sources'])} file(s); {year} claims are now checked against them"
+          + "".join(f"\nnote: {n}" for n in manifest["notes"]))
+    return 0
+
+
 def run_tables_status(args: argparse.Namespace, ctx: Context) -> int:
     status = tables_status(ctx.catalog, parse_date(args.today) if args.today else dt.date.today())
     if args.format == "json":
@@ -266,6 +287,7 @@ def run_tables_status(args: argparse.Namespace, ctx: Context) -> int:
              f"Due next: {status.due_next}"]
     if status.reminder:
         lines.append(f"Reminder: {status.reminder}")
+    lines += ["NCCI PTP pair edits (imported by you; not shipped):", *(f"  {line}" for line in status.ptp)]
     write("\n".join(lines))
     return 0
 

@@ -215,6 +215,26 @@ def with_rates_changed(payer: Payer, change_pct: Decimal) -> Payer | None:
     return None
 
 
+def what_if_rates_changed(basis: ContractBasis, payer: Payer, change_pct: Decimal,
+                          reprice: Callable[[Payer], PriceTable]) -> WhatIf:
+    """The payer's revenue with every rate changed by ``change_pct``: the one rule the CLI's
+    ``negotiate --rate-change`` and the app's what-if slider both use.
+
+    A contract with its own rates (% of Medicare, own CF, fixed fees, overrides) is repriced line by line
+    with the changed rates (``with_rates_changed``; ``reprice`` prices a one-payer table, e.g. with
+    ``forecast.price_table``), so each line rounds once per unit as the payer would; Medicare's rates and the
+    charge master, which the payer does not set, are scaled as a whole (``what_if_rate_change``).
+
+    Raises:
+        InputError: a change of -100% or less.
+    """
+    what_if = what_if_rate_change(basis, payer.name, change_pct)
+    changed = with_rates_changed(payer, change_pct)
+    if changed is None:
+        return what_if
+    return what_if_repriced(basis, payer.name, reprice(changed), what_if.description)
+
+
 def what_if_repriced(basis: ContractBasis, payer: str, repriced: PriceTable, description: str) -> WhatIf:
     """The payer's revenue under a repriced contract (a one-payer ``PriceTable``, e.g. a new own CF).
 

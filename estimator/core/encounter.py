@@ -18,7 +18,7 @@ from estimator.core.errors import InputError
 from estimator.core.findings import Finding
 from estimator.core.lesions import lesion_lines
 from estimator.core.money import cents_to_decimal
-from estimator.core.ncci import MAI_LINE
+from estimator.core.ncci import MAI_LINE, PTP_NOT_ALLOWED, pair_verdicts
 from estimator.core.parsing import ascii_digits
 from estimator.core.pricing import PriceTrace, UnitPrice, price_unit
 from estimator.core.schedule import (
@@ -258,7 +258,7 @@ def price_lines(encounter: Encounter, tables: TableSet) -> Claim:
                           conversion_factor=encounter.own_conversion_factor)
         priced.append((req, unit))
     bilateral, paid_with = bilateral_lines(requested, tables)
-    unpaid = unpaid_reasons(requested, [unit for _, unit in priced], tables)
+    unpaid = unpaid_reasons(requested, [unit for _, unit in priced], tables, encounter.date_of_service)
 
     bases = [unit_bases(unit.cents, req.units, bilateral.get(i),
                         paid=unit.cents is not None and i not in unpaid and i not in paid_with)
@@ -393,13 +393,16 @@ def _bilateral_indicator(req: ServiceLine, tables: TableSet) -> str:
     return str(tables.schedule.bilateral[tables.schedule.row(req.code, mod)])
 
 
-def unpaid_reasons(requested: Sequence[ServiceLine], units: Sequence[UnitPrice], tables: TableSet) -> dict[int, str]:
+def unpaid_reasons(requested: Sequence[ServiceLine], units: Sequence[UnitPrice], tables: TableSet,
+                   day: dt.date) -> dict[int, str]:
     """Lines that have a fee-schedule amount but that Medicare will not pay on this claim, and why.
 
     MUE: a line over its unit limit is denied whole (MAI 1: that line; MAI 2/3: every line of the code that
-    day). Status T: bundled when another paid fee-schedule service is billed. G2211: not paid with an E/M
-    billed with 25 unless beside an AWV, vaccine administration or Part B preventive service. An E/M on the
-    day of a 090-global procedure without 57 is part of the global surgical package.
+    day). PTP (an imported CMS pair table, ``ncci.pair_verdicts``): the column-2 line of an edit in force is
+    denied unless a PTP-associated modifier lifts an indicator-1 edit. Status T: bundled when another paid
+    fee-schedule service is billed. G2211: not paid with an E/M billed with 25 unless beside an AWV, vaccine
+    administration or Part B preventive service. An E/M on the day of a 090-global procedure without 57 is
+    part of the global surgical package.
     """
     status = [str(tables.schedule.status[tables.schedule.row(u.code, u.modifier)]) for u in units]
     totals: dict[str, int] = {}
@@ -414,6 +417,14 @@ def unpaid_reasons(requested: Sequence[ServiceLine], units: Sequence[UnitPrice],
         if billed > limit.units:
             per = "on one claim line" if limit.mai == MAI_LINE else "in one day"
             unpaid[i] = f"denied: {billed} units {per} exceed the MUE of {limit.units} (MAI {limit.mai})"
+    for verdict in pair_verdicts([(req.code, req.modifiers) for req in requested], day, tables.ncci.ptp):
+        if verdict.denied and verdict.column2_line not in unpaid:
+            edit = verdict.edit
+            how = ("no modifier lifts it" if edit.modifier_indicator == PTP_NOT_ALLOWED
+                   else "no PTP-associated modifier (59, XE, XS, XP, XU, 25, anatomic) lifts it")
+            unpaid[verdict.column2_line] = (f"denied: NCCI PTP edit {edit.column1}/{edit.column2} (modifier "
+                                            f"indicator {edit.modifier_indicator}) bundles it into {edit.column1}; "
+                                            f"{how}")
     majors = [u.code for u in units if u.cents is not None and
               str(tables.schedule.global_days[tables.schedule.row(u.code, u.modifier)]) == "090"]
     codes = {req.code for req in requested}

@@ -3,8 +3,9 @@
 Rules covered (DOMAIN sections 3-4): the lesion tiers, CMS's unit limits (MUE) and add-on primaries (AOC)
 for every code, the biopsy, benign-destruction and photodynamic families, modifier 25 / 57 on a same-day
 E/M, bilateral billing, G2211, modifier validity, diagnosis fit, payable status and setting, global
-periods, the multiple-procedure reduction, and the documentation checklist.  Not checked: NCCI
-procedure-to-procedure (PTP) pairs (CMS's PTP file is not shipped).
+periods, the multiple-procedure reduction, the documentation checklist, and NCCI procedure-to-procedure (PTP)
+pairs when the user has imported CMS's PTP file for the year (not shipped; without it the explicit pair rules
+here are all there is, and with it they still apply to the pairs the table lacks).
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from estimator.core.encounter import Claim, ClaimLine, Encounter, price_lines
 from estimator.core.findings import SEVERITY_ORDER, Finding, Severity
 from estimator.core.lesions import PLAUSIBLE_LESIONS
 from estimator.core.money import cents_to_decimal
-from estimator.core.ncci import AOC_CONTRACTOR, AOC_ONLY_LISTED, MAI_DAY_ABSOLUTE, MAI_LINE
+from estimator.core.ncci import (
+    AOC_CONTRACTOR,
+    AOC_ONLY_LISTED,
+    MAI_DAY_ABSOLUTE,
+    MAI_LINE,
+    PTP_NOT_ALLOWED,
+    pair_verdicts,
+)
 from estimator.core.schedule import TableSet
 
 SRC_LESIONS: Final = ("CPT instructions for 17000-17004; CMS Recovery Audit issue 0121 "
@@ -47,6 +55,9 @@ SRC_NA: Final = ("PPRRVU NA indicators (RVU26B.pdf: NA = rarely or never perform
 SRC_STATUS_T: Final = ("PPRRVU status T (RVU26B.pdf, Attachment A): paid only if no other service payable under "
                        "the fee schedule is billed the same date by the same provider; otherwise bundled")
 SRC_GLOBAL: Final = "CMS Claims Processing Manual ch. 12 s40.1-40.2 (global surgery; modifiers 24, 58, 79)"
+SRC_PTP: Final = ("CMS NCCI practitioner PTP edits ({source}): column 2 is denied beside column 1 unless "
+                  "modifier indicator 1 and a PTP-associated modifier; NCCI Policy Manual ch. I (modifier "
+                  "indicators, PTP-associated modifiers); CMS MLN1783722 (modifiers 59, XE, XP, XS, XU)")
 SRC_MPPR: Final = "CMS Claims Processing Manual ch. 12 s40.6; PPRRVU multiple-procedure indicator 2"
 SRC_G2211: Final = "CY 2024 PFS final rule (88 FR 78818): G2211 is not payable with an E/M carrying modifier 25; " \
                    + cs.G2211_WITH_25_SOURCE
@@ -95,7 +106,9 @@ def check_lesion_tiers(claim: Claim, tables: TableSet) -> Iterator[Finding]:
                       f"{claim.encounter.lesions} lesions destroyed in one visit is unusual (more than "
                       f"{PLAUSIBLE_LESIONS}); check the count. Payment is the same for any count from 15 up "
                       "(17004 x1).", SRC_LESIONS, "Check the lesion count in the note.", "17004")
-    if units["17004"] and (units["17000"] or units["17003"]):
+    paired = [code for code in ("17000", "17003") if units[code]]
+    day = claim.encounter.date_of_service
+    if units["17004"] and paired and not all(tables.ncci.has_pair("17004", c, day) for c in paired):
         yield Finding("lesion-17004-exclusive", "error",
                       "17004 (15 or more lesions) is billed alone: it cannot go with 17000 or 17003 on the same day.",
                       SRC_LESIONS, "Bill 17004 x1 alone for 15+ lesions, or 17000 + 17003 for 2-14.", "17004")
@@ -191,13 +204,17 @@ def check_code_families(claim: Claim, tables: TableSet) -> Iterator[Finding]:
                       f"Biopsies billed as {billed}: only one primary biopsy code is billed per encounter (the "
                       "most invasive technique); each further lesion is billed with its technique's add-on.",
                       SRC_BIOPSY, f"Bill {as_coded}.", first)
-    if units["17110"] and units["17111"]:
+    day = claim.encounter.date_of_service
+    if units["17110"] and units["17111"] and not tables.ncci.has_pair("17110", "17111", day):
         yield Finding("benign-destruction-exclusive", "error",
                       "17110 (up to 14 benign lesions) and 17111 (15 or more) are never billed together.",
                       SRC_BENIGN, "Count the benign lesions destroyed today: bill 17110 x1 for up to 14, or 17111 x1 "
                       "for 15 or more.", "17111")
     pdt = [line for line in claim.lines if line.code in cs.PHOTODYNAMIC]
-    if sum(line.units for line in pdt) > 1:
+    # One unit each of different codes whose pairs are all in an imported PTP table: the table decides.
+    by_table = len({line.code for line in pdt}) == len(pdt) == sum(line.units for line in pdt) and all(
+        tables.ncci.has_pair(a.code, b.code, day) for a in pdt for b in pdt if a.code < b.code)
+    if sum(line.units for line in pdt) > 1 and not by_table:
         billed = " + ".join(f"{line.code} x{line.units}" for line in pdt)
         distinct = any(set(line.modifiers) & cs.DISTINCT_SERVICE for line in pdt)
         yield Finding("photodynamic-one-per-session", "info" if distinct else "warning",
@@ -211,6 +228,45 @@ def check_code_families(claim: Claim, tables: TableSet) -> Iterator[Finding]:
 def _biopsy_order(units: Counter[str]) -> list[tuple[str, int]]:
     order = [c for pair in BIOPSY_PRIMARY_ADD_ON.items() for c in pair]
     return [(c, units[c]) for c in order if units[c]]
+
+
+def check_ptp_pairs(claim: Claim, tables: TableSet) -> Iterator[Finding]:
+    """An imported CMS PTP table's edits between the claim's lines (``ncci.pair_verdicts``, the rule that also
+    prices the column-2 line at $0.00): indicator 0 an error whose fix is to remove the column-2 code,
+    indicator 1 without a PTP-associated modifier an error whose fix is the bypass, with one an info."""
+    ptp = tables.ncci.ptp
+    if ptp is None:
+        return
+    source = SRC_PTP.format(source=ptp.source)
+    lines = claim.lines
+    for verdict in pair_verdicts([(line.code, line.modifiers) for line in lines], claim.encounter.date_of_service,
+                                 ptp):
+        edit = verdict.edit
+        c1, c2 = edit.column1, edit.column2
+        why = f" (CMS's rationale: {edit.rationale})" if edit.rationale else ""
+        pair = f"NCCI PTP edit {c1} (column 1) / {c2} (column 2), modifier indicator {edit.modifier_indicator}"
+        if not verdict.denied:
+            yield Finding("ptp-pair", "info",
+                          f"{c2} is paid beside {c1}: {verdict.bypass} lifts the {pair}. The record must show a "
+                          "separate lesion, site, structure or encounter.", source,
+                          "Document why the two services were distinct.", c2)
+        elif edit.modifier_indicator == PTP_NOT_ALLOWED:
+            mods = ", ".join(m for m in lines[verdict.column2_line].modifiers if m != "51")
+            tried = f" Modifier {mods} does not change that." if mods else ""
+            yield Finding("ptp-pair", "error",
+                          f"{c2} is not paid when billed with {c1}: the {pair} bundles it, and no modifier lifts an "
+                          f"indicator-0 edit (estimated at $0.00){why}.{tried}", source,
+                          f"Remove {c2} from the claim; its payment is included in {c1}.", c2)
+        else:
+            fix = (f"If the visit was significant and separately identifiable, add modifier 25 to {c2} and document "
+                   f"it; otherwise remove {c2}." if c2 in cs.EM_CODES
+                   else f"If {c2} treated a separate lesion, site or structure, append XS to {c2} (XE for a "
+                        f"separate encounter; 59 only when no X modifier fits) and document it; otherwise remove "
+                        f"{c2}.")
+            yield Finding("ptp-pair", "error",
+                          f"{c2} is not paid when billed with {c1} without a modifier: the {pair} denies the "
+                          f"column-2 code unless a PTP-associated modifier shows the services were distinct "
+                          f"(estimated at $0.00){why}.", source, fix, c2)
 
 
 def check_modifiers(claim: Claim, tables: TableSet) -> Iterator[Finding]:
@@ -414,7 +470,8 @@ def check_documentation(claim: Claim, tables: TableSet) -> Iterator[Finding]:
 
 
 CHECKS: Final[tuple[Check, ...]] = (
-    check_lesion_tiers, check_unit_limits, check_add_ons, check_code_families, check_modifiers, check_diagnoses,
+    check_lesion_tiers, check_unit_limits, check_add_ons, check_code_families, check_ptp_pairs, check_modifiers,
+    check_diagnoses,
     check_status, check_global_period, check_mppr,
     check_documentation,
 )

@@ -11,15 +11,17 @@ archive stops the import with one line.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import zipfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any, Final
 
 from estimator.core.errors import DataFileError, InputError
-from estimator.tables import swap
+from estimator.tables import ptp_files, swap
 from estimator.tables.shipped import Progress, TableCatalog, build_tables
 
 MiB: Final = 1024 * 1024
@@ -166,4 +168,108 @@ def import_release(source: Path, user_root: Path, catalog: TableCatalog,
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     progress("done", 1.0)
+    return manifest
+
+
+# --- the NCCI PTP file (the user's own copy; not shipped) -------------------------------------------------
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
+    """A checked member's bytes (its size was bounded by ``check_archive``; a lying entry is refused)."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with archive.open(info) as source:
+            while chunk := source.read(_CHUNK):
+                size += len(chunk)
+                if size > info.file_size:
+                    raise DataFileError(str(path), None, info.filename, "unpacks to more than it declares; "
+                                        "damaged or forged archive")
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        raise DataFileError(str(path), None, info.filename, f"is damaged or truncated ({exc}): download it "
+                            "again") from None
+    return b"".join(chunks)
+
+
+def read_ptp_sources(sources: Sequence[Path], year: int) -> tuple[list[ptp_files.PtpFile], list[str]]:
+    """Every PTP file in ``sources`` (CMS's ``ccipra`` .zip files or the .txt inside them), read and checked
+    whole, keeping the edits in force in ``year``; and notes (e.g. a read-me in a zip that was skipped).
+
+    Raises:
+        InputError: a source is missing or not a file.
+        DataFileError: a damaged or oversized zip, or a malformed PTP file (file, line and column named).
+    """
+    files: list[ptp_files.PtpFile] = []
+    notes: list[str] = []
+    for source in sources:
+        if not source.is_file():
+            raise InputError(f"{source} does not exist or is not a file: give CMS's practitioner PTP .zip "
+                             "(ccipra-v...-f1.zip) or the tab-delimited .txt inside it")
+        if zipfile.is_zipfile(source):
+            try:
+                archive = zipfile.ZipFile(source)
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise DataFileError(str(source), None, None, f"is not a readable .zip ({exc})") from None
+            with archive:
+                texts = [i for i in check_archive(archive, source) if i.filename.lower().endswith(".txt")]
+                found = []
+                for info in texts:
+                    name = f"{source} ({info.filename})"
+                    try:
+                        found.append(ptp_files.read_ptp_bytes(name, _read_member(archive, info, source), year))
+                    except ptp_files.NotPtpFileError:
+                        notes.append(f"{name} skipped: it is not a PTP edit file (no 'Column 1, Column 2' header)")
+                if not found:
+                    raise DataFileError(str(source), None, None, "holds no PTP edit file (a tab-delimited .txt "
+                                        "with the header 'Column 1, Column 2, ...')")
+                files.extend(found)
+            continue
+        if source.stat().st_size > MAX_MEMBER_BYTES:
+            raise DataFileError(str(source), None, None, f"is over {MAX_MEMBER_BYTES // MiB} MB: not a PTP file")
+        try:
+            data = source.read_bytes()
+        except OSError as exc:
+            raise DataFileError(str(source), None, None, f"cannot read ({exc.strerror})") from None
+        files.append(ptp_files.read_ptp_bytes(str(source), data, year))
+    return files, notes
+
+
+def import_ptp(sources: Sequence[Path], year: int, user_root: Path, today: dt.date) -> dict[str, Any]:
+    """Import CMS's practitioner PTP edits for ``year`` into ``user_root/ptp/YEAR``, replacing that year's.
+
+    Everything is read and checked before anything is written; the year's folder is then built beside the
+    others and swapped in under the folder's lock, so a bad file or a crash leaves the previous import as
+    it was.
+
+    Raises:
+        InputError: no source, a year out of range, a pair listed twice, or no edit in force in ``year``.
+        DataFileError: see ``read_ptp_sources``.
+    """
+    if not sources:
+        raise InputError("give the PTP file(s): CMS's ccipra-v...-f1.zip to -f4.zip, or the .txt inside them")
+    if not 2000 <= year <= 2100:
+        raise InputError(f"--year must be a payment year such as 2026, got {year}")
+    files, notes = read_ptp_sources(sources, year)
+    seen: dict[tuple[str, str, dt.date], str] = {}
+    for f in files:
+        for e in f.edits:
+            key = (e.column1, e.column2, e.effective)
+            if key in seen:
+                raise InputError(f"the edit {e.column1}/{e.column2} effective {e.effective.isoformat()} is in both "
+                                 f"{seen[key]} and {f.name}: give each PTP file once")
+            seen[key] = f.name
+    edits = [e for f in files for e in f.edits]
+    if not edits:
+        raise InputError(f"none of the {sum(f.rows for f in files):,} edits read is in force in {year}: is it "
+                         "the PTP file for that year?")
+    root = user_root / ptp_files.FOLDER
+    with swap.locked(root):
+        swap.recover_locked(root)
+        staging = swap.staging_folder(root)
+        try:
+            manifest = ptp_files.write_ptp_folder(staging, year, files, edits, today, notes)
+            swap.swap_in(root, staging, str(year))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return manifest

@@ -30,7 +30,7 @@ import numpy as np
 from estimator import paths
 from estimator.core.errors import DataFileError, EstimatorError, InputError
 from estimator.core.money import to_scaled
-from estimator.core.ncci import AddOnEdit, NcciEdits, UnitLimit
+from estimator.core.ncci import AddOnEdit, NcciEdits, PtpEdits, UnitLimit
 from estimator.core.pricing import check_exact
 from estimator.core.schedule import (
     FeeSchedule,
@@ -42,7 +42,7 @@ from estimator.core.schedule import (
     TableSet,
     TablesInForce,
 )
-from estimator.tables import cms_files, ncci_files, swap
+from estimator.tables import cms_files, ncci_files, ptp_files, swap
 from estimator.tables.cache import load_cached
 from estimator.tables.cms_files import MONTH_NUMBER, CountyRow, GpciRow, RvuFile, ZipRow
 from estimator.tables.provisional_cf import ProvisionalCF, read_provisional_cfs
@@ -629,13 +629,17 @@ class TableCatalog:
     """
 
     def __init__(self, roots: Sequence[tuple[Path, str]],
-                 provisional_cfs: Mapping[int, ProvisionalCF] | None = None, cache_dir: Path | None = None
-                 ) -> None:
-        """``cache_dir``: where loaded tables are cached in binary form (see ``estimator.tables.cache``)."""
+                 provisional_cfs: Mapping[int, ProvisionalCF] | None = None, cache_dir: Path | None = None,
+                 ptp_root: Path | None = None) -> None:
+        """``cache_dir``: where loaded tables are cached in binary form (see ``estimator.tables.cache``);
+        ``ptp_root``: where the user's imported NCCI PTP edits are kept by year (``tables import-ptp``)."""
         self._cache_dir = cache_dir
+        self._ptp_root = ptp_root
+        self._ptp: dict[int, PtpEdits | None] = {}
         self._releases: list[Release] = []
-        # Only the user's folder is locked: imports write there, never into the shipped tables.
-        self._locked_roots = {root for root, origin in roots if origin == "imported"}
+        # Only the user's folders are locked: imports write there, never into the shipped tables.
+        self._locked_roots = {root for root, origin in roots if origin == "imported"} | (
+            {ptp_root} if ptp_root is not None else set())
         for root, origin in roots:
             if not root.is_dir():
                 continue
@@ -753,8 +757,39 @@ class TableCatalog:
                              **({"cf_qp": override.describe()} if override.cf_qp is not None else {})})
                 schedule = dataclasses.replace(tables.schedule, conversion_factor=to_scaled(override.cf, 10_000))
                 tables = dataclasses.replace(tables, policy=policy, schedule=schedule)
+            ptp = self.ptp_for(in_force.for_year)
+            if ptp is not None:
+                tables = dataclasses.replace(tables, ncci=dataclasses.replace(tables.ncci, ptp=ptp))
             self._in_use[key] = dataclasses.replace(tables, in_force=in_force)
         return self._in_use[key]
+
+    def ptp_years(self) -> dict[int, dict[str, Any]]:
+        """The manifest of every year whose NCCI PTP edits the user imported."""
+        if self._ptp_root is None:
+            return {}
+        with self._reading(self._ptp_root):
+            return ptp_files.stored_years(self._ptp_root)
+
+    def ptp_for(self, year: int) -> PtpEdits | None:
+        """The PTP edits imported for dates of service in ``year`` (``None``: none imported).
+
+        Raises:
+            TablesDamagedError: the year's import is damaged (with how to import it again).
+        """
+        if self._ptp_root is None:
+            return None
+        if year not in self._ptp:
+            folder = self._ptp_root / str(year)
+            if not (folder / ptp_files.MANIFEST).is_file():
+                self._ptp[year] = None
+            else:
+                try:
+                    with self._reading(self._ptp_root):
+                        self._ptp[year] = ptp_files.load_ptp(folder)
+                except DataFileError as exc:
+                    raise TablesDamagedError(f"imported NCCI PTP edits damaged: {exc}; import CMS's PTP file again "
+                                             f"with 'estimator tables import-ptp FILE --year {year}'") from None
+        return self._ptp[year]
 
     def _load(self, folder: Path) -> TableSet:
         if folder not in self._loaded:
@@ -808,5 +843,7 @@ def default_catalog() -> TableCatalog:
         raise TablesDamagedError(f"no fee-schedule tables in {shipped}; {_fix('shipped')}")
     user_root = paths.user_tables_root()
     swap.recover(user_root)
+    ptp_root = user_root / ptp_files.FOLDER
+    swap.recover(ptp_root)
     return TableCatalog([(shipped, "shipped"), (user_root, "imported")], read_provisional_cfs(user_root),
-                        cache_dir=paths.user_cache_dir())
+                        cache_dir=paths.user_cache_dir(), ptp_root=ptp_root)

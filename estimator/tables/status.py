@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 from estimator.core.errors import InputError
@@ -41,9 +42,11 @@ class TablesStatus:
     quarters: tuple[QuarterRow, ...]
     due_next: str
     reminder: str  # '' unless next year's (or this year's) tables are missing when they are due
+    ptp: tuple[str, ...] = ()  # one line per year: the NCCI PTP edits imported, or that none are
 
     def as_dict(self) -> dict[str, Any]:
         return {"today": self.today.isoformat(), "due_next": self.due_next, "reminder": self.reminder,
+                "ptp": list(self.ptp),
                 "quarters": [{"quarter": q.quarter, "starts": q.starts.isoformat(), "release": q.release,
                               "origin": q.origin, "provisional": q.provisional,
                               "conversion_factor": q.conversion_factor, "note": q.note} for q in self.quarters]}
@@ -104,4 +107,23 @@ def tables_status(catalog: TableCatalog, today: dt.date) -> TablesStatus:
     state = "overdue: " if effective <= today else ""
     due = (f"{state}{name} (effective {effective.isoformat()}) expected in {when}; "
            f"import it with 'estimator tables import {name}.zip' or Fee tables > Import CMS release")
-    return TablesStatus(today, tuple(rows), due, reminder(catalog, today))
+    return TablesStatus(today, tuple(rows), due, reminder(catalog, today), ptp_status(catalog, today))
+
+
+def ptp_status(catalog: TableCatalog, today: dt.date) -> tuple[str, ...]:
+    """One line per year with tables (and this year): the NCCI PTP pair edits imported for its dates of
+    service, or that only the explicit pair rules apply."""
+    imported = catalog.ptp_years()
+    lines = []
+    for year in sorted(set(catalog.years()) | set(imported) | {today.year}):
+        m = imported.get(year)
+        if m is None:
+            lines.append(f"{year}: not imported (only the explicit pair rules apply); import CMS's practitioner PTP "
+                         f"file with 'estimator tables import-ptp FILE --year {year}'")
+            continue
+        by = m.get("by_indicator", {})
+        files = ", ".join(Path(str(f.get("file", ""))).name for f in m.get("sources", []))
+        lines.append(f"{year}: {int(m.get('edits', 0)):,} edits in force (modifier indicator 0: "
+                     f"{int(by.get('0', 0)):,}, 1: {int(by.get('1', 0)):,}, 9: {int(by.get('9', 0)):,}), imported "
+                     f"{m.get('imported', '?')} from {files}")
+    return tuple(lines)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
+from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -10,6 +15,9 @@ import pytest
 from estimator.app.context import AppContext
 from estimator.app.pages import negotiate_page
 from estimator.app.pages.negotiate_page import NegotiatePage
+from estimator.cli import main
+from estimator.core.forecast import price_table
+from tests.cli.conftest import Run
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "forecast_scenario.toml"
@@ -23,6 +31,17 @@ def page(qtbot, demo_context: AppContext) -> NegotiatePage:  # type: ignore[no-u
     qtbot.addWidget(widget)
     assert isinstance(widget, NegotiatePage)
     return widget
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """The CLI on the page's database (the ``store`` fixture's file)."""
+    def run(*args: str) -> Run:
+        code = main(["--db", str(tmp_path / "practice.sqlite"), *args])
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run
 
 
 def cell(page: NegotiatePage, payer: str, column: int) -> str:
@@ -56,9 +75,10 @@ def test_the_slider_redraws_the_what_if_at_once(qtbot, page: NegotiatePage) -> N
         page.slider.setValue(50)  # +5.0%
         elapsed = time.perf_counter() - start
     assert blocker.args == [5.0]
-    assert elapsed < 0.05  # plain arithmetic on precomputed arrays (a few ms; generous for busy machines)
-    assert dollars(cell(page, ACME, 5)) == pytest.approx(base * 1.05, abs=0.01)
-    assert dollars(cell(page, ACME, 6)) == pytest.approx(base * 0.05, abs=0.02)
+    assert elapsed < 0.05  # one payer's claims repriced (~10 ms; generous for busy machines)
+    # Repriced per unit (the CLI's rule, checked exactly below): within rounding of the linear +5%.
+    assert dollars(cell(page, ACME, 5)) == pytest.approx(base * 1.05, rel=0.001)
+    assert dollars(cell(page, ACME, 6)) == pytest.approx(dollars(cell(page, ACME, 5)) - base, abs=0.01)
     assert dollars(cell(page, "Medicare", 6)) == 0  # only the selected payer changes
     assert page.slider_label.text() == "+5.0%"
     assert ACME in page.what_if_label.text()
@@ -131,3 +151,32 @@ def test_the_main_window_discovers_the_page_and_exports_its_chart(make_window, t
     out = tmp_path / "yoy.png"
     assert window.export_chart_png(out) == out
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_slider_reprices_per_unit_as_the_cli_does(qtbot, page: NegotiatePage, store, cli_db) -> None:  # type: ignore[no-untyped-def]
+    """+5% on Acme (115% of Medicare) is a 120.75% contract, each unit rounded half-up: priced here directly
+    with that contract and weighted by the mix, it is what the slider shows and what the CLI prints."""
+    page.select_payer(ACME)
+    page.slider.setValue(50)
+    shown = Decimal(cell(page, ACME, 5).replace("$", "").replace(",", ""))
+
+    acme = next(p for p in store.payers() if p.name == ACME)
+    contract = dataclasses.replace(acme, percent=Decimal("120.75"))
+    model = page._model  # the mix and prices the page uses (inputs to the what-if, not its computation)
+    basis = page._basis
+    assert model is not None and basis is not None
+    t = model.table
+    tables = page.context.tables_for_year(t.year)
+    priced = price_table([contract], store.practice(), tables, page.context.catalog.for_year,
+                         locality_key=t.locality_key, em_code=t.em_code, day=t.day)
+    per_encounter = sum((Fraction(int(a)) * p for a, p in zip(priced.allowed_cents[0].reshape(-1), basis.clinical,
+                                                                strict=True)), Fraction(0))
+    exact = basis.encounters_of(ACME) * per_encounter
+    expected = (Decimal(exact.numerator) / Decimal(exact.denominator) / 100).quantize(Decimal("0.01"),
+                                                                                        ROUND_HALF_UP)
+    assert shown == expected
+    assert dollars(cell(page, "Medicare", 6)) == 0
+
+    run = cli_db("negotiate", "--payer", ACME, "--rate-change", "5", "--format", "json")
+    assert run.code == 0, run.err
+    assert Decimal(json.loads(run.out)["what_if"]["new_revenue"].replace(",", "")) == expected

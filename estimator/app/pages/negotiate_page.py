@@ -3,8 +3,9 @@ and the fee schedule's year-over-year change split into CF, RVU and GPCI effects
 
 The mix is an illustrative default (the store's payers, the default lesion histogram, 30% with an E/M)
 until a scenario ``.toml`` or a past-encounters ``.csv`` is opened.  Every payer's allowed amounts are
-priced once per mix with the real claim rules; after that the rate-change slider is plain arithmetic on
-precomputed arrays (``contracts.RateSlider``), so the table and the summary redraw as the slider moves.
+priced once per mix with the real claim rules; the rate-change slider reprices the selected payer's changed
+contract line by line with ``contracts.what_if_rates_changed`` (the rule ``negotiate --rate-change`` uses:
+percentages per unit, rounded half-up once per unit), one payer's claims per slider value, remembered.
 
 Page protocol used by the main window: ``current_table_view()``, ``current_chart()``.
 """
@@ -12,6 +13,7 @@ Page protocol used by the main window: ``current_table_view()``, ``current_chart
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Final
@@ -142,6 +144,7 @@ class NegotiatePage(QWidget):
         self._model: ForecastModel | None = None
         self._basis: ct.ContractBasis | None = None
         self._slider: ct.RateSlider | None = None
+        self._what_ifs: dict[tuple[str, int], ct.WhatIf] = {}
         self._scenario = self._default_scenario()
         self._build()
         self.refresh()
@@ -291,6 +294,7 @@ class NegotiatePage(QWidget):
     def _set_basis(self, basis: ct.ContractBasis) -> None:
         selected = self.selected_payer()
         self._basis = basis
+        self._what_ifs.clear()
         self._slider = ct.RateSlider.of(basis)
         self.table_model.set_standings(ct.standings(basis), [p.describe() for p in self._payers])
         names = [s.payer for s in ct.standings(basis)]
@@ -347,10 +351,10 @@ class NegotiatePage(QWidget):
         slider, basis, payer = self._slider, self._basis, self.selected_payer()
         if slider is None or basis is None:
             return
-        changes = np.zeros(len(slider.payers))
-        if payer is not None:
-            changes[slider.payers.index(payer)] = change
-        revenue = slider.revenue(changes)
+        revenue = np.array(slider.baseline, dtype=np.float64)  # only the selected payer changes
+        what_if = self.what_if()
+        if payer is not None and what_if is not None:
+            revenue[slider.payers.index(payer)] = float(what_if.new_cents)
         self.table_model.set_what_if(revenue)
         if payer is None:
             self.what_if_label.setText("Select a payer in the table.")
@@ -358,11 +362,24 @@ class NegotiatePage(QWidget):
             row = slider.payers.index(payer)
             base = float(slider.baseline[row])
             standing = self.table_model.standing(row)
-            pct = standing.pct_of_medicare
-            after = "" if pct is None else f"; {float(pct) * (1 + change / 100):.2f}% of Medicare on this mix"
+            pct = standing.pct_of_medicare if what_if is None else what_if.pct_of_medicare
+            after = "" if pct is None else f"; {float(pct):.2f}% of Medicare on this mix"
             self.what_if_label.setText(f"{payer}: rates {change:+.1f}% → {money(cents(float(revenue[row])))} a year "
                                        f"({_signed(cents(float(revenue[row]) - base))}){after}")
         self.what_if_changed.emit(change)
+
+    def what_if(self) -> ct.WhatIf | None:
+        """The selected payer's revenue at the slider's rate change: ``contracts.what_if_rates_changed``, the
+        CLI's rule (repriced line by line, rounded per unit); remembered per payer and value for this basis."""
+        basis, name = self._basis, self.selected_payer()
+        if basis is None or name is None or self._model is None or self.slider.value() == 0:
+            return None  # at 0% the baseline is the answer: nothing to reprice
+        key = (name, self.slider.value())
+        if key not in self._what_ifs:
+            payer = next(p for p in self._payers if p.name == name)
+            self._what_ifs[key] = ct.what_if_rates_changed(basis, payer, Decimal(self.slider.value()) / 10,
+                                                           self._reprice)
+        return self._what_ifs[key]
 
     def solve_target(self, text: str | None = None) -> ct.Target | None:
         """The rate the selected payer needs for the typed revenue target (checked with the real contract)."""

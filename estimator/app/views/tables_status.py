@@ -34,6 +34,8 @@ def status_summary(catalog: TableCatalog, today: dt.date) -> str:
              f"Due next: {status.due_next}."]
     if status.reminder:
         lines.append(status.reminder)
+    if status.ptp:
+        lines.append("NCCI PTP pair edits (imported by you, 'estimator tables import-ptp'): " + " · ".join(status.ptp))
     return "\n".join(lines)
 
 

@@ -200,7 +200,7 @@ class NegotiatePage(QWidget):
         self.target_label.setWordWrap(True)
         self.problem_label = QLabel()
         self.problem_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
-        self.problem_label.setStyleSheet(theme.css("error"))
+        theme.paint(self.problem_label, "error")
         self.problem_label.setWordWrap(True)
 
         self.yoy_setting = QComboBox()

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from estimator.app.charts import style
+from estimator.app.views.elided_label import WrappingLabel
 
 BAR_WIDTH = 0.25
 EFFECT_NAMES = ("Conversion factor", "RVUs", "GPCIs")
@@ -45,9 +45,7 @@ class YoyChart(QWidget):
     def __init__(self, parent: QWidget | None = None, *, antialias: bool = True) -> None:
         super().__init__(parent)
         self._series: YoySeries | None = None
-        self.readout = QLabel(self)
-        self.readout.setTextFormat(Qt.TextFormat.PlainText)
-        self.readout.setWordWrap(True)
+        self.readout = WrappingLabel("", self)  # never squeezed below its lines
         self.readout.setObjectName("chartReadout")
         self.plot_widget = style.plot_widget(antialias)
         item = self.plot_widget.getPlotItem()

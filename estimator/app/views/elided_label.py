@@ -1,5 +1,6 @@
-"""A one-line label that never widens its layout: too long a text is drawn elided ("…"), whole in its
-tooltip and accessible description.
+"""Labels for readouts that must not be cut: ``ElidedLabel`` (one line, never widens its layout: too long
+a text is drawn elided "…", whole in its tooltip and accessible description) and ``WrappingLabel``
+(wrapped, and never squeezed below the lines its width needs).
 
 Chart readouts change with every hover and keystroke; a label that grew with them would re-lay out the
 page (and resize the chart) each time, and a label cut by its layout would hide the end of the figure
@@ -8,7 +9,7 @@ without a word.  ``text()`` stays the whole text, so a screen reader and the tes
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
@@ -50,3 +51,43 @@ class ElidedLabel(QLabel):
         elided = self.is_elided()
         self.setToolTip(self.text() if elided else "")
         self.setAccessibleDescription(self.text())
+
+
+class WrappingLabel(QLabel):
+    """A plain-text label wrapped at word boundaries that a layout never makes shorter than its lines.
+
+    A word-wrapped ``QLabel`` tells its layout a minimum height for some guessed width; in a short window
+    the layout then squeezed it to less than its lines and the readout was cut mid-line.  This one keeps
+    its minimum height at what its current width needs, so the page's splitter or scroll area gives way
+    instead.
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._hold_height()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._hold_height()
+
+    def needed_height(self) -> int:
+        """The height the text's lines take at the label's width (``heightForWidth`` counts the minimum too)."""
+        if not self.text():
+            return 0
+        margins = self.contentsMargins()
+        width = max(self.width() - margins.left() - margins.right() - 2 * self.margin(), 1)
+        flags = int(Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap)
+        lines = self.fontMetrics().boundingRect(QRect(0, 0, width, 1_000_000), flags, self.text())
+        return lines.height() + margins.top() + margins.bottom() + 2 * self.margin()
+
+    def _hold_height(self) -> None:
+        needed = self.needed_height()
+        if needed != self.minimumHeight():
+            self.setMinimumHeight(needed)

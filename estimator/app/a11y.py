@@ -84,8 +84,11 @@ def prepare(root: QWidget) -> None:
     name_buddies(root)
     for view in root.findChildren(QAbstractItemView):
         view.setTabKeyNavigation(False)  # Tab leaves the table; the arrow keys move inside it
-    for editor in [*root.findChildren(QPlainTextEdit), *root.findChildren(QTextEdit)]:
-        editor.setTabChangesFocus(True)  # a typed Tab inserted a tab character and kept the focus (a trap)
+    # A typed Tab inserted a tab character and kept the focus (a trap): Tab leaves a text box.
+    for plain_edit in root.findChildren(QPlainTextEdit):
+        plain_edit.setTabChangesFocus(True)
+    for rich_edit in root.findChildren(QTextEdit):
+        rich_edit.setTabChangesFocus(True)
 
 
 def tab_traps(root: QWidget) -> list[str]:

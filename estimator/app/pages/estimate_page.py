@@ -265,9 +265,9 @@ class EstimateForm(QWidget):
         # The locality's Practice button is in the chain too: left out, the explicit order below pushed it
         # after the last button, where its own old neighbours looped Tab back to Other procedures (a trap
         # that never reached the claim lines, checks, Explain or the chart).
-        for first, second in ((self.place, self.locality.combo), (self.locality.combo, self.locality.reset_button),
-                              (self.locality.reset_button, self.locality.search),
-                              (self.locality.search, self.payer), (self.payer, self.em), (self.em, self.g2211),
+        for first, second in ((self.place, self.locality.combo), (self.locality.combo, self.locality.search),
+                              (self.locality.search, self.locality.reset_button),
+                              (self.locality.reset_button, self.payer), (self.payer, self.em), (self.em, self.g2211),
                               (self.g2211, self.procedures.edit), (self.procedures.edit, self.diagnoses.edit),
                               (self.diagnoses.edit, self.date.edit), (self.date.edit, self.deductible.edit),
                               (self.deductible.edit, self.coinsurance.edit), (self.coinsurance.edit, self.copay.edit),

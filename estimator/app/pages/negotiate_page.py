@@ -254,6 +254,7 @@ class NegotiatePage(QWidget):
             self.splitter.setCollapsible(index, False)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([500, 500])  # scaled to the window; each half keeps its minimum
         layout = QVBoxLayout(self)
         layout.addWidget(self.splitter)
 

@@ -22,7 +22,9 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QMenuBar,
+    QPlainTextEdit,
     QTabBar,
+    QTextEdit,
     QWidget,
 )
 
@@ -77,10 +79,16 @@ def name_buddies(root: QWidget) -> None:
 
 
 def prepare(root: QWidget) -> None:
-    """Make a page keyboard- and screen-reader-ready: buddies named, every table or list one Tab stop."""
+    """Make a page keyboard- and screen-reader-ready: buddies named, every table or list one Tab stop, Tab
+    out of a text box."""
     name_buddies(root)
     for view in root.findChildren(QAbstractItemView):
         view.setTabKeyNavigation(False)  # Tab leaves the table; the arrow keys move inside it
+    # A typed Tab inserted a tab character and kept the focus (a trap): Tab leaves a text box.
+    for plain_edit in root.findChildren(QPlainTextEdit):
+        plain_edit.setTabChangesFocus(True)
+    for rich_edit in root.findChildren(QTextEdit):
+        rich_edit.setTabChangesFocus(True)
 
 
 def tab_traps(root: QWidget) -> list[str]:

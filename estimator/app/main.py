@@ -4,6 +4,8 @@ Start-up order (as qutebrowser narrates it): parse the arguments; build the ``QA
 the exception hook; open the tables catalog and the practice database into an ``AppContext``; build the
 ``MainWindow`` (which discovers the pages); show it.
 
+``--db PATH`` names the practice database; a file that does not exist is refused (a dialog and one line
+on stderr naming the path) unless ``--create`` is given, as on the command line.
 ``--screenshot FILE [--page KEY] [--lesions N]`` renders the chosen page with those inputs offscreen
 (set ``QT_QPA_PLATFORM=offscreen`` without a display), writes a PNG and exits (0; 1 with one line on
 stderr on error).  ``--quit-after-show`` exits as soon as the window is shown (start-up benchmark).
@@ -34,7 +36,7 @@ from estimator.app.settings import CHART_ANTIALIAS, DATABASE, THEME, Settings
 from estimator.app.state import MAX_LESIONS
 from estimator.core.errors import EstimatorError
 from estimator.files import clean_staging, owner_only
-from estimator.store.open import default_target, is_server, open_store, sqlite_path
+from estimator.store.open import check_explicit_database, default_target, is_server, open_store, sqlite_path
 from estimator.tables.shipped import default_catalog
 
 log = logging.getLogger("estimator.app")
@@ -45,7 +47,10 @@ SCREENSHOT_SIZE = (1280, 800)
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Reimbursement estimator for CPT 17000-17004 (desktop)")
     parser.add_argument("--db", metavar="PATH", help="practice database: a file or postgresql://user@host/dbname "
-                        "(default: $ESTIMATOR_DB, then Practice settings > Database, then the user folder)")
+                        "(default: $ESTIMATOR_DB, then Practice settings > Database, then the user folder); a file "
+                        "that does not exist yet needs --create")
+    parser.add_argument("--create", action="store_true",
+                        help="create the --db file when it does not exist (a mistyped path is refused otherwise)")
     parser.add_argument("--screenshot", metavar="FILE", help="render a page offscreen to a PNG file and exit")
     parser.add_argument("--page", default="estimate", help="page for --screenshot (estimate, compare, payers, "
                                                            "tables, ...); default estimate")
@@ -154,7 +159,11 @@ def _main(argv: Sequence[str] | None) -> int:
         theme.apply(app, args.theme or str(settings.get(THEME)))
         pg.setConfigOptions(antialias=bool(settings.get(CHART_ANTIALIAS)))
         target = default_target(args.db, str(settings.get(DATABASE)))
+        created = check_explicit_database(args.db, args.create)  # the CLI's rule: never create one silently
         context = AppContext(catalog, open_store(target))
+        if created:
+            log.info("created a new practice database at %s", sqlite_path(target).resolve())
+            print(f"{PROG}: created a new practice database at {sqlite_path(target).resolve()}", file=sys.stderr)
         window = MainWindow(context, settings, restore=args.screenshot is None)
         warning = None if is_server(target) else paths.network_warning(sqlite_path(target))
         if warning:

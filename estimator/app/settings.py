@@ -57,7 +57,7 @@ def _register(key: str, type_: type, default: Any, title: str, kind: Kind) -> Op
 RESTORE_INPUTS = _register("general/restore_last_inputs", bool, True,
                            "Start with the last estimate's inputs", "setting")
 CHART_ANTIALIAS = _register("charts/antialias", bool, True, "Smooth chart lines (antialiasing)", "setting")
-THEME = _register("appearance/theme", str, "system", "Colour theme (system, light or dark; from the next start)",
+THEME = _register("appearance/theme", str, "system", "Colour theme (system, light or dark)",
                   "setting")
 CONFIRM_REMOVE = _register("general/confirm_remove", bool, True,
                            "Ask before removing a payer or replacing a fee schedule", "setting")

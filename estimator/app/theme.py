@@ -5,8 +5,10 @@ meaning the palette has no role for (an error, a warning, a muted caption, a ban
 colour chosen for the palette in force: dark red on a light window, light red on a dark one, each at
 least 4.5:1 against the window (WCAG AA for text; ``contrast`` measures it and the tests check it).
 
-``apply(app, choice)`` installs the theme before the window is built; ``css(kind)`` is the style sheet
-fragment for a kind of text.  A changed theme setting applies from the next start.
+``apply(app, choice)`` installs a theme, before the window is built or at any time after: a new palette
+reaches every widget at once, each chart re-styles itself from it (``charts.style.follow_palette``), and
+every style sheet given with ``paint(widget, kind)`` is rebuilt in the new theme's tones.  ``css(kind)``
+is the style sheet fragment for a kind of text (use ``paint`` for a widget, so it follows a theme change).
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from __future__ import annotations
 from typing import Final, Literal
 
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 Choice = Literal["system", "light", "dark"]
 CHOICES: Final[tuple[Choice, ...]] = ("system", "light", "dark")
 Tone = Literal["error", "warning", "ok", "muted", "accent", "banner_bg", "banner_text"]
+CssKind = Literal["error", "warning", "ok", "muted", "accent", "banner", "invalid"]
 
 _LIGHT_TONES: Final = {"error": "#A0001C", "warning": "#7A4A00", "ok": "#1B5E20", "muted": "#4A4A4A",
                        "accent": "#0B5394", "banner_bg": "#FDECEA", "banner_text": "#7A0000"}
@@ -56,14 +59,55 @@ def palette_for(choice: Choice) -> QPalette | None:
     return palette
 
 
+#: The platform's own style and palette, kept when a fixed theme first replaces them (to go back to "system").
+_SYSTEM: dict[str, object] = {}
+
+
 def apply(app: QApplication, choice: str) -> None:
-    """Install the theme (``system`` keeps the platform's style and palette, e.g. a desktop dark mode)."""
+    """Install the theme (``system``: the platform's style and palette, e.g. a desktop dark mode).
+
+    Works at start-up and while the window is open: widgets take the new palette at once, and the style
+    sheets set with ``paint`` are rebuilt in the new tones.
+    """
     if choice not in CHOICES:
         choice = "system"
+    if not _SYSTEM:
+        _SYSTEM.update(style=app.style().name(), palette=QPalette(app.palette()))
     palette = palette_for(choice)  # type: ignore[arg-type]
-    if palette is not None:
-        app.setStyle("Fusion")  # the one style that follows the palette everywhere
+    if palette is None:
+        style, system = str(_SYSTEM["style"]), _SYSTEM["palette"]
+        assert isinstance(system, QPalette)
+        if app.style().name().lower() != style.lower():
+            app.setStyle(style)
+        app.setPalette(system)
+    else:
+        if app.style().name().lower() != "fusion":
+            app.setStyle("Fusion")  # the one style that follows the palette everywhere
         app.setPalette(palette)
+    _repaint_tones()
+
+
+_PAINTED: Final = "estimator_theme_css"
+
+
+def paint(widget: QWidget, kind: CssKind | None, extra: str = "") -> None:
+    """Give ``widget`` the style sheet of a kind of text (``None``: none), kept in tone when the theme changes.
+
+    Args:
+        widget: the label, field or frame.
+        kind: the tone (``css``); ``None`` clears the style sheet (the palette's own colours).
+        extra: more style sheet declarations kept with it (e.g. ``font-weight: bold;``).
+    """
+    widget.setProperty(_PAINTED, f"{kind or ''}|{extra}")
+    widget.setStyleSheet(" ".join(part for part in ((css(kind) if kind else ""), extra) if part))
+
+
+def _repaint_tones() -> None:
+    for widget in QApplication.allWidgets():
+        painted = widget.property(_PAINTED)
+        if isinstance(painted, str) and painted:
+            kind, _, extra = painted.partition("|")
+            paint(widget, kind or None, extra)  # type: ignore[arg-type]
 
 
 def is_dark(palette: QPalette | None = None) -> bool:
@@ -77,7 +121,7 @@ def tone(kind: Tone, palette: QPalette | None = None) -> QColor:
     return QColor((_DARK_TONES if is_dark(palette) else _LIGHT_TONES)[kind])
 
 
-def css(kind: Literal["error", "warning", "ok", "muted", "accent", "banner", "invalid"]) -> str:
+def css(kind: CssKind) -> str:
     """A style sheet for a kind of text, in the colours of the palette in force."""
     if kind == "banner":
         return (f"background: {tone('banner_bg').name()}; color: {tone('banner_text').name()}; "

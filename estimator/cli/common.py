@@ -14,7 +14,7 @@ from estimator.core.errors import InputError
 from estimator.core.parsing import ascii_digits
 from estimator.core.payers import MAX_YEAR, MIN_YEAR, Practice
 from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting, TableSet, TablesInForce
-from estimator.store.open import default_target, is_server, open_store, sqlite_path
+from estimator.store.open import check_explicit_database, default_target, is_server, open_store, sqlite_path
 from estimator.store.sql_store import SqlStore
 from estimator.tables.shipped import TableCatalog, default_catalog
 
@@ -55,11 +55,8 @@ class Context:
                 self._store = open_store(target)
                 return self._store
             path = self.db_path
-            new = self.db is not None and not path.exists()
-            if new and not self.create:
-                # A mistyped --db must not silently start an empty practice database.
-                raise InputError(f"--db {self.db}: no practice database there; check the path, or add --create "
-                                 "to start a new one")
+            # A mistyped --db must not silently start an empty practice database (the app's rule too).
+            new = check_explicit_database(self.db, self.create)
             warning = paths.network_warning(path)
             if warning:
                 sys.stderr.write(f"estimator: warning: {warning}\n")

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from estimator import paths
+from estimator.core.errors import InputError
 from estimator.store.sql_store import SqlStore
 from estimator.store.sqlite_store import SqliteStore
 
@@ -40,6 +41,32 @@ def open_store(target: str | Path) -> SqlStore:
 
         return PostgresStore(text.strip())
     return SqliteStore(sqlite_path(text))
+
+
+def missing_database_message(db: str) -> str:
+    """What the CLI and the app say when ``--db`` names a file that does not exist (one wording, one place)."""
+    return (f"--db {db}: no practice database there ({sqlite_path(db).expanduser().resolve()}); check the path, "
+            "or add --create to start a new one")
+
+
+def check_explicit_database(db: str | None, create: bool) -> bool:
+    """The rule for ``--db`` (command line and app alike): a mistyped path never starts an empty database.
+
+    Args:
+        db: ``--db`` as given (``None``: not given, so the configured or default database is used).
+        create: ``--create`` was given.
+
+    Returns:
+        True when ``db`` names a SQLite file that does not exist yet and ``create`` allows making it.
+
+    Raises:
+        InputError: ``db`` names a SQLite file that does not exist and ``create`` is False.
+    """
+    if db is None or is_server(db) or sqlite_path(db).expanduser().exists():
+        return False
+    if not create:
+        raise InputError(missing_database_message(db))
+    return True
 
 
 def default_target(explicit: str | None = None, configured: str | None = None) -> str:

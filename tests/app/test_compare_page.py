@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from estimator.app.charts import style
 from estimator.app.pages.compare_page import ALL_STATES, ComparePage
 from estimator.core.payers import Method, Payer, Practice
 from estimator.store.sqlite_store import SqliteStore
@@ -36,7 +35,7 @@ def test_the_locality_chart_has_109_sorted_bars_with_the_practice_highlighted(pa
     assert len(bars["labels"]) == 109
     values = bars["values"]
     assert np.all(np.diff(values) <= 0)
-    highlighted = [i for i, c in enumerate(bars["colors"]) if c == style.HIGHLIGHT.name()]
+    highlighted = [i for i, role in enumerate(bars["roles"]) if role == "highlight"]
     assert [bars["labels"][i] for i in highlighted] == [REST_OF_TEXAS]
     assert "practice: REST OF TEXAS" in page.locality_caption.text()
 

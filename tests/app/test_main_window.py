@@ -105,7 +105,7 @@ def test_the_settings_file_follows_estimator_config_dir(config_dir: Path) -> Non
 def test_the_screenshot_flag_renders_a_page_and_exits(tmp_path: Path, qapp: object) -> None:
     out = tmp_path / "compare.png"
     assert app_main.main(["--screenshot", str(out), "--page", "compare", "--lesions", "8",
-                          "--db", str(tmp_path / "shot.sqlite")]) == 0
+                          "--db", str(tmp_path / "shot.sqlite"), "--create"]) == 0
     image = QImage(str(out))
     assert (image.width(), image.height()) == app_main.SCREENSHOT_SIZE
     assert out.stat().st_size > 15_000
@@ -114,7 +114,7 @@ def test_the_screenshot_flag_renders_a_page_and_exits(tmp_path: Path, qapp: obje
 def test_the_screenshot_flag_reports_an_unknown_page_in_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run([sys.executable, "-m", "estimator.app.main", "--screenshot", str(tmp_path / "x.png"),
-                           "--page", "nowhere", "--db", str(tmp_path / "x.sqlite")],
+                           "--page", "nowhere", "--db", str(tmp_path / "x.sqlite"), "--create"],
                           capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 1
     errors = [line for line in done.stderr.splitlines() if line.startswith("estimator-gui: error:")]

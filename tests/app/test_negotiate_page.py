@@ -10,13 +10,19 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtWidgets import QApplication
 
+from estimator.app.charts.yoy_chart import YoyChart
 from estimator.app.context import AppContext
 from estimator.app.pages import negotiate_page
 from estimator.app.pages.negotiate_page import NegotiatePage
+from estimator.app.views.elided_label import ElidedLabel
 from estimator.cli import main
 from estimator.core.forecast import price_table
+from estimator.store.demo import load_demo
 from tests.cli.conftest import Run
 
 REPO = Path(__file__).resolve().parents[2]
@@ -180,3 +186,65 @@ def test_the_slider_reprices_per_unit_as_the_cli_does(qtbot, page: NegotiatePage
     run = cli_db("negotiate", "--payer", ACME, "--rate-change", "5", "--format", "json")
     assert run.code == 0, run.err
     assert Decimal(json.loads(run.out)["what_if"]["new_revenue"].replace(",", "")) == expected
+
+
+def _bar_rects(chart: YoyChart) -> list[QRectF]:
+    """Every drawn bar of the year-over-year chart, in scene coordinates (computed from the bars' data)."""
+    rects = []
+    for bars in chart.bars:
+        opts = bars.opts
+        for x, height in zip(np.atleast_1d(opts["x"]), np.atleast_1d(opts["height"]), strict=True):
+            data = QRectF(float(x) - opts["width"] / 2, min(0.0, float(height)), opts["width"], abs(float(height)))
+            rects.append(bars.mapRectToScene(data))
+    return rects
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # a shown window, offscreen
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800)])
+def test_the_legend_covers_no_bar_and_every_readout_is_whole(
+        qtbot, make_window, store, catalog, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    load_demo(store, catalog.for_year(2026))
+    window = make_window(pages=("negotiate",))
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    page = window.show_page("negotiate")
+    assert isinstance(page, NegotiatePage)
+    page.select_payer(ACME)
+    page.slider.setValue(-125)
+    page.solve_target("60000")
+    for _ in range(3):
+        QApplication.processEvents()
+    chart = page.chart
+    legend = chart.plot_widget.getPlotItem().legend
+    assert legend is not None and len(legend.items) == 4
+    legend_rect = legend.sceneBoundingRect()
+    bars = _bar_rects(chart)
+    assert len(bars) == 3 * len(chart.series.codes) and bars[0].height() > 0  # 17000's CF bar is drawn
+    assert [r for r in bars if r.intersects(legend_rect)] == []
+    view = chart.plot_widget.mapToScene(chart.plot_widget.viewport().rect()).boundingRect()
+    assert view.contains(legend_rect)  # and it is shown, not pushed out of the plot
+
+    for label in (page.mix_label, page.what_if_label, page.target_label, page.yoy_label, chart.readout):
+        text = label.text()
+        assert text and label.isVisibleTo(window), label
+        metrics = label.fontMetrics()
+        width = label.contentsRect().width()
+        lines = metrics.boundingRect(QRect(0, 0, width, 100_000), int(Qt.TextFlag.TextWordWrap), text)
+        assert label.contentsRect().height() >= lines.height(), text  # every line of it, none cut
+        assert label.visibleRegion().boundingRect().height() >= lines.height(), text
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")
+def test_a_readout_too_long_for_its_line_is_elided_with_the_whole_text_for_tooltip_and_screen_reader(
+        qtbot) -> None:  # type: ignore[no-untyped-def]
+    label = ElidedLabel()
+    qtbot.addWidget(label)
+    label.show()  # a hidden widget gets its resize events only when shown
+    label.resize(120, 20)
+    text = "17000: +0.26 = CF +2.08 + RVU -1.94 + GPCI +0.12; 17003: -0.09 = CF +0.20 + RVU -0.31"
+    label.setText(text)
+    assert label.is_elided() and label.shown_text().endswith("…")
+    assert label.toolTip() == text and label.accessibleDescription() == text and label.text() == text
+    label.resize(label.fontMetrics().horizontalAdvance(text) + 10, 20)
+    assert not label.is_elided() and label.toolTip() == ""

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QApplication
 
 from estimator import __version__, paths
 from estimator.app import main as app_main
+from estimator.cli.common import Context
+from estimator.core.errors import InputError
 from tests.app.conftest import ScriptedDialogs, WindowFactory
 
 
@@ -38,7 +40,7 @@ def test_missing_or_damaged_tables_stop_the_app_with_a_dialog_before_any_window(
         (shipped_copy / "2026" / "rvu.csv").write_text("code\n", encoding="utf-8")
     else:
         (shipped_copy / "2025" / "zip_localities.csv").unlink()
-    code = app_main.main(["--db", str(tmp_path / "p.sqlite")])
+    code = app_main.main(["--db", str(tmp_path / "p.sqlite"), "--create"])
     assert code == 1
     assert len(dialogs.errors) == 1
     message = dialogs.errors[0]
@@ -96,10 +98,34 @@ def test_a_database_on_a_network_drive_shows_a_banner(monkeypatch: pytest.Monkey
         original(app, window, *args)
 
     monkeypatch.setattr(app_main, "screenshot", capture)
-    assert app_main.main(["--db", str(db), "--screenshot", str(tmp_path / "s.png")]) == 0
+    assert app_main.main(["--db", str(db), "--create", "--screenshot", str(tmp_path / "s.png")]) == 0
     assert len(shown) == 1 and "network file system (nfs4)" in shown[0] and str(db) in shown[0]
 
 
 def test_the_app_has_its_icon(qapp: QApplication) -> None:
     icon = app_main.application_icon()
     assert not icon.isNull() and icon.availableSizes()
+
+
+def test_a_db_path_that_does_not_exist_is_refused_naming_it_and_how_to_create_it(
+        tmp_path: Path, dialogs: ScriptedDialogs, capsys: pytest.CaptureFixture[str], qapp: QApplication) -> None:
+    mistyped = tmp_path / "pratice.sqlite"
+    assert app_main.main(["--db", str(mistyped), "--screenshot", str(tmp_path / "s.png")]) == 1
+    assert not mistyped.exists() and not (tmp_path / "s.png").exists()  # nothing created, no window
+    assert len(dialogs.errors) == 1
+    for said in (dialogs.errors[0], capsys.readouterr().err):
+        assert str(mistyped) in said and "--create" in said
+    assert "MainWindow" not in _windows()
+    # The command line says the same (one rule, one wording).
+    with pytest.raises(InputError) as refused:
+        Context(db=str(mistyped)).store  # noqa: B018 (the property opens the database)
+    assert str(refused.value) in dialogs.errors[0]
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # a shown window, offscreen
+def test_with_create_the_app_makes_the_new_database_and_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], qapp: QApplication) -> None:
+    new = tmp_path / "new.sqlite"
+    assert app_main.main(["--db", str(new), "--create", "--screenshot", str(tmp_path / "s.png")]) == 0
+    assert new.exists()
+    assert f"created a new practice database at {new.resolve()}" in capsys.readouterr().err

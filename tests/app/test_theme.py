@@ -1,5 +1,6 @@
 """Colours come from the palette: every page rendered in the light and the dark theme keeps its texts at
-WCAG AA contrast (4.5:1), and chart marks keep 3:1 against the chart's white plot area."""
+WCAG AA contrast (4.5:1), chart marks keep 3:1 against the plot area of either theme, and a theme chosen in
+the settings applies at once (pages, tones and charts), without a restart."""
 # pytest-qt's QtBot is untyped.
 # mypy: disable-error-code="no-untyped-call"
 
@@ -8,13 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
+from estimator.app import settings as opts
 from estimator.app import theme
 from estimator.app.charts import style
 from estimator.app.main import split_arguments
+from estimator.app.pages.estimate_page import EstimatePage
+from estimator.app.pages.practice_page import PracticePage
+from estimator.app.settings import Settings
+from estimator.core.schedule import Setting
 from tests.app.conftest import WindowFactory
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
@@ -82,9 +88,72 @@ def test_the_banner_and_error_text_are_readable_in_both_themes(themed: str, make
     assert theme.contrast(fg, bg) >= 4.5
 
 
-def test_chart_marks_have_three_to_one_contrast_on_the_plot_area() -> None:
-    assert {c.name(): theme.contrast(c, style.BACKGROUND) >= 3 for c in style.MARK_COLORS} == \
-        {c.name(): True for c in style.MARK_COLORS}
+@pytest.mark.parametrize("choice", ["light", "dark"])
+def test_chart_marks_have_three_to_one_contrast_on_the_plot_area(choice: str) -> None:
+    palette = theme.palette_for(choice)  # type: ignore[arg-type]
+    assert palette is not None
+    chart = style.colors(palette)
+    assert chart.dark == (choice == "dark")
+    assert chart.background == palette.color(QPalette.ColorRole.Base)
+    low = {role: round(theme.contrast(color, chart.background), 2) for role, color in chart.marks.items()
+           if theme.contrast(color, chart.background) < 3}
+    assert low == {}
+    assert theme.contrast(chart.text, chart.background) >= 4.5
+
+
+def _plot_background(widget: QWidget) -> QColor:
+    return widget.backgroundBrush().color()  # type: ignore[attr-defined,no-any-return]
+
+
+def test_a_theme_chosen_in_settings_applies_at_once_to_pages_texts_and_charts(
+        qapp: QApplication, qtbot: QtBot, make_window: WindowFactory) -> None:
+    before_palette, before_style = qapp.palette(), qapp.style().name()
+    try:
+        theme.apply(qapp, "light")
+        window = make_window(pages=("estimate", "practice"))
+        window.show()
+        estimate = window.show_page("estimate")
+        assert isinstance(estimate, EstimatePage)
+        estimate.state.update(locality_key="national", place_of_service="11", lesions=8)
+        chart = estimate.chart
+        caption = estimate.totals.basis
+        caption.ensurePolished()
+        light_text = caption.palette().color(caption.foregroundRole())
+        light_plot = _plot_background(chart.plot_widget)
+        light_pen = chart._curves[Setting.NONFACILITY].opts["pen"].color()
+        assert theme.contrast(light_text, estimate.palette().color(QPalette.ColorRole.Window)) >= 4.5
+        assert light_plot.lightnessF() > 0.9
+
+        practice = window.show_page("practice")
+        assert isinstance(practice, PracticePage)
+        index = practice.theme.index_of("dark")
+        practice.theme.setCurrentIndex(index)
+        practice.theme.activated.emit(index)  # as a click on "Dark" does
+        assert Settings().get(opts.THEME) == "dark"
+
+        window.show_page("estimate")
+        qtbot.waitUntil(lambda: theme.is_dark(estimate.palette()))  # Qt posts the new palette to each widget
+        window_color = estimate.palette().color(QPalette.ColorRole.Window)
+        assert window_color.lightnessF() < 0.3
+        caption.ensurePolished()
+        dark_text = caption.palette().color(caption.foregroundRole())
+        assert dark_text != light_text and theme.contrast(dark_text, window_color) >= 4.5
+        assert estimate.palette().color(QPalette.ColorRole.WindowText).lightnessF() > 0.7
+        dark_plot = _plot_background(chart.plot_widget)
+        assert dark_plot.lightnessF() < 0.3 and dark_plot != light_plot
+        dark_pen = chart._curves[Setting.NONFACILITY].opts["pen"].color()
+        assert dark_pen != light_pen and theme.contrast(dark_pen, dark_plot) >= 3
+        axis = chart.plot_widget.getPlotItem().getAxis("left")
+        assert axis.textPen().color().lightnessF() > 0.7  # axis labels light on the dark plot
+
+        index = practice.theme.index_of("light")
+        practice.theme.setCurrentIndex(index)
+        practice.theme.activated.emit(index)
+        qtbot.waitUntil(lambda: _plot_background(chart.plot_widget) == light_plot)
+        assert chart._curves[Setting.NONFACILITY].opts["pen"].color() == light_pen
+    finally:
+        qapp.setStyle(before_style)
+        qapp.setPalette(before_palette)
 
 
 def test_unknown_qt_arguments_are_passed_to_qt_and_stray_words_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -96,7 +165,7 @@ def test_unknown_qt_arguments_are_passed_to_qt_and_stray_words_refused(capsys: p
 
 
 def test_no_widget_hard_codes_a_text_or_background_colour() -> None:
-    """Colours live in ``theme`` (palette-aware tones) and ``charts.style`` (the white plot area) only."""
+    """Colours live in ``theme`` (palette-aware tones) and ``charts.style`` (palette-aware marks) only."""
     import re  # noqa: PLC0415
     from pathlib import Path  # noqa: PLC0415
 
@@ -106,4 +175,4 @@ def test_no_widget_hard_codes_a_text_or_background_colour() -> None:
     allowed = {root / "theme.py", *root.joinpath("charts").glob("*.py")}
     found = [f"{path.relative_to(root)}: {m.group(0)}" for path in sorted(root.rglob("*.py")) if path not in allowed
              for m in re.finditer(r"#[0-9A-Fa-f]{6}\b", path.read_text(encoding="utf-8"))]
-    assert found == ["pages/compare_page.py: #7F7F7F"]  # a bar colour (chart mark on white, 3.9:1)
+    assert found == []

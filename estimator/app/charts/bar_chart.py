@@ -1,7 +1,8 @@
 """A labelled bar chart (pyqtgraph ``BarGraphItem``) with per-bar colours, value labels and a hover readout.
 
 Used by the compare page for payers (horizontal bars, names on the axis), localities (109 sorted bars,
-the practice's highlighted) and years.
+the practice's highlighted) and years.  Each bar is given a role (``style.Role``): its colour follows the
+palette and its fill pattern differs from the other roles', so a highlighted bar stands out without colour.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from estimator.app.charts import style
+from estimator.app.views.elided_label import ElidedLabel
 
 MAX_VALUE_LABELS = 24  # more bars than this get no text on them (hover instead)
 MAX_TICK_LABELS = 30
@@ -37,25 +38,22 @@ class BarChart(QWidget):
         self.horizontal = horizontal
         self._labels: list[str] = []
         self._values = np.zeros(0)
-        self._colors: list[QColor] = []
+        self._roles: list[style.Role] = []
         self._texts: list[pg.TextItem] = []
         self._details: list[str] = []
         self._default_readout = ""
-        self.readout = QLabel(self)
-        self.readout.setTextFormat(Qt.TextFormat.PlainText)
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)  # hover must not resize
+        self.readout = ElidedLabel("", self)  # hover must not resize the chart; a long detail is elided
         self.plot_widget = style.plot_widget(antialias)
         item = self.plot_widget.getPlotItem()
-        item.setTitle(title, color=style.TEXT, size="10pt")
+        style.set_title(self.plot_widget, title, 10)
         item.setLabel("bottom" if horizontal else "left", value_axis)
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
         item.showGrid(x=horizontal, y=not horizontal, alpha=style.GRID_ALPHA)
         self._bars = pg.BarGraphItem(x=[], height=[], width=0.8)
         item.addItem(self._bars)
-        self._reference = pg.InfiniteLine(angle=90 if horizontal else 0, movable=False,
-                                          pen=pg.mkPen(style.TEXT, width=1, style=Qt.PenStyle.DashLine))
-        self._reference_text = pg.TextItem("", color=style.TEXT, anchor=(0, 1) if horizontal else (1, 1))
+        self._reference = pg.InfiniteLine(angle=90 if horizontal else 0, movable=False)
+        self._reference_text = pg.TextItem("", anchor=(0, 1) if horizontal else (1, 1))
         self._reference_text.setFont(style.label_font(8))
         for extra in (self._reference, self._reference_text):
             extra.hide()
@@ -67,8 +65,21 @@ class BarChart(QWidget):
         layout.addWidget(self.readout)
         layout.addWidget(self.plot_widget, 1)
         style.make_accessible(self.plot_widget, title, self.text_alternative)
+        self.restyle()
+        style.follow_palette(self, self.restyle)
 
-    def set_series(self, labels: Sequence[str], values: Sequence[float], *, colors: Sequence[QColor] | None = None,
+    def restyle(self) -> None:
+        """Colour the bars, labels and reference line from the palette in force."""
+        chart = style.restyle_plot(self.plot_widget)
+        self._reference.setPen(pg.mkPen(chart.text, width=1, style=Qt.PenStyle.DashLine))
+        self._reference_text.setColor(chart.text)
+        for text in self._texts:
+            text.setColor(chart.text)
+        if self._roles:
+            self._bars.setOpts(brushes=[chart.brush(r) for r in self._roles],
+                               pens=[chart.bar_pen(r) for r in self._roles])
+
+    def set_series(self, labels: Sequence[str], values: Sequence[float], *, roles: Sequence[style.Role] | None = None,
                    value_labels: Sequence[str] | None = None, details: Sequence[str] | None = None,
                    reference: tuple[float, str] | None = None, readout: str = "") -> None:
         """Show one bar per label.
@@ -76,7 +87,7 @@ class BarChart(QWidget):
         Args:
             labels: bar names (axis ticks when there are few).
             values: bar lengths (dollars; floats are fine for a chart).
-            colors: one colour per bar (default: all muted blue).
+            roles: one ``style.Role`` per bar, which gives its colour and fill pattern (default: all "muted").
             value_labels: text drawn at each bar's end (skipped past ``MAX_VALUE_LABELS`` bars).
             details: the hover text of each bar (default: label and value).
             reference: a dashed line at a value, with its caption (e.g. the Medicare amount).
@@ -85,18 +96,21 @@ class BarChart(QWidget):
         self._labels = list(labels)
         self._values = np.asarray(values, dtype=np.float64)
         n = len(self._labels)
-        self._colors = list(colors) if colors is not None else [style.MUTED] * n
+        self._roles = list(roles) if roles is not None else ["muted"] * n
+        chart = style.colors()
+        brushes = [chart.brush(r) for r in self._roles]
+        pens = [chart.bar_pen(r) for r in self._roles]
         self._details = list(details) if details is not None else \
             [f"{label}: ${value:,.2f}" for label, value in zip(self._labels, self._values, strict=True)]
         item = self.plot_widget.getPlotItem()
         positions = np.arange(n, dtype=np.float64)
         if self.horizontal:
             positions = positions[::-1].copy()  # first label on top
-            self._bars.setOpts(x0=np.zeros(n), y=positions, height=0.65, width=self._values,
-                               brushes=[pg.mkBrush(c) for c in self._colors], pens=[pg.mkPen(c) for c in self._colors])
+            self._bars.setOpts(x0=np.zeros(n), y=positions, height=0.65, width=self._values, brushes=brushes,
+                               pens=pens)
         else:
             self._bars.setOpts(x=positions, height=self._values, width=0.8 if n < 40 else 0.9, y0=0,
-                               brushes=[pg.mkBrush(c) for c in self._colors], pens=[pg.mkPen(c) for c in self._colors])
+                               brushes=brushes, pens=pens)
         category_axis = item.getAxis("left" if self.horizontal else "bottom")
         if n <= MAX_TICK_LABELS:
             category_axis.setTicks([[(float(p), label) for p, label in zip(positions, self._labels, strict=True)]])
@@ -107,7 +121,7 @@ class BarChart(QWidget):
         self._texts = []
         if value_labels is not None and n <= MAX_VALUE_LABELS:
             for p, value, text in zip(positions, self._values, value_labels, strict=True):
-                label = pg.TextItem(text, color=style.TEXT, anchor=(0, 0.5) if self.horizontal else (0.5, 1))
+                label = pg.TextItem(text, color=chart.text, anchor=(0, 0.5) if self.horizontal else (0.5, 1))
                 label.setFont(style.label_font(8))
                 if self.horizontal:
                     label.setPos(float(value), float(p))
@@ -136,9 +150,9 @@ class BarChart(QWidget):
         self.readout.setText(readout)
 
     def bars(self) -> dict[str, Any]:
-        """What is drawn: labels, values (numpy) and colours (hex), for tests and export."""
-        return {"labels": list(self._labels), "values": self._values.copy(),
-                "colors": [c.name() for c in self._colors]}
+        """What is drawn: labels, values (numpy), roles and brushes, for tests and export."""
+        return {"labels": list(self._labels), "values": self._values.copy(), "roles": list(self._roles),
+                "brushes": list(self._bars.opts.get("brushes") or [])}
 
     def text_alternative(self) -> str:
         """The bars as text: each bar's detail line (or label and value), in order."""

@@ -15,7 +15,6 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from estimator.app.charts import style
@@ -53,31 +52,43 @@ class FanChart(QWidget):
         item.setLabel("left", "Revenue ($)")
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
-        item.addLegend(offset=(10, -10), labelTextColor=style.TEXT, brush=pg.mkBrush(255, 255, 255, 220))
-        band = QColor(style.NONFACILITY)
-        band.setAlpha(BAND_ALPHA)
-        self.p10_curve = pg.PlotDataItem(pen=pg.mkPen(band, width=1))
-        self.p90_curve = pg.PlotDataItem(pen=pg.mkPen(band, width=1))
-        self.band = pg.FillBetweenItem(self.p10_curve, self.p90_curve, brush=pg.mkBrush(band))
-        self.p50_curve = pg.PlotDataItem(pen=pg.mkPen(style.NONFACILITY, width=2.5), name="P50 (median)",
-                                         symbol="o", symbolSize=5, symbolBrush=pg.mkBrush(style.NONFACILITY))
-        self.expected_curve = pg.PlotDataItem(pen=pg.mkPen(style.HIGHLIGHT, width=2, style=Qt.PenStyle.DashLine),
-                                              name="Expected (exact)")
+        legend = style.legend_below(self.plot_widget)  # under the axis: it covers no month
+        self.p10_curve = pg.PlotDataItem()
+        self.p90_curve = pg.PlotDataItem()
+        self.band = pg.FillBetweenItem(self.p10_curve, self.p90_curve)
+        # The median solid with dots, the exact value dashed: apart by line style and symbol, not colour only.
+        self.p50_curve = pg.PlotDataItem(name="P50 (median)", symbol="o", symbolSize=5)
+        self.expected_curve = pg.PlotDataItem(name="Expected (exact)")
         for curve in (self.p10_curve, self.p90_curve):
             item.addItem(curve)
         item.addItem(self.band)
         item.addItem(self.p50_curve)
         item.addItem(self.expected_curve)
-        legend = item.legend
-        if legend is not None:
-            legend.addItem(pg.BarGraphItem(x=[0], height=[0], width=0, brush=pg.mkBrush(band)), "P10 - P90 band")
+        self._band_sample = pg.BarGraphItem(x=[0], height=[0], width=0)
+        legend.addItem(self._band_sample, "P10 - P90 band")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.readout)
         layout.addWidget(self.plot_widget, 1)
         style.make_accessible(self.plot_widget, "Monthly revenue forecast", self.text_alternative)
+        self.restyle()
+        style.follow_palette(self, self.restyle)
         self.set_series(None)
+
+    def restyle(self) -> None:
+        """Colour the band and lines from the palette in force."""
+        chart = style.restyle_plot(self.plot_widget)
+        band = chart.mark("nonfacility")
+        band.setAlpha(BAND_ALPHA)
+        for edge in (self.p10_curve, self.p90_curve):
+            edge.setPen(pg.mkPen(band, width=1))
+        self.band.setBrush(pg.mkBrush(band))
+        self._band_sample.setOpts(brush=pg.mkBrush(band))
+        self.p50_curve.setPen(chart.pen("nonfacility", 2.5))
+        self.p50_curve.setSymbolBrush(pg.mkBrush(chart.mark("nonfacility")))
+        self.p50_curve.setSymbolPen(pg.mkPen(chart.mark("nonfacility")))
+        self.expected_curve.setPen(chart.pen("highlight", 2, Qt.PenStyle.DashLine))
 
     def text_alternative(self) -> str:
         """The forecast as text: per month the expected value and the 10th-90th percentile band."""
@@ -101,7 +112,7 @@ class FanChart(QWidget):
         if series is None or not series.labels:
             for curve in (self.p10_curve, self.p90_curve, self.p50_curve, self.expected_curve):
                 curve.setData([], [])
-            item.setTitle("Run a forecast to see monthly revenue", color=style.TEXT, size="11pt")
+            style.set_title(self.plot_widget, "Run a forecast to see monthly revenue", 11)
             item.setXRange(-0.3, 11.3, padding=0)
             item.setYRange(0, 1, padding=0)
             self.readout.setText("")
@@ -115,7 +126,7 @@ class FanChart(QWidget):
         self.p90_curve.setData(x, y(series.p90))
         self.p50_curve.setData(x, y(series.p50))
         self.expected_curve.setData(x, y(series.expected))
-        item.setTitle(series.title, color=style.TEXT, size="11pt")
+        style.set_title(self.plot_widget, series.title, 11)
         item.getAxis("bottom").setTicks([[(float(i), label) for i, label in enumerate(series.labels)]])
         top = max(max(series.p90, default=0.0), max(series.expected, default=0.0), 1.0)
         item.setXRange(-0.3, len(series.labels) - 0.7, padding=0)

@@ -18,12 +18,15 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QGraphicsItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from estimator.app.charts import style
 from estimator.app.state import LesionSeries
+from estimator.app.views.elided_label import ElidedLabel
 from estimator.core.schedule import Setting
 
+TITLE = "Expected allowed amount by lesion count"
 ANNOTATION = "15+: 17004 replaces 17000 + 17003"
 #: Headroom above the highest curve for the annotation; the range is kept while the curves fill 50-100% of it.
 HEADROOM = 1.22
@@ -48,12 +51,11 @@ class LesionChart(QWidget):
         super().__init__(parent)
         self._series: LesionSeries | None = None
         self._current = 0
-        self.readout = QLabel(self)
-        self.readout.setObjectName("chartReadout")
-        self.readout.setTextFormat(Qt.TextFormat.PlainText)
         # The readout changes with every keystroke and hover: its text must never resize the plot (a resize
-        # re-lays out and repaints both axes, the costliest part of a frame).
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        # re-lays out and repaints both axes, the costliest part of a frame); a long one is elided, whole in
+        # its tooltip and accessible description.
+        self.readout = ElidedLabel("", self)
+        self.readout.setObjectName("chartReadout")
         # The 14 -> 15 step in words, beside the chart: the amount comes from the priced series.
         self.step_note = QLabel(self)
         self.step_note.setObjectName("chartStepNote")
@@ -61,40 +63,38 @@ class LesionChart(QWidget):
         self.step_note.setTextFormat(Qt.TextFormat.PlainText)
         self.plot_widget = style.plot_widget(antialias)
         item = self.plot_widget.getPlotItem()
-        item.setTitle("Expected allowed amount by lesion count", color=style.TEXT, size="11pt")
+        style.set_title(self.plot_widget, TITLE, 11)
         item.setLabel("bottom", "Lesions destroyed")
         item.setLabel("left", "Allowed ($)")
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
-        legend = item.addLegend(offset=(-10, -10), labelTextColor=style.TEXT, brush=pg.mkBrush(255, 255, 255, 220))
+        # Below the x axis: inside the plot it covered the facility and patient curves in a narrow window.
+        legend = style.legend_below(self.plot_widget)
         # Axes and legend change rarely: blit them from a cache instead of re-painting them with every curve.
         cached = QGraphicsItem.CacheMode.DeviceCoordinateCache
         legend.setCacheMode(cached)
         for axis in item.axes.values():
             axis["item"].setCacheMode(cached)
         self._y_top = 0.0
+        # Told apart by line style as well as colour: solid, dashed, dotted.
         self._curves = {
-            Setting.NONFACILITY: pg.PlotDataItem(stepMode="center", pen=pg.mkPen(style.NONFACILITY, width=2.5),
-                                                 name="Non-facility (office)"),
-            Setting.FACILITY: pg.PlotDataItem(
-                stepMode="center", pen=pg.mkPen(style.FACILITY, width=2.5, style=Qt.PenStyle.DashLine),
-                name="Facility (hospital, ASC)"),
+            Setting.NONFACILITY: pg.PlotDataItem(stepMode="center", name="Non-facility (office)"),
+            Setting.FACILITY: pg.PlotDataItem(stepMode="center", name="Facility (hospital, ASC)"),
         }
-        self._patient = pg.PlotDataItem(stepMode="center", name="Patient share (this visit's setting)",
-                                        pen=pg.mkPen(style.PATIENT, width=3, style=Qt.PenStyle.DotLine))
+        self._patient = pg.PlotDataItem(stepMode="center", name="Patient share (this visit's setting)")
         for curve in (*self._curves.values(), self._patient):
             item.addItem(curve)
-        dashed = pg.mkPen(style.TEXT, width=1, style=Qt.PenStyle.DotLine)
-        self._break_line = pg.InfiniteLine(pos=14.5, angle=90, pen=dashed, movable=False)
-        self._annotation = pg.TextItem(ANNOTATION, color=style.TEXT, anchor=(0, 0))
+        self._break_line = pg.InfiniteLine(pos=14.5, angle=90, movable=False)
+        self._annotation = pg.TextItem(ANNOTATION, anchor=(0, 0))
         self._annotation.setFont(style.label_font(9, bold=True))
-        self._marker_line = pg.InfiniteLine(angle=90, movable=False,
-                                            pen=pg.mkPen(style.HIGHLIGHT, width=1.5, style=Qt.PenStyle.DashLine))
-        self._marker = pg.ScatterPlotItem(size=12, brush=pg.mkBrush(style.HIGHLIGHT), pen=pg.mkPen("w", width=1.5))
-        self._hover_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(150, 150, 150, 120))
+        self._marker_line = pg.InfiniteLine(angle=90, movable=False)
+        self._marker = pg.ScatterPlotItem(size=12)
+        self._hover_line = pg.InfiniteLine(angle=90, movable=False)
         self._hover_line.hide()
         for extra in (self._break_line, self._annotation, self._marker_line, self._hover_line, self._marker):
             item.addItem(extra, ignoreBounds=True)
+        self.restyle()
+        style.follow_palette(self, self.restyle)
         # Rate-limited hover readout (pyqtgraph's SignalProxy), as in its crosshair example.
         self._proxy = pg.SignalProxy(item.scene().sigMouseMoved, rateLimit=60, slot=self._mouse_moved)
         layout = QVBoxLayout(self)
@@ -103,7 +103,23 @@ class LesionChart(QWidget):
         layout.addWidget(self.readout)
         layout.addWidget(self.plot_widget, 1)
         layout.addWidget(self.step_note)
-        style.make_accessible(self.plot_widget, "Expected allowed amount by lesion count", self.text_alternative)
+        style.make_accessible(self.plot_widget, TITLE, self.text_alternative)
+
+    def restyle(self) -> None:
+        """Colour everything from the palette in force (at start and whenever the theme changes)."""
+        chart = style.restyle_plot(self.plot_widget)
+        dash, dot = Qt.PenStyle.DashLine, Qt.PenStyle.DotLine
+        self._curves[Setting.NONFACILITY].setPen(chart.pen("nonfacility", 2.5))
+        self._curves[Setting.FACILITY].setPen(chart.pen("facility", 2.5, dash))
+        self._patient.setPen(chart.pen("patient", 3, dot))
+        self._break_line.setPen(pg.mkPen(chart.text, width=1, style=dot))
+        self._annotation.setColor(chart.text)
+        self._marker_line.setPen(chart.pen("highlight", 1.5, dash))
+        self._marker.setBrush(pg.mkBrush(chart.mark("highlight")))
+        self._marker.setPen(pg.mkPen(chart.background, width=1.5))
+        hover = QColor(chart.text)
+        hover.setAlpha(110)
+        self._hover_line.setPen(pg.mkPen(hover))
 
     # --- data ---------------------------------------------------------------------------------------------
 

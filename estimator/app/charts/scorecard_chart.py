@@ -13,9 +13,10 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from estimator.app.charts import style
 
-#: (scorecard key, legend, colour): Okabe-Ito colours shared with the other charts.
-SERIES: Final = (("contract", "Contract", style.FACILITY), ("received", "Paid + patient", style.NONFACILITY),
-                 ("underpaid", "Underpaid", style.HIGHLIGHT))
+#: (scorecard key, legend, role): each role has its own colour and fill pattern (``style.PATTERNS``).
+SERIES: Final[tuple[tuple[str, str, style.Role], ...]] = (
+    ("contract", "Contract", "facility"), ("received", "Paid + patient", "nonfacility"),
+    ("underpaid", "Underpaid", "highlight"))
 GROUP_WIDTH: Final = 0.8
 
 
@@ -31,18 +32,25 @@ class ScorecardChart(QWidget):
         self.plot_widget = style.plot_widget(antialias)
         self.plot_widget.setAccessibleName("Payer scorecard chart")
         item = self.plot_widget.getPlotItem()
-        item.setTitle("Contract against what came in, by payer", color=style.TEXT, size="10pt")
+        style.set_title(self.plot_widget, "Contract against what came in, by payer", 10)
         item.setLabel("left", "Dollars")
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
         item.getAxis("bottom").setHeight(44)  # room for payer names on two lines
-        self._legend = item.addLegend(offset=(10, 10))
+        self._legend = style.legend_below(self.plot_widget)
         self._bars: list[pg.BarGraphItem] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.caption)
         layout.addWidget(self.plot_widget, 1)
         self.set_series(None)
+        style.follow_palette(self, self.restyle)
+
+    def restyle(self) -> None:
+        """Colour the three series (each its own colour and fill pattern) from the palette in force."""
+        chart = style.restyle_plot(self.plot_widget)
+        for bars, (_key, _legend, role) in zip(self._bars, SERIES, strict=True):
+            bars.setOpts(brush=chart.brush(role), pen=chart.bar_pen(role))
 
     def set_series(self, card: Mapping[str, Any] | None) -> None:
         """Draw a scorecard (``estimator.core.scorecard.scorecard``); ``None`` clears the chart."""
@@ -64,11 +72,13 @@ class ScorecardChart(QWidget):
         }
         width = GROUP_WIDTH / len(SERIES)
         x = np.arange(len(payers), dtype=np.float64)
-        for k, (key, legend, color) in enumerate(SERIES):
+        for k, (key, legend, _role) in enumerate(SERIES):
             bars = pg.BarGraphItem(x=x - GROUP_WIDTH / 2 + width * (k + 0.5), height=self._values[key], width=width,
-                                   brush=pg.mkBrush(color), pen=pg.mkPen(color), name=legend)
+                                   name=legend)
             item.addItem(bars)
             self._bars.append(bars)
+        self.restyle()
+        style.fit_legend(self.plot_widget)
         # Long payer names ("Demo: Summit Health (130%)") break before their bracket so neighbours do not overlap.
         item.getAxis("bottom").setTicks([[(float(i), p.replace(" (", "\n(")) for i, p in enumerate(self._payers)]])
         item.setXRange(-0.6, max(len(payers), 1) - 0.4, padding=0)

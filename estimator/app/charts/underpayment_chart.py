@@ -14,9 +14,6 @@ from estimator.app.charts import style
 from estimator.core.audit import AuditResult
 from estimator.core.money import format_money
 
-#: Okabe-Ito colours (colour-blind safe), one per payer in name order, repeating past seven payers.
-PAYER_COLORS: Final = (style.NONFACILITY, style.FACILITY, style.PATIENT, style.SECOND, *style.EXTRA,
-                       style.MUTED)
 GROUP_WIDTH: Final = 0.8
 
 
@@ -32,11 +29,11 @@ class UnderpaymentChart(QWidget):
         self.caption.setWordWrap(True)
         self.plot_widget = style.plot_widget(antialias)
         item = self.plot_widget.getPlotItem()
-        item.setTitle("Underpaid by payer and month", color=style.TEXT, size="10pt")
+        style.set_title(self.plot_widget, "Underpaid by payer and month", 10)
         item.setLabel("left", "Underpaid ($)")
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
-        self._legend = item.addLegend(offset=(10, 10))
+        self._legend = style.legend_below(self.plot_widget)
         self._bars: list[pg.BarGraphItem] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -44,6 +41,14 @@ class UnderpaymentChart(QWidget):
         layout.addWidget(self.plot_widget, 1)
         style.make_accessible(self.plot_widget, "Underpaid by payer and month", self.text_alternative)
         self.set_totals({})
+        style.follow_palette(self, self.restyle)
+
+    def restyle(self) -> None:
+        """Colour each payer's bars (its own colour and fill pattern) from the palette in force."""
+        chart = style.restyle_plot(self.plot_widget)
+        for k, bars in enumerate(self._bars):
+            role = style.SERIES_ROLES[k % len(style.SERIES_ROLES)]
+            bars.setOpts(brush=chart.brush(role), pen=chart.bar_pen(role))
 
     def set_series(self, result: AuditResult | None) -> None:
         """Show the underpaid cents of ``result`` by (payer, month); ``None`` clears the chart."""
@@ -65,11 +70,12 @@ class UnderpaymentChart(QWidget):
         width = GROUP_WIDTH / max(len(self._payers), 1)
         x = np.arange(len(self._months), dtype=np.float64)
         for k, payer in enumerate(self._payers):
-            color = PAYER_COLORS[k % len(PAYER_COLORS)]
             bars = pg.BarGraphItem(x=x - GROUP_WIDTH / 2 + width * (k + 0.5), height=values[k], width=width,
-                                   brush=pg.mkBrush(color), pen=pg.mkPen(color), name=payer)
+                                   name=payer)
             item.addItem(bars)
             self._bars.append(bars)
+        self.restyle()
+        style.fit_legend(self.plot_widget)
         item.getAxis("bottom").setTicks([[(float(i), m) for i, m in enumerate(self._months)]])
         item.setXRange(-0.6, max(len(self._months), 1) - 0.4, padding=0)
         item.setYRange(0, max(float(values.max()) if values.size else 0.0, 1.0) * 1.15, padding=0)

@@ -1,7 +1,8 @@
 """Year-over-year change per code, split into conversion-factor, RVU and GPCI effects (grouped bars).
 
 Three bars per code (CF, RVU, GPCI effect, in that chained order) and a diamond at the total change, which
-the three add up to exactly (to the cent; see ``estimator.core.contracts.YoyDecomposition``).
+the three add up to exactly (to the cent; see ``estimator.core.contracts.YoyDecomposition``).  The three
+effects differ in fill pattern as well as colour, and the legend sits below the axis, clear of the bars.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from estimator.app.charts import style
+from estimator.app.views.elided_label import WrappingLabel
 
 BAR_WIDTH = 0.25
 EFFECT_NAMES = ("Conversion factor", "RVUs", "GPCIs")
-EFFECT_COLORS = (style.NONFACILITY, style.FACILITY, style.PATIENT)
+EFFECT_ROLES: tuple[style.Role, ...] = ("nonfacility", "facility", "patient")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,29 +45,38 @@ class YoyChart(QWidget):
     def __init__(self, parent: QWidget | None = None, *, antialias: bool = True) -> None:
         super().__init__(parent)
         self._series: YoySeries | None = None
-        self.readout = QLabel(self)
-        self.readout.setTextFormat(Qt.TextFormat.PlainText)
-        self.readout.setWordWrap(True)
+        self.readout = WrappingLabel("", self)  # never squeezed below its lines
+        self.readout.setObjectName("chartReadout")
         self.plot_widget = style.plot_widget(antialias)
         item = self.plot_widget.getPlotItem()
         item.setLabel("left", "Change per unit ($)")
         item.setMouseEnabled(x=False, y=False)
         item.hideButtons()
-        item.addLegend(offset=(10, 10), labelTextColor=style.TEXT, brush=pg.mkBrush(255, 255, 255, 220))
-        self.bars = [pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH, brush=pg.mkBrush(color), name=name)
-                     for name, color in zip(EFFECT_NAMES, EFFECT_COLORS, strict=True)]
+        # Below the axis: inside the plot the legend covered the 17000 conversion-factor bar.
+        style.legend_below(self.plot_widget)
+        self.bars = [pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH, name=name) for name in EFFECT_NAMES]
         for bar in self.bars:
             item.addItem(bar)
-        self.totals = pg.ScatterPlotItem(symbol="d", size=11, brush=pg.mkBrush(style.TEXT), pen=None,
-                                         name="Total change")
+        self.totals = pg.ScatterPlotItem(symbol="d", size=11, pen=None, name="Total change")
         item.addItem(self.totals)
-        item.addItem(pg.InfiniteLine(pos=0, angle=0, pen=pg.mkPen(style.TEXT, width=1)), ignoreBounds=True)
+        self._zero = pg.InfiniteLine(pos=0, angle=0)
+        item.addItem(self._zero, ignoreBounds=True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.readout)
         layout.addWidget(self.plot_widget, 1)
         style.make_accessible(self.plot_widget, "Fee change per unit by effect", self.text_alternative)
+        self.restyle()
+        style.follow_palette(self, self.restyle)
+
+    def restyle(self) -> None:
+        """Colour the bars (each effect its own colour and pattern) from the palette in force."""
+        chart = style.restyle_plot(self.plot_widget)
+        for bar, role in zip(self.bars, EFFECT_ROLES, strict=True):
+            bar.setOpts(brush=chart.brush(role), pen=chart.bar_pen(role))
+        self.totals.setBrush(pg.mkBrush(chart.text))
+        self._zero.setPen(pg.mkPen(chart.text, width=1))
 
     def text_alternative(self) -> str:
         """The decomposition as text: one line per code."""
@@ -95,7 +105,7 @@ class YoyChart(QWidget):
                                        strict=True):
             bar.setOpts(x=x + offset, height=np.asarray(values, dtype=np.float64), width=BAR_WIDTH)
         self.totals.setData(x, np.asarray(series.total, dtype=np.float64))
-        item.setTitle(series.title, color=style.TEXT, size="11pt")
+        style.set_title(self.plot_widget, series.title, 11)
         item.getAxis("bottom").setTicks([[(float(i), code) for i, code in enumerate(series.codes)]])
         every = np.concatenate([np.asarray(v, dtype=np.float64)
                                 for v in (series.cf, series.rvu, series.gpci, series.total)])

@@ -257,12 +257,12 @@ class GfeDialog(QDialog):
         self.print_button.setEnabled(ready)
         if self._gfe is not None:
             due = self._gfe.due
-            self.status.setStyleSheet(theme.css("ok"))
+            theme.paint(self.status, "ok")
             late = late_finding(self._gfe)
             notes = "".join(f"\nNote: {n}" for n in [*self._notes, *([late.message] if late else [])])
             self.status.setText(f"Total expected charges {money(self._gfe.total_cents)}. {due.explain()}{notes}")
         else:
-            self.status.setStyleSheet(theme.css("banner"))
+            theme.paint(self.status, "banner")
             self.status.setText(self._error or "")
 
     # --- issuing ------------------------------------------------------------------------------------------

@@ -151,7 +151,7 @@ class ColumnMappingDialog(QDialog):
         self.remember = QCheckBox("Remember for files with these columns", self)
         self.remember.setChecked(True)
         self.problem = QLabel(self)
-        self.problem.setStyleSheet(theme.css("error"))
+        theme.paint(self.problem, "error")
         self.problem.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         parent=self)
@@ -227,7 +227,7 @@ class AuditPage(QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(theme.css("error"))
+        theme.paint(self.message, "error")
 
         self.summary = QTextBrowser(self)
         self.summary.setAccessibleName("Audit summary")

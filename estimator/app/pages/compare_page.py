@@ -12,7 +12,7 @@ import html
 from typing import Final
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -68,7 +68,7 @@ class ComparePage(QWidget):
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.message = QLabel(self)
-        self.message.setStyleSheet(theme.css("error"))
+        theme.paint(self.message, "error")
         self.message.setWordWrap(True)
         self.message.hide()
 
@@ -209,10 +209,10 @@ class ComparePage(QWidget):
         rows = self._payer_rows
         self.payer_model.set_rows(rows)
         medicare = next((r.allowed_cents for r in rows if r.payer == MEDICARE), None)
-        colors = [style.NONFACILITY if r.payer == MEDICARE else QColor("#7F7F7F") if r.payer == SELF_PAY
-                  else style.MUTED for r in rows]
+        roles: list[style.Role] = ["nonfacility" if r.payer == MEDICARE else "neutral" if r.payer == SELF_PAY
+                                   else "muted" for r in rows]
         self.payer_chart.set_series(
-            [r.payer for r in rows], [r.allowed_cents / 100 for r in rows], colors=colors,
+            [r.payer for r in rows], [r.allowed_cents / 100 for r in rows], roles=roles,
             value_labels=[f" {money(r.allowed_cents)} ({percent(r.pct_of_medicare)})" for r in rows],
             details=[f"{r.payer}: allowed {money(r.allowed_cents)}, payer {money(r.payer_cents, 'unknown')}, "
                      f"patient {money(r.patient_cents, 'unknown: enter benefits')} — {r.contract}" for r in rows],
@@ -240,12 +240,12 @@ class ComparePage(QWidget):
         rows = self.visible_localities()
         practice_key = self.state.practice().locality_key
         visit_key = self.state.estimate.claim.encounter.locality_key if self.state.estimate else NATIONAL_KEY
-        colors = [style.HIGHLIGHT if r.key == practice_key else style.NONFACILITY if r.key == visit_key
-                  else style.MUTED for r in rows]
+        roles: list[style.Role] = ["highlight" if r.key == practice_key else "nonfacility" if r.key == visit_key
+                                   else "muted" for r in rows]
         few = len(rows) <= 12
         self.locality_chart.set_series(
             [f"{r.state} {r.name[:18]}" if few else r.key for r in rows], [r.total_cents / 100 for r in rows],
-            colors=colors, value_labels=[money(r.total_cents) for r in rows] if few else None,
+            roles=roles, value_labels=[money(r.total_cents) for r in rows] if few else None,
             details=[f"#{i} {r.state} · {r.name} ({r.key}): {money(r.total_cents)}"
                      for i, r in enumerate(rows, start=1)],
             reference=(self._national_cents / 100, f"national {money(self._national_cents)}")
@@ -267,9 +267,9 @@ class ComparePage(QWidget):
     def show_years(self) -> None:
         rows = self._year_rows
         self.year_model.set_rows(rows)
-        colors = [style.MUTED] * max(len(rows) - 1, 0) + [style.NONFACILITY] if rows else []
+        roles: list[style.Role] = ["nonfacility" if i == len(rows) - 1 else "muted" for i in range(len(rows))]
         self.year_chart.set_series([f"{r.year} ({r.release})" for r in rows], [r.total_cents / 100 for r in rows],
-                                   colors=colors, value_labels=[money(r.total_cents) for r in rows],
+                                   roles=roles, value_labels=[money(r.total_cents) for r in rows],
                                    readout="Medicare fee schedule, same visit and locality")
 
     def _locality_name(self, key: str) -> str:

@@ -234,7 +234,7 @@ class DocumentsPage(QWidget):
 
     def _selection_changed(self, *_: object) -> None:
         self.result.clear()
-        self.result.setStyleSheet("")
+        theme.paint(self.result, None)
         self._show_selected()
 
     def _show_selected(self) -> None:
@@ -304,10 +304,10 @@ class DocumentsPage(QWidget):
             result = gfe_log.compare_bill(self.context.store, entry_id, parse_money(self.billed.text(),
                                                                                     "billed total"))
         except EstimatorError as exc:
-            self.result.setStyleSheet(theme.css("banner"))
+            theme.paint(self.result, "banner")
             self.result.setText(str(exc))
             return None
-        self.result.setStyleSheet(theme.css("banner") if result.dispute_eligible else theme.css("ok"))
+        theme.paint(self.result, "banner" if result.dispute_eligible else "ok")
         self.result.setText(comparison_text(result))
         return result
 

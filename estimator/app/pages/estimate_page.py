@@ -125,7 +125,7 @@ class EstimateForm(QWidget):
         self.lesions.setValue(inputs.lesions)
         self.lesions.setToolTip("Premalignant lesions destroyed (↑/↓ to change; 15 or more bill 17004)")
         self.lesions_message = QLabel(self)
-        self.lesions_message.setStyleSheet(theme.css("error"))
+        theme.paint(self.lesions_message, "error")
         self.lesions_message.setWordWrap(True)
         self.lesions_message.hide()
         big = QFont(self.lesions.font())
@@ -133,14 +133,14 @@ class EstimateForm(QWidget):
         big.setBold(True)
         self.lesions.setFont(big)
         self.tier = QLabel(self)
-        self.tier.setStyleSheet(theme.css("muted"))
+        theme.paint(self.tier, "muted")
         self.tier.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
         self.place = ValueCombo(self)
         for place in sorted(tables.places.by_code.values(), key=lambda p: p.code):
             self.place.add(f"{place.code} – {place.name}", place.code)
         self.setting = QLabel(self)
-        self.setting.setStyleSheet(theme.css("muted"))
+        theme.paint(self.setting, "muted")
 
         self.locality = LocalityFinder(tables, lambda: context.catalog.zip_codes(state.tables().year),
                                        state.practice().locality_key, self)
@@ -180,7 +180,7 @@ class EstimateForm(QWidget):
         self.oop = ValidatedField(lambda t: parse_optional_money(t, "Out-of-pocket remaining"),
                                   _cents_text(b.oop_remaining_cents), placeholder="$ (blank = no limit)", parent=self)
         self.benefits_message = QLabel(self)
-        self.benefits_message.setStyleSheet(theme.css("error"))
+        theme.paint(self.benefits_message, "error")
         self.benefits_message.setWordWrap(True)
         self.benefits_message.hide()
 
@@ -262,8 +262,12 @@ class EstimateForm(QWidget):
         layout.addWidget(documents)
         layout.addStretch(1)
         QWidget.setTabOrder(self.lesions, self.place)
+        # The locality's Practice button is in the chain too: left out, the explicit order below pushed it
+        # after the last button, where its own old neighbours looped Tab back to Other procedures (a trap
+        # that never reached the claim lines, checks, Explain or the chart).
         for first, second in ((self.place, self.locality.combo), (self.locality.combo, self.locality.search),
-                              (self.locality.search, self.payer), (self.payer, self.em), (self.em, self.g2211),
+                              (self.locality.search, self.locality.reset_button),
+                              (self.locality.reset_button, self.payer), (self.payer, self.em), (self.em, self.g2211),
                               (self.g2211, self.procedures.edit), (self.procedures.edit, self.diagnoses.edit),
                               (self.diagnoses.edit, self.date.edit), (self.date.edit, self.deductible.edit),
                               (self.deductible.edit, self.coinsurance.edit), (self.coinsurance.edit, self.copay.edit),
@@ -456,9 +460,9 @@ class TotalsPanel(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.allowed = self._amount()
         self.payer = self._amount()
-        self.patient = self._amount(theme.css("accent"))
+        self.patient = self._amount("accent")
         self.basis = QLabel(self)
-        self.basis.setStyleSheet(theme.css("muted"))
+        theme.paint(self.basis, "muted")
         self.basis.setWordWrap(True)
         self.basis.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.stale = QLabel(self)  # "Not updated: fix Coinsurance" while the figures are the last good ones
@@ -470,7 +474,7 @@ class TotalsPanel(QFrame):
         for title, label in (("Allowed", self.allowed), ("Payer pays", self.payer), ("Patient owes", self.patient)):
             box = QVBoxLayout()
             caption = QLabel(title)
-            caption.setStyleSheet(theme.css("muted") + " font-weight: bold;")
+            theme.paint(caption, "muted", "font-weight: bold;")
             box.addWidget(caption)
             box.addWidget(label)
             row.addLayout(box, 1)
@@ -481,13 +485,13 @@ class TotalsPanel(QFrame):
         layout.addLayout(row)
         layout.addWidget(self.basis)
 
-    def _amount(self, style: str = "") -> QLabel:
+    def _amount(self, tone: theme.CssKind | None = None) -> QLabel:
         label = QLabel("—", self)
         font = QFont(label.font())
         font.setPointSizeF(label.font().pointSizeF() * 2)  # twice the system size, whatever it is
         font.setBold(True)
         label.setFont(font)
-        label.setStyleSheet(style)  # the palette's text colour unless a tone is given
+        theme.paint(label, tone)  # the palette's text colour unless a tone is given
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # New amounts must not re-lay out the page (and resize the chart) on every keystroke.
         label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -552,13 +556,13 @@ class EstimatePage(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.assumptions = QLabel(self)
         self.assumptions.setWordWrap(True)
-        self.assumptions.setStyleSheet(theme.css("muted"))
+        theme.paint(self.assumptions, "muted")
         self.assumptions.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.assumptions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.form.column.insertWidget(2, self._titled("Assumptions", self.assumptions))
 
         self.banner = QLabel(self)
-        self.banner.setStyleSheet(theme.css("banner"))
+        theme.paint(self.banner, "banner")
         self.banner.setWordWrap(True)
         self.banner.hide()
         self.totals = TotalsPanel(self)

@@ -234,7 +234,7 @@ class ForecastPage(QWidget):
 
         self.problems_label = QLabel()
         self.problems_label.setWordWrap(True)
-        self.problems_label.setStyleSheet(theme.css("error"))
+        theme.paint(self.problems_label, "error")
         self.run_button = QPushButton("Run forecast")
         self.run_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
@@ -397,7 +397,7 @@ class ForecastPage(QWidget):
             total += _decimal(item.text() if item else "0") or Decimal(0)
         ok = total == 100
         self.payer_sum.setText(f"Shares add up to {total.normalize():f}%" + ("" if ok else " (must be 100%)"))
-        self.payer_sum.setStyleSheet("" if ok else theme.css("error"))
+        theme.paint(self.payer_sum, None if ok else "error")
 
     def set_payer_share(self, name: str, share: str, collected: str | None = None) -> None:
         """Type a share (and optionally a collection rate) for a payer, as a user would."""

@@ -44,6 +44,7 @@ from estimator.app.charts.yoy_chart import YoyChart, YoySeries
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
 from estimator.app.text import money, percent
+from estimator.app.views.elided_label import WrappingLabel
 from estimator.core import contracts as ct
 from estimator.core.errors import EstimatorError, InputError
 from estimator.core.forecast import (
@@ -160,9 +161,7 @@ class NegotiatePage(QWidget):
         self.open_button = QPushButton("Open mix…")
         self.open_button.setToolTip("A forecast scenario (.toml) or a CSV of past encounters")
         self.open_button.clicked.connect(lambda: self.open_mix())
-        self.mix_label = QLabel()
-        self.mix_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
-        self.mix_label.setWordWrap(True)
+        self.mix_label = WrappingLabel()  # plain text: shows user data
         self.volume = QSpinBox()
         self.volume.setAccessibleName("Practice volume, encounters per year")
         self.volume.setRange(0, 1_000_000)
@@ -190,29 +189,21 @@ class NegotiatePage(QWidget):
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.valueChanged.connect(lambda _v: self.update_what_if())
         self.slider_label = QLabel("+0.0%")
-        self.what_if_label = QLabel()
-        self.what_if_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
-        self.what_if_label.setWordWrap(True)
+        self.what_if_label = WrappingLabel()  # plain text: shows user data
         self.target = QLineEdit()
         self.target.setPlaceholderText("e.g. 250000")
         self.solve_button = QPushButton("Solve")
         self.solve_button.clicked.connect(lambda: self.solve_target())
         self.target.returnPressed.connect(lambda: self.solve_target())
-        self.target_label = QLabel()
-        self.target_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
-        self.target_label.setWordWrap(True)
-        self.problem_label = QLabel()
-        self.problem_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
-        self.problem_label.setStyleSheet(theme.css("error"))
-        self.problem_label.setWordWrap(True)
+        self.target_label = WrappingLabel()  # plain text: shows user data
+        self.problem_label = WrappingLabel()  # plain text: shows user data
+        theme.paint(self.problem_label, "error")
 
         self.yoy_setting = QComboBox()
         self.yoy_setting.addItem("Non-facility (office)", Setting.NONFACILITY.value)
         self.yoy_setting.addItem("Facility", Setting.FACILITY.value)
         self.yoy_setting.currentIndexChanged.connect(lambda _i: self.update_yoy())
-        self.yoy_label = QLabel()
-        self.yoy_label.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
-        self.yoy_label.setWordWrap(True)
+        self.yoy_label = WrappingLabel()  # plain text: shows user data
         self.chart = YoyChart()
 
         top = QHBoxLayout()
@@ -254,13 +245,21 @@ class NegotiatePage(QWidget):
         controls.addWidget(what_if_box, 1)
         controls.addWidget(target_box, 1)
         ul.addLayout(controls)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(upper)
-        splitter.addWidget(yoy_box)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        # The readouts are WrappingLabels (never squeezed below their lines: in a short window they were cut
+        # mid-line); the table and the chart give way instead, down to a usable height, and the splitter
+        # keeps each half's minimum size.
+        self.table.setMinimumHeight(90)
+        self.chart.setMinimumHeight(200)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(upper)
+        self.splitter.addWidget(yoy_box)
+        for index in range(2):
+            self.splitter.setCollapsible(index, False)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([500, 500])  # scaled to the window; each half keeps its minimum
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(self.splitter)
 
     # --- computing ----------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QFormLayout,
     QGroupBox,
@@ -191,9 +192,14 @@ class PracticePage(QWidget):
             self.load(stored)
 
     def _theme_chosen(self) -> None:
-        self.settings.set(opts.THEME, str(self.theme.value()))
+        """Save the choice and apply it now: the palette, the tones of the texts and every chart."""
+        choice = str(self.theme.value())
+        self.settings.set(opts.THEME, choice)
         self.settings.sync()
-        self.context.status_posted.emit("The colour theme changes the next time the app starts")
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply(app, choice)
+        self.context.status_posted.emit(f"Colour theme: {self.theme.currentText()}")
 
     def _preference(self, key: str, on: bool) -> None:
         self.settings.set(key, on)

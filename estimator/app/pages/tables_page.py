@@ -358,7 +358,7 @@ class TablesPage(QWidget):
         for widget in (self.progress, self.progress_label, self.cancel_button):
             widget.hide()
         self.message.setText(text)
-        self.message.setStyleSheet(theme.css("ok" if ok else "error"))
+        theme.paint(self.message, "ok" if ok else "error")
         self.message.show()
         self.context.status_posted.emit(text.splitlines()[0])
 

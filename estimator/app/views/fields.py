@@ -38,7 +38,7 @@ class ValidatedField(QWidget):
         self.edit.setAccessibleDescription(placeholder)
         self.edit.setClearButtonEnabled(True)
         self.message = QLabel(self)
-        self.message.setStyleSheet(theme.css("error"))
+        theme.paint(self.message, "error")
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.hide()
@@ -98,7 +98,7 @@ class ValidatedField(QWidget):
     def _set_valid(self, valid: bool, message: str) -> None:
         self.message.setText(message)
         self.message.setVisible(not valid)
-        self.edit.setStyleSheet("" if valid else theme.css("invalid"))
+        theme.paint(self.edit, None if valid else "invalid")
         self.edit.setToolTip(message)
         self.edit.setAccessibleDescription(message or self.edit.placeholderText())
         if valid != self._valid:

@@ -68,7 +68,7 @@ class LocalityFinder(QWidget):
         self.reset_button.setText("Practice")
         self.reset_button.setToolTip("Go back to the practice's default locality")
         self.note = QLabel(self)
-        self.note.setStyleSheet(theme.css("muted"))
+        theme.paint(self.note, "muted")
         self.note.setWordWrap(True)
         self.note.hide()
         self._completion = QStringListModel(self)

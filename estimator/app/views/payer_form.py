@@ -123,7 +123,7 @@ class PayerForm(QWidget):
         self.effective_to.edit.setAccessibleName("Effective to")
         self.problems = QLabel(self)
         self.problems.setTextFormat(Qt.TextFormat.PlainText)  # shows user data
-        self.problems.setStyleSheet(theme.css("error") + " font-weight: bold;")
+        theme.paint(self.problems, "error", "font-weight: bold;")
         self.problems.setWordWrap(True)
         self.problems.hide()
 

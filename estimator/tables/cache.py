@@ -23,6 +23,7 @@ import enum
 import functools
 import hashlib
 import importlib
+import itertools
 import json
 import math
 import os
@@ -37,7 +38,7 @@ import numpy as np
 from estimator import __version__
 from estimator.core.schedule import TableSet
 
-FORMAT: Final = "estimator-table-cache/1"
+FORMAT: Final = "estimator-table-cache/3"
 MAGIC: Final = "ESTIMATOR-TABLES-1"
 ALIGN: Final = 64
 MANIFEST: Final = "manifest.json"
@@ -181,6 +182,9 @@ def _encode(value: Any, arrays: list[np.ndarray[Any, Any]]) -> Any:
     if isinstance(value, dt.date):
         return {"$date": value.isoformat()}
     if isinstance(value, dict):
+        records = _records(value)
+        if records is not None:
+            return records
         return {"$dict": [[_encode(k, arrays), _encode(v, arrays)] for k, v in value.items()]}
     if isinstance(value, tuple):
         return {"$tuple": [_encode(v, arrays) for v in value]}
@@ -189,6 +193,49 @@ def _encode(value: Any, arrays: list[np.ndarray[Any, Any]]) -> Any:
     if value is None or type(value) in (bool, int, float, str):
         return value
     raise _Uncacheable(type(value).__name__)
+
+
+def _records(value: dict[Any, Any]) -> dict[str, Any] | None:
+    """A dict of str keys to records of one dataclass with plain fields, or to tuples of them (the MUE and
+    add-on tables: 15,000 and 7,700 records), as columns -- a tenth of the JSON and one constructor call per
+    record when read -- or None when the dict is not of that shape."""
+    if len(value) < 2 or not all(type(k) is str for k in value):
+        return None
+    grouped = all(type(v) is tuple for v in value.values())
+    flat = [r for v in value.values() for r in v] if grouped else list(value.values())
+    if not flat:
+        return None
+    cls = type(flat[0])
+    if not dataclasses.is_dataclass(cls) or any(type(r) is not cls for r in flat):
+        return None
+    fields = dataclasses.fields(cls)
+    if not all(f.init for f in fields):
+        return None
+    columns: list[Any] = []
+    for f in fields:
+        column = [getattr(r, f.name) for r in flat]
+        if all(type(x) in (bool, int, float, str) or x is None for x in column):
+            columns.append(column)
+        elif all(type(x) is dt.date or x is None for x in column):  # as day numbers
+            columns.append({"$dates": [None if x is None else x.toordinal() for x in column]})
+        else:
+            return None
+    return {"$records": _class_name(cls), "keys": list(value), "fields": [f.name for f in fields],
+            "columns": columns, "lengths": [len(v) for v in value.values()] if grouped else None}
+
+
+def _decoded_records(tree: dict[str, Any]) -> dict[str, Any]:
+    cls = _trusted_class(tree["$records"])
+    if tree["fields"] != [f.name for f in dataclasses.fields(cls)]:
+        raise ValueError("the cached records do not match their class")
+    columns = [[None if d is None else dt.date.fromordinal(d) for d in c["$dates"]] if isinstance(c, dict) else c
+               for c in tree["columns"]]
+    records = [cls(*row) for row in zip(*columns, strict=True)]
+    lengths = tree["lengths"]
+    if lengths is None:
+        return dict(zip(tree["keys"], records, strict=True))
+    ends = list(itertools.accumulate(lengths))
+    return {k: tuple(records[end - n:end]) for k, n, end in zip(tree["keys"], lengths, ends, strict=True)}
 
 
 def _decode(tree: Any, arrays: list[np.ndarray[Any, Any]]) -> Any:
@@ -207,6 +254,8 @@ def _decode(tree: Any, arrays: list[np.ndarray[Any, Any]]) -> Any:
         return Decimal(tree["$decimal"])
     if "$date" in tree:
         return dt.date.fromisoformat(tree["$date"])
+    if "$records" in tree:
+        return _decoded_records(tree)
     if "$dict" in tree:
         return {_decode(k, arrays): _decode(v, arrays) for k, v in tree["$dict"]}
     if "$tuple" in tree:

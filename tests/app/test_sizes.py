@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import QPoint, QRect, QRectF
+from PySide6.QtCore import QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -79,6 +79,17 @@ def estimate_cut_offs(window: QWidget, page: EstimatePage) -> list[str]:
     for label in (page.totals.allowed, page.totals.payer, page.totals.patient):
         if label.visibleRegion().boundingRect().width() < label.fontMetrics().horizontalAdvance(label.text()):
             problems.append(f"{label.accessibleName()} cut")
+    plot = page.chart.plot_widget
+    note = page.chart._annotation  # the "15+: 17004 replaces ..." note at the step
+    shown = plot.mapFromScene(note.sceneBoundingRect()).boundingRect()
+    if note.isVisible() and not QRectF(plot.viewport().rect()).adjusted(-1, -1, 1, 1).contains(QRectF(shown)):
+        problems.append(f"the step note {shown} is cut by the plot's edge")
+    header = page.table.horizontalHeader()
+    model = page.table.model()
+    for column in range(header.count()):
+        text = str(model.headerData(column, Qt.Orientation.Horizontal))
+        if header.sectionSize(column) < header.fontMetrics().horizontalAdvance(text) + 8:  # + the margins
+            problems.append(f"claim table header {text!r} cut")
     return problems
 
 

@@ -27,9 +27,9 @@ from estimator.app.views.elided_label import ElidedLabel
 from estimator.core.schedule import Setting
 
 TITLE = "Expected allowed amount by lesion count"
-ANNOTATION = "15+: 17004 replaces 17000 + 17003"
+ANNOTATION = "15+: 17004 replaces\n17000 + 17003"  # two lines: one was cut at the right edge at 1024 px
 #: Headroom above the highest curve for the annotation; the range is kept while the curves fill 50-100% of it.
-HEADROOM = 1.22
+HEADROOM = 1.4  # room for the two-line annotation above the highest curve
 KEEP_RANGE_BELOW = 0.5
 _SETTING_NAMES = {Setting.NONFACILITY: "non-facility", Setting.FACILITY: "facility"}
 

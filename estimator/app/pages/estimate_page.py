@@ -575,8 +575,11 @@ class EstimatePage(QWidget):
         self.table.setMouseTracking(True)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
+        # Amount columns as wide as their header or widest amount (equal stretched columns cut "Patient owes"
+        # at 1024x768); the code column takes what is left.
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(110)
 
         self.findings_model = FindingsModel()

@@ -175,3 +175,27 @@ def test_the_claim_and_problem_models_pass_the_qt_model_tester(qtbot: QtBot, qtm
     audit(qtbot, page, sample)
     qtmodeltester.check(page.claim_model)  # type: ignore[attr-defined]
     qtmodeltester.check(page.problem_model)  # type: ignore[attr-defined]
+
+
+def test_a_theme_switch_redraws_the_claim_details_in_the_new_error_colour(
+        qapp, qtbot: QtBot, page: AuditPage, sample: Path) -> None:  # type: ignore[no-untyped-def]
+    """The underpaid line's colour is written into the details' HTML: a live theme switch redraws it."""
+    from estimator.app import theme  # noqa: PLC0415
+
+    before_palette, before_style = qapp.palette(), qapp.style().name()
+    try:
+        theme.apply(qapp, "light")
+        audit(qtbot, page, sample)
+        model = page.claim_model
+        page.claims.selectRow(next(r for r in range(model.rowCount())
+                                   if model.data(model.index(r, 0)) == "SYN-CLM-1013"))
+        light = theme.tone("error").name()
+        assert light in page.details.toHtml().lower()
+        theme.apply(qapp, "dark")
+        dark = theme.tone("error").name()
+        assert dark != light
+        qtbot.waitUntil(lambda: dark in page.details.toHtml().lower())
+        assert "underpaid by 5.00" in page.details.toPlainText()
+    finally:
+        qapp.setStyle(before_style)
+        qapp.setPalette(before_palette)

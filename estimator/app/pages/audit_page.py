@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from estimator.app import theme
+from estimator.app.charts import style
 from estimator.app.charts.underpayment_chart import UnderpaymentChart
 from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
@@ -244,6 +245,8 @@ class AuditPage(QWidget):
         self.claims.horizontalHeader().setStretchLastSection(True)
         self.claims.selectionModel().selectionChanged.connect(self._selection_changed)
         self.details = QTextBrowser(self)
+        # Its underpaid lines are coloured in the HTML: drawn again when the theme changes at run time.
+        style.follow_palette(self.details, self._redraw_details)
         self.details.setAccessibleName("Selected claim")
         self.problem_model = ProblemModel()
         self.problems = QTableView(self)
@@ -444,6 +447,10 @@ class AuditPage(QWidget):
             self.details.clear()
             return
         self.details.setHtml(claim_details_html(self.outcome.result, claim_index=self.claim_model.claim_index(row)))
+
+    def _redraw_details(self) -> None:
+        rows = self.claims.selectionModel().selectedRows() if self.claims.selectionModel() else []
+        self.show_claim(rows[0].row() if rows else -1)
 
     def export_findings(self) -> None:
         """Write every finding to a CSV file the user picks (patient ids included)."""

@@ -252,7 +252,14 @@ class EstimateForm(QWidget):
         document_buttons.addWidget(self.save_pdf_button)
         document_buttons.addWidget(self.print_button)
         dform.addRow(document_buttons)
-        dform.addRow(self.gfe_button)
+        # Shown for self-pay only, in a row of fixed height: a payer change then moves no other field (growing
+        # and shrinking the form re-laid out and repainted the whole window, doubling a payer change's time).
+        gfe_row = QWidget(documents)
+        gfe_layout = QHBoxLayout(gfe_row)
+        gfe_layout.setContentsMargins(0, 0, 0, 0)
+        gfe_layout.addWidget(self.gfe_button)
+        gfe_row.setFixedHeight(self.gfe_button.sizeHint().height())
+        dform.addRow(gfe_row)
 
         layout = self.column = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

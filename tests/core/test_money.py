@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from estimator.core.encounter import percent_of
 from estimator.core.money import (
     CF_SCALE,
     GPCI_SCALE,
@@ -117,3 +118,13 @@ def test_rounding_the_formula_equals_decimal_half_up(values):
 def test_scaling_cents_by_any_rate_equals_decimal_half_up(values, rate):
     expected = [int((Decimal(v) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP)) for v in values]
     assert scale_cents(np.array(values, dtype=np.int64), rate).tolist() == expected
+
+
+@given(cents=st.integers(0, 10**12), rate=st.decimals(0, 10, places=4))
+def test_a_single_amount_scales_as_an_array_of_it_does_and_as_decimal_half_up(cents: int, rate: Decimal) -> None:
+    """The int fast path (a Python int back) and the numpy path agree with Decimal arithmetic, half-up."""
+    single = scale_cents(cents, rate)
+    assert type(single) is int
+    expected = int((Decimal(cents) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    assert single == expected == int(scale_cents(np.array([cents], dtype=np.int64), rate)[0])
+    assert percent_of(cents, 37) == int(scale_cents(cents, Decimal(37) / 100))

@@ -51,7 +51,7 @@ from estimator.app.charts.lesion_chart import LesionChart
 from estimator.app.context import AppContext
 from estimator.app.dialogs.gfe_dialog import GfeDialog
 from estimator.app.dialogs.service import dialogs
-from estimator.app.models.claim_lines import ClaimLinesModel
+from estimator.app.models.claim_lines import COLUMNS, MONEY_COLUMNS, ClaimLinesModel
 from estimator.app.models.findings import FindingsModel
 from estimator.app.settings import Settings
 from estimator.app.state import MAX_LESIONS, EstimateInputs, Inputs, LesionSeries, shared_inputs
@@ -582,10 +582,15 @@ class EstimatePage(QWidget):
         self.table.setMouseTracking(True)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
-        # Amount columns as wide as their header or widest amount (equal stretched columns cut "Patient owes"
-        # at 1024x768); the code column takes what is left.
+        # Columns as wide as their header or a wide amount (equal stretched columns cut "Patient owes" at
+        # 1024x768), set once: sizing them to their contents read every cell again on each keystroke. The code
+        # column takes what is left.
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        metrics = header.fontMetrics()
+        for column, title in enumerate(COLUMNS):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            widest = (title, "$99,999.99") if column in MONEY_COLUMNS else (title, "25, 59, XS")
+            header.resizeSection(column, max(map(metrics.horizontalAdvance, widest)) + 2 * metrics.averageCharWidth())
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setMinimumHeight(110)
 

@@ -57,13 +57,19 @@ Payer and locality
 Speed
     Pricing and the date-independent rules depend only on a claim's *signature*: tables release, place of
     service, locality, payer and the sorted (code, modifiers, units) of its lines, plus their diagnoses for
-    the rules.  Real claim files repeat few signatures, so each is priced, checked and paid once; the
-    per-line amounts are then gathered with numpy, and the history rules (global periods, frequency
-    limits) are binary searches over sorted arrays.  A claim with at most one indicator-2 unit is priced
-    line by line from cached one-line claims (its lines cannot affect each other's price), which shares
-    work between signatures further.  ``audit_claims(..., cache=False)`` prices every claim afresh (the
-    benchmark's baseline; ``tests/core/test_audit.py`` checks both ways agree).  The garbage collector is
-    paused while a batch is built (see ``paused_gc``).
+    the rules.  Each signature is evaluated once, by batch pricing (``estimator.core.batch_pricing``): the
+    claim *plan* -- which lines are priced and paid, bilateral %s, multiple-procedure ranking, and the rules'
+    findings -- is taken from the engine (``price_lines``, ``check_claim``) once per (tables, place, lines),
+    whatever the locality and payer; unit amounts come from one vectorized formula pass per schedule row over
+    every locality; the ranking and the contract's amounts are then plain integer arithmetic.  Claims whose
+    findings state an amount (bilateral lines, more than five ranked units) or whose contract batch pricing
+    does not take (self-pay) are priced by the engine whole, and a claim with at most one indicator-2 unit
+    is priced line by line from cached one-line claims.  The per-line amounts are gathered with numpy, and
+    the history rules (global periods, frequency limits) are binary searches over sorted arrays.
+    ``audit_claims(..., cache=False)`` prices every claim afresh through the engine (the benchmark's
+    baseline); ``tests/core/test_audit.py`` checks on hypothesis-generated claims (11 contracts, every
+    locality kind, par and non-par, QP) that both ways give exactly the same amounts and findings.  The
+    garbage collector is paused while a batch is built (see ``paused_gc``).
 """
 
 from __future__ import annotations

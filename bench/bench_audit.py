@@ -218,8 +218,59 @@ def audit_100k_distinct(runs: int = 3, lines: int = LINES) -> dict[str, Any]:
     return audit_100k(runs, lines, distinct=True)
 
 
+MILLION_COPIES = 10
+#: Audits a claims file in a fresh process and prints its seconds and peak resident memory.
+_AUDIT_PROCESS = """
+import resource, sys, time
+from pathlib import Path
+sys.path[:0] = [sys.argv[2], sys.argv[3]]
+from bench_audit import _audit_once, _setup
+catalog, payers, practice = _setup(Path(sys.argv[4]))
+for year in catalog.years():
+    catalog.for_year(year)
+start = time.perf_counter()
+result = _audit_once(Path(sys.argv[1]), catalog, payers, practice)
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, len(result.claims))
+"""
+
+
+def audit_1m_memory() -> dict[str, Any]:
+    """Peak memory of auditing 1,000,000 lines: the distinct 100,000-line file ten times over (each copy with its
+    own claim and patient ids), read and audited in a fresh process (its own peak, tables loaded first)."""
+    import subprocess  # noqa: PLC0415
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        catalog, payers, _ = _setup(folder)
+        one = folder / "claims_100k.csv"
+        written = write_claims_file(one, catalog, payers, distinct=True)
+        header, *rows = one.read_text(encoding="utf-8").splitlines()
+        big = folder / "claims_1m.csv"
+        with big.open("w", encoding="utf-8") as out:
+            out.write(header + "\n")
+            for k in range(MILLION_COPIES):
+                out.write("\n".join(r.replace("SYN-CLM-", f"SYN-CLM-{k}-").replace("SYN-PT-", f"SYN-PT-{k}-")
+                                    for r in rows) + "\n")
+        del rows
+        (folder / "run").mkdir()
+        root = Path(__file__).resolve().parents[1]
+        done = subprocess.run([sys.executable, "-c", _AUDIT_PROCESS, str(big), str(root), str(root / "bench"),
+                               str(folder / "run")], capture_output=True, text=True, check=True)
+        seconds, peak, claims = done.stdout.split()
+    lines = written * MILLION_COPIES
+    return {
+        "name": "audit_1m_memory", "seconds": round(float(seconds), 3), "lines": lines, "claims": int(claims),
+        "peak_rss_mib": round(int(peak) / 2**20, 1), "target": "<= 1 GiB peak per 1,000,000 lines",
+        "machine": machine(),
+        "note": f"a {lines}-line claims file (audit_100k_distinct's file {MILLION_COPIES} times, new claim and patient "
+                "ids per copy) read and audited in a fresh process; peak_rss_mib: that process's peak resident "
+                "memory (Python, numpy, the tables and the audit); seconds: the read and audit.",
+    }
+
+
 BENCHMARKS: dict[str, Callable[..., dict[str, Any]]] = {"audit_100k": audit_100k,
-                                                        "audit_100k_distinct": audit_100k_distinct}
+                                                        "audit_100k_distinct": audit_100k_distinct,
+                                                        "audit_1m_memory": audit_1m_memory}
 
 
 def main(argv: list[str] | None = None) -> int:

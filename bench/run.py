@@ -424,6 +424,9 @@ TARGETS: dict[str, Target] = {
     "audit_100k_distinct": Target(
         "<= 2 s", lambda r: r["seconds"] <= 2.0, lambda r: f"{r['seconds']:.2f} s",
         "one claim plan, amount ranking and contract per claim in Python (~20 us each) after the reading"),
+    "audit_1m_memory": Target(
+        "<= 1 GiB peak for 1,000,000 lines", lambda r: r["peak_rss_mib"] <= 1024, lambda r: f"{r['peak_rss_mib']} MiB",
+        "the claim lines' cells and per-claim records held at once"),
     "forecast_1m": Target("<= 0.3 s", lambda r: r["seconds"] <= 0.3, lambda r: _ms(r["seconds"])),
     "gui_startup": Target(
         "<= 1.5x a bare Qt window; peak RSS <= 130 MiB",

@@ -128,7 +128,9 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
     segs = [chunk for chunk in text.split(terminator) if chunk]  # segs[i] is the segment at position i + 1
     if segs and not segs[-1].strip():
         segs.pop()
-    ids = [chunk.partition(element)[0] for chunk in segs]
+    # Every segment split once: the envelope checks read the ids, the transaction sets keep the element lists.
+    rows = [chunk.split(element) for chunk in segs]
+    ids = [row[0] for row in rows]
     _check_ids(ids, 1, source)
     envelope = [i for i, seg_id in enumerate(ids) if seg_id in _ENVELOPE]
     transactions: list[TransactionSet] = []
@@ -148,7 +150,7 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
                 raise X12Error(source, first + 1, seg_id, "is outside a transaction set (ST ... SE)")
         previous = i
         position = i + 1
-        segment = Segment(position, segs[i].split(element))
+        segment = Segment(position, rows[i])
         seg_id = segment.elements[0]
         if seg_id == "ISA":
             if position != 1:
@@ -176,8 +178,7 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
             if segment.get(2) != st.get(2):
                 raise X12Error(source, position, "SE", f"control number {segment.get(2)!r} does not match ST02 "
                                f"{st.get(2)!r} (position {st.position})")
-            transactions.append(TransactionSet(st.get(1), st.get(2), version,
-                                               [chunk.split(element) for chunk in segs[st.position:i]],
+            transactions.append(TransactionSet(st.get(1), st.get(2), version, rows[st.position:i],
                                                st.position + 1))
             st = None
         elif seg_id == "GE":

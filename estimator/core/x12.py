@@ -18,9 +18,11 @@ The tests still run the shipped samples through pyx12's guide validation where i
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Final
 
 from estimator.core.errors import InputError
@@ -130,9 +132,9 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
         segs.pop()
     # Every segment split once: the envelope checks read the ids, the transaction sets keep the element lists.
     rows = [chunk.split(element) for chunk in segs]
-    ids = [row[0] for row in rows]
+    ids = list(map(itemgetter(0), rows))
     _check_ids(ids, 1, source)
-    envelope = [i for i, seg_id in enumerate(ids) if seg_id in _ENVELOPE]
+    envelope = list(itertools.compress(itertools.count(), map(_ENVELOPE.__contains__, ids)))
     transactions: list[TransactionSet] = []
     group: tuple[Segment, int] | None = None  # GS and its transaction count
     st: Segment | None = None

@@ -153,8 +153,8 @@ def load(store: SqlStore) -> list[RemitLine]:
     splits: dict[str, tuple[str, ...]] = {}  # modifiers and remarks: both space-separated codes
     adjusted: dict[str, tuple[Adjustment, ...]] = {}
     with paused_gc():
-        rows = store.query(f"SELECT {', '.join(_COLUMNS)} FROM remit_lines ORDER BY id")
-        for (payer, _, payer_id, payee, ref, paid_on, claim_id, payer_claim_id, status, patient, line_id, service, code,
+        rows = store.query(f"SELECT {', '.join(c for c in _COLUMNS if c != 'payer_key')} FROM remit_lines ORDER BY id")
+        for (payer, payer_id, payee, ref, paid_on, claim_id, payer_claim_id, status, patient, line_id, service, code,
              modifiers, units, charge, paid, allowed, adjustments, remarks) in rows:
             # Lines share their dates, code lists and adjustment sets: each distinct text is read once.
             paid_day, service_day = dates.get(paid_on), dates.get(service)

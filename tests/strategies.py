@@ -26,6 +26,7 @@ from estimator.core.audit import AuditLine
 from estimator.core.encounter import Encounter, ServiceLine
 from estimator.core.lesions import lesion_lines
 from estimator.core.payers import MEDICARE_PAYER, Method, Payer, Practice, allowed_lines
+from estimator.core.remits import RemitLine
 from estimator.core.rules import build_claim
 from estimator.core.schedule import (
     NATIONAL_KEY,
@@ -321,4 +322,34 @@ def remitted_lines(claims: GeneratedClaims, tables_for_year: Callable[[int], Tab
             out.append(AuditLine(f"CLM{k}", patient, day, payer, code, units, a.line.modifiers, dx,
                                  billed_cents=2 * a.allowed_cents + 100, allowed_cents=a.allowed_cents,
                                  paid_cents=a.allowed_cents * 8 // 10))
+    return out
+
+
+# --- generated remittances (835 lines) for the reconciliation ----------------------------------------------
+
+REMIT_PAYERS = ("Medicare", "Summit Health", "Acme PPO", "Nowhere Mutual")  # the last is in no payer list
+REMIT_CODES = ("17000", "17003", "17004", "11102", "11103", "99213", "99214", "96574", "0001U")
+REMIT_ADJUSTMENTS = (("CO", "45"), ("CO", "97"), ("CO", "151"), ("CO", "16"), ("PR", "1"), ("PR", "2"),
+                     ("PR", "3"), ("CO", "253"), ("OA", "23"), ("CO", "999"), ("PI", "204"))
+
+
+@st.composite
+def remit_claims(draw: st.DrawFn) -> list[RemitLine]:
+    """Remitted lines of a few claims: payers known and unknown, denials, patient shares, AMT*B6 or not."""
+    out: list[RemitLine] = []
+    for k in range(draw(st.integers(1, 8))):
+        payer = draw(st.sampled_from(REMIT_PAYERS))
+        day = dt.date(2025, 12, 1) + dt.timedelta(days=draw(st.integers(0, 120)))
+        paid_on = day + dt.timedelta(days=draw(st.integers(0, 60)))
+        patient = f"SYN-PT-{draw(st.integers(0, 3))}"
+        for n in range(draw(st.integers(1, 4))):
+            adjustments = tuple((group, carc, draw(st.integers(-500, 20_000)))
+                                for group, carc in draw(st.lists(st.sampled_from(REMIT_ADJUSTMENTS), max_size=3)))
+            out.append(RemitLine(
+                payer, "PAYER1", "Synthetic Dermatology", f"TRN{k}", paid_on, f"CLM{k}", f"PCN{k}",
+                draw(st.sampled_from(["1", "2", "4"])), patient, str(n + 1), day, draw(st.sampled_from(REMIT_CODES)),
+                draw(st.sampled_from([(), ("25",), ("51",), ("59",)])), draw(st.integers(1, 3)),
+                draw(st.sampled_from([0, 100, 25_000])), draw(st.sampled_from([0, 1, 4_000, 12_345])),
+                draw(st.one_of(st.none(), st.integers(-100, 40_000))), adjustments,
+                tuple(draw(st.lists(st.sampled_from(["M15", "N362", "MA130", "X99"]), max_size=2)))))
     return out

@@ -747,6 +747,7 @@ def audit_claims(
     problems: Sequence[RowProblem] = (),
     progress: ProgressFn | None = None,
     cache: bool = True,
+    payment_report: bool = True,
 ) -> AuditResult:
     """Audit a batch of claim lines (see the module docstring for every rule).
 
@@ -761,6 +762,10 @@ def audit_claims(
         progress: called with the fraction done every few thousand claims (it may raise to cancel).
         cache: share pricing and rule results between claims with the same signature (False prices and
             checks every claim afresh: the obvious way, kept for the benchmark's baseline).
+        payment_report: False leaves out what only reports the payment comparison -- the ``underpaid`` and
+            ``mppr-missing`` findings and the ``by_payer`` / ``by_code`` / ``by_month`` totals (empty) -- for
+            a caller that reports payments itself (the remittance reconciliation); every other finding and
+            every per-line array (``expected_cents``, ``compared``, ``underpaid`` ...) is the same.
 
     Returns:
         The result; a problem in the data never raises, it becomes a finding or a row problem.
@@ -772,12 +777,12 @@ def audit_claims(
         raise InputError(f"the tolerance cannot be negative, got {format_money(tolerance_cents)}")
     with paused_gc():
         return _audit(lines, payers, practice, tables_for_date, tables_for_year, tolerance_cents, problems,
-                      progress or (lambda fraction: None), cache)
+                      progress or (lambda fraction: None), cache, payment_report)
 
 
 def _audit(lines: ClaimLines, payers: Mapping[str, Payer] | Sequence[Payer], practice: Practice,
            tables_for_date: TablesForDate, tables_for_year: TablesForYear, tolerance_cents: int,
-           problems: Sequence[RowProblem], report: ProgressFn, cache: bool) -> AuditResult:
+           problems: Sequence[RowProblem], report: ProgressFn, cache: bool, payment_report: bool) -> AuditResult:
     """``audit_claims`` itself (arguments checked, garbage collector paused)."""
     payer_list = list(payers.values()) if isinstance(payers, Mapping) else list(payers)
     by_name = {_payer_key(p.name): p for p in payer_list}
@@ -937,7 +942,7 @@ def _audit(lines: ClaimLines, payers: Mapping[str, Payer] | Sequence[Payer], pra
                         expected)
     has_51 = np.array(["51" in m for m in mods_values], dtype=np.bool_)[mods_of]
     compared, underpaid = _payment_findings(lines, expected, has_expected, reduced, has_51, claim_of, tolerance_cents,
-                                            notes)
+                                            notes, write=payment_report)
     report(0.9)
 
     bad_numbers = {p.line for p in found if p.kind == "bad"}
@@ -956,7 +961,7 @@ def _audit(lines: ClaimLines, payers: Mapping[str, Payer] | Sequence[Payer], pra
         [day_tables[claim_day_of[c]].release for c in audited],
         [payer_by_id[claim_payer[c]] is not None for c in audited], by_claim,
         _claim_sums(lines, claim_of, held, expected, has_expected))
-    totals = _totals(lines, expected, compared, underpaid)
+    totals = _totals(lines, expected, compared, underpaid) if payment_report else ((), (), (), {})
     report(1.0)
     return AuditResult(
         lines=lines, claims=claims, findings=tuple(f for c in sorted(by_claim) for f in by_claim[c]),
@@ -1165,14 +1170,19 @@ def _lesser_of(lines: ClaimLines, payer_of: IntArray, payer_by_id: Sequence[Paye
 
 
 def _payment_findings(lines: ClaimLines, expected: IntArray, has_expected: BoolArray, reduced: BoolArray,
-                      has_51: BoolArray, claim_of: IntArray, tolerance: int, notes: _Findings
-                      ) -> tuple[BoolArray, BoolArray]:
-    """``underpaid`` and ``mppr-missing`` (see the module docstring); returns (compared, underpaid)."""
+                      has_51: BoolArray, claim_of: IntArray, tolerance: int, notes: _Findings,
+                      write: bool = True) -> tuple[BoolArray, BoolArray]:
+    """``underpaid`` and ``mppr-missing`` (see the module docstring); returns (compared, underpaid).
+
+    ``write`` False: only the arrays, no finding (``audit_claims(..., payment_report=False)``).
+    """
     comparable = lines.has_allowed & has_expected & ~notes.line_error
     shortfall = expected - lines.allowed_cents
     # A difference of exactly the tolerance counts ("$1.00 tolerance" flags a $1.00 shortfall); none is never one.
     underpaid = comparable & (shortfall >= tolerance) & (shortfall > 0)
     paid_in_full = comparable & reduced & (-shortfall >= tolerance) & (shortfall < 0)
+    if not write:
+        return comparable, underpaid
     missing_51 = reduced & ~lines.has_allowed & ~has_51 & ~notes.line_error
     for i in np.flatnonzero(underpaid).tolist():
         code, exp, got = lines.codes[i], int(expected[i]), int(lines.allowed_cents[i])

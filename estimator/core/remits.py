@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from estimator.core.x12 import Interchange, Segment, TransactionSet, X12Error, loops
@@ -160,11 +160,12 @@ def remit_lines(interchange: Interchange, source: str = "file") -> list[RemitLin
         X12Error: the interchange is not an 835, or a segment the lines need is missing or malformed.
     """
     out: list[RemitLine] = []
+    seen = _Seen()
     for ts in interchange.transactions:
         if ts.set_id != "835":
             raise X12Error(source, None, "ST", f"transaction set {ts.control} is an {ts.set_id}, not a remittance "
                            "(835); import claim files (837) with 'estimator audit'")
-        out.extend(_payment(interchange, ts, source))
+        out.extend(_payment(interchange, ts, source, seen))
     return out
 
 
@@ -172,7 +173,19 @@ def _el(row: list[str], index: int) -> str:
     return row[index] if index < len(row) else ""
 
 
-def _payment(interchange: Interchange, ts: TransactionSet, source: str) -> list[RemitLine]:
+@dataclass(slots=True)
+class _Seen:
+    """What a file repeats, read once: dates, amounts and units (by their text), procedures (by the SVC01
+    text) and whole adjustment sets (shared by the lines that have the same)."""
+
+    days: dict[str, dt.date] = field(default_factory=dict)
+    cents: dict[str, int] = field(default_factory=dict)
+    units: dict[str, int] = field(default_factory=dict)
+    codes: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    adjustments: dict[tuple[Adjustment, ...], tuple[Adjustment, ...]] = field(default_factory=dict)
+
+
+def _payment(interchange: Interchange, ts: TransactionSet, source: str, seen: _Seen) -> list[RemitLine]:
     """One 835 payment's lines, in one pass over its segments (100,000 lines must read in about a second)."""
     rows, start = ts.rows, ts.start
     n = len(rows)
@@ -198,7 +211,8 @@ def _payment(interchange: Interchange, ts: TransactionSet, source: str) -> list[
         raise X12Error(source, start + k - 1, "N1", f"transaction set {ts.control} names no payer (N1*PR)")
     paid_day: dt.date = paid_on
     out: list[RemitLine] = []
-    clp: list[str] = []
+    claim_id = payer_claim_id = claim_status = ""
+    in_claim = False
     patient = ""
     claim_date: dt.date | None = None
     in_line = False
@@ -211,7 +225,7 @@ def _payment(interchange: Interchange, ts: TransactionSet, source: str) -> list[
     adjustments: list[Adjustment] = []
     remarks: list[str] = []
     line_id = ""
-    days: dict[str, dt.date] = {}
+    days, cents, counts, codes, adjusted = seen.days, seen.cents, seen.units, seen.codes, seen.adjustments
 
     def day(text: str, tag: str, at: int) -> dt.date:
         found = days.get(text)
@@ -219,14 +233,21 @@ def _payment(interchange: Interchange, ts: TransactionSet, source: str) -> list[
             found = days[text] = _day(text, tag, at, 2, source)
         return found
 
+    def amount(text: str, tag: str, at: int, element: int) -> int:
+        found = cents.get(text)
+        if found is None:
+            found = cents[text] = _cents(text, tag, at, element, source)
+        return found
+
     def flush() -> None:
         when = service or claim_date
         if when is None:
             raise X12Error(source, position, "SVC", "has no service date (DTM*472 on the line or DTM*232 on the "
                            "claim)")
-        out.append(RemitLine(payer, payer_id, payee, trn, paid_day, clp[1], _el(clp, 7) or clp[1], _el(clp, 2),
+        adjusts = tuple(adjustments)
+        out.append(RemitLine(payer, payer_id, payee, trn, paid_day, claim_id, payer_claim_id, claim_status,
                              patient, line_id, when, code, modifiers, units, charge, paid, allowed,
-                             tuple(adjustments), tuple(remarks)))
+                             adjusted.setdefault(adjusts, adjusts), tuple(remarks)))
 
     first_claim = k
     for k in range(first_claim, n):
@@ -239,33 +260,43 @@ def _payment(interchange: Interchange, ts: TransactionSet, source: str) -> list[
             in_line = True
             position = start + k
             number += 1
-            code, modifiers = _code(interchange, row[1] if size > 1 else "", "SVC", position, source)
-            charge = _cents(row[2] if size > 2 else "", "SVC", position, 2, source)
-            paid = _cents(row[3] if size > 3 else "", "SVC", position, 3, source)
-            units = _count((row[5] if size > 5 else "") or (row[7] if size > 7 else ""), "SVC", position, 5, source)
+            procedure = row[1] if size > 1 else ""
+            found = codes.get(procedure)
+            if found is None:
+                found = codes[procedure] = _code(interchange, procedure, "SVC", position, source)
+            code, modifiers = found
+            charge = amount(row[2] if size > 2 else "", "SVC", position, 2)
+            paid = amount(row[3] if size > 3 else "", "SVC", position, 3)
+            quantity = (row[5] if size > 5 else "") or (row[7] if size > 7 else "")
+            count = counts.get(quantity)
+            if count is None:
+                count = counts[quantity] = _count(quantity, "SVC", position, 5, source)
+            units = count
             service, allowed, adjustments, remarks, line_id = None, None, [], [], str(number)
         elif tag == "CLP":
             if in_line:
                 flush()
-            in_line, clp, patient, claim_date, number = False, row, "", None, 0
+            in_line, in_claim, patient, claim_date, number = False, True, "", None, 0
             if size < 2 or not row[1]:
                 raise X12Error(source, start + k, "CLP", "has no claim number (CLP01)")
+            claim_id, claim_status = row[1], row[2] if size > 2 else ""
+            payer_claim_id = (row[7] if size > 7 else "") or claim_id
         elif in_line:
             qualifier = row[1] if size > 1 else ""
             if tag == "CAS":
                 for j in range(2, min(size, 20), 3):
                     if row[j]:
-                        adjustments.append((qualifier, row[j], _cents(row[j + 1] if size > j + 1 else "", "CAS",
-                                                                      start + k, j + 1, source)))
+                        adjustments.append((qualifier, row[j], amount(row[j + 1] if size > j + 1 else "", "CAS",
+                                                                      start + k, j + 1)))
             elif tag == "DTM" and qualifier in ("472", "150"):
                 service = day(row[2] if size > 2 else "", "DTM", start + k)
             elif tag == "AMT" and qualifier == "B6":
-                allowed = _cents(row[2] if size > 2 else "", "AMT", start + k, 2, source)
+                allowed = amount(row[2] if size > 2 else "", "AMT", start + k, 2)
             elif tag == "REF" and qualifier == "6R":
                 line_id = row[2] if size > 2 else ""
             elif tag == "LQ" and qualifier == "HE":
                 remarks.append(row[2] if size > 2 else "")
-        elif clp:
+        elif in_claim:
             if tag == "NM1" and _el(row, 1) == "QC":
                 patient = _el(row, 9)
             elif tag == "DTM" and _el(row, 1) in ("232", "472"):

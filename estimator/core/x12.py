@@ -18,9 +18,11 @@ The tests still run the shipped samples through pyx12's guide validation where i
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Final
 
 from estimator.core.errors import InputError
@@ -128,9 +130,11 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
     segs = [chunk for chunk in text.split(terminator) if chunk]  # segs[i] is the segment at position i + 1
     if segs and not segs[-1].strip():
         segs.pop()
-    ids = [chunk.partition(element)[0] for chunk in segs]
+    # Every segment split once: the envelope checks read the ids, the transaction sets keep the element lists.
+    rows = [chunk.split(element) for chunk in segs]
+    ids = list(map(itemgetter(0), rows))
     _check_ids(ids, 1, source)
-    envelope = [i for i, seg_id in enumerate(ids) if seg_id in _ENVELOPE]
+    envelope = list(itertools.compress(itertools.count(), map(_ENVELOPE.__contains__, ids)))
     transactions: list[TransactionSet] = []
     group: tuple[Segment, int] | None = None  # GS and its transaction count
     st: Segment | None = None
@@ -148,7 +152,7 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
                 raise X12Error(source, first + 1, seg_id, "is outside a transaction set (ST ... SE)")
         previous = i
         position = i + 1
-        segment = Segment(position, segs[i].split(element))
+        segment = Segment(position, rows[i])
         seg_id = segment.elements[0]
         if seg_id == "ISA":
             if position != 1:
@@ -176,8 +180,7 @@ def read_interchange(text: str, source: str = "file") -> Interchange:
             if segment.get(2) != st.get(2):
                 raise X12Error(source, position, "SE", f"control number {segment.get(2)!r} does not match ST02 "
                                f"{st.get(2)!r} (position {st.position})")
-            transactions.append(TransactionSet(st.get(1), st.get(2), version,
-                                               [chunk.split(element) for chunk in segs[st.position:i]],
+            transactions.append(TransactionSet(st.get(1), st.get(2), version, rows[st.position:i],
                                                st.position + 1))
             st = None
         elif seg_id == "GE":

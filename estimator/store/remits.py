@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from estimator.core.audit import paused_gc
 from estimator.core.errors import InputError
-from estimator.core.remits import RemitLine, remit_lines
+from estimator.core.remits import Adjustment, RemitLine, remit_lines
 from estimator.core.x12 import read_interchange
 from estimator.store.sql_store import SqlStore
 
@@ -94,30 +94,50 @@ def read_file(path: Path) -> tuple[list[RemitLine], str]:
     return lines, hashlib.sha256(data).hexdigest()
 
 
-def _row(x: RemitLine) -> tuple[object, ...]:
-    return (x.payer, x.payer.casefold(), x.payer_id, x.payee, x.payment_ref, x.paid_on.isoformat(), x.claim_id,
-            x.payer_claim_id, x.claim_status, x.patient_id, x.line_id, x.service_date.isoformat(), x.code,
-            " ".join(x.modifiers), x.units, x.charge_cents, x.paid_cents, x.allowed_cents,
-            ";".join(f"{g}:{c}:{a}" for g, c, a in x.adjustments), " ".join(x.remarks))
+def _rows(file_id: int, lines: Iterable[RemitLine]) -> Iterator[tuple[object, ...]]:
+    """Each line as its ``remit_lines`` row, made as the insert takes them (none are kept).
+
+    A file repeats few payers, dates, modifier and adjustment sets: each is written out once.
+    """
+    days: dict[dt.date, str] = {}
+    keys: dict[str, str] = {}
+    modifiers: dict[tuple[str, ...], str] = {}
+    adjustments: dict[tuple[Adjustment, ...], str] = {}
+    for x in lines:
+        paid_on, service, payer = days.get(x.paid_on), days.get(x.service_date), keys.get(x.payer)
+        if paid_on is None:
+            paid_on = days[x.paid_on] = x.paid_on.isoformat()
+        if service is None:
+            service = days[x.service_date] = x.service_date.isoformat()
+        if payer is None:
+            payer = keys[x.payer] = x.payer.casefold()
+        mods, adjusted = modifiers.get(x.modifiers), adjustments.get(x.adjustments)
+        if mods is None:
+            mods = modifiers[x.modifiers] = " ".join(x.modifiers)
+        if adjusted is None:
+            adjusted = adjustments[x.adjustments] = ";".join(f"{g}:{c}:{a}" for g, c, a in x.adjustments)
+        yield (file_id, x.payer, payer, x.payer_id, x.payee, x.payment_ref, paid_on, x.claim_id, x.payer_claim_id,
+               x.claim_status, x.patient_id, x.line_id, service, x.code, mods, x.units, x.charge_cents,
+               x.paid_cents, x.allowed_cents, adjusted, " ".join(x.remarks))
 
 
 def save(store: SqlStore, name: str, sha256: str, lines: Iterable[RemitLine],
          now: dt.datetime | None = None) -> ImportReport:
     """Store a file's lines in one transaction, skipping lines already stored; returns what was added."""
-    with paused_gc():
-        rows = [_row(x) for x in lines]
+    lines = lines if isinstance(lines, Sequence) else list(lines)
     stamp = (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     placeholders = ", ".join("?" * (len(_COLUMNS) + 1))
-    with store.transaction() as db:
+    with paused_gc(), store.transaction() as db:
         before = int(db.execute("SELECT count(*) FROM remit_lines").fetchone()[0])
         file_id = int(db.execute("INSERT INTO remit_files (name, sha256, imported_at, lines_read, lines_added) "
-                                 "VALUES (?, ?, ?, ?, 0) RETURNING id", (name, sha256, stamp, len(rows))).fetchone()[0])
+                                 "VALUES (?, ?, ?, ?, 0) RETURNING id",
+                                 (name, sha256, stamp, len(lines))).fetchone()[0])
         db.executemany(f"INSERT INTO remit_lines (file_id, {', '.join(_COLUMNS)}) VALUES ({placeholders}) "
                        "ON CONFLICT (payer_key, payer_claim_id, line_id) DO NOTHING",  # SQLite and PostgreSQL
-                       [(file_id, *row) for row in rows])
+                       _rows(file_id, lines))
         added = int(db.execute("SELECT count(*) FROM remit_lines").fetchone()[0]) - before
         db.execute("UPDATE remit_files SET lines_added = ? WHERE id = ?", (added, file_id))
-    return ImportReport(name, len(rows), added)
+    return ImportReport(name, len(lines), added)
 
 
 def import_files(store: SqlStore, paths: Sequence[Path]) -> list[ImportReport]:
@@ -130,22 +150,29 @@ def load(store: SqlStore) -> list[RemitLine]:
     """Every stored remitted line, in import order."""
     out = []
     dates: dict[str, dt.date] = {}
-
-    def day(text: str) -> dt.date:
-        found = dates.get(text)
-        if found is None:
-            found = dates[text] = dt.date.fromisoformat(text)
-        return found
-
+    splits: dict[str, tuple[str, ...]] = {}  # modifiers and remarks: both space-separated codes
+    adjusted: dict[str, tuple[Adjustment, ...]] = {}
     with paused_gc():
-        rows = store.query(f"SELECT {', '.join(_COLUMNS)} FROM remit_lines ORDER BY id")
-        for (payer, _, payer_id, payee, ref, paid_on, claim_id, payer_claim_id, status, patient, line_id, service, code,
+        rows = store.query(f"SELECT {', '.join(c for c in _COLUMNS if c != 'payer_key')} FROM remit_lines ORDER BY id")
+        for (payer, payer_id, payee, ref, paid_on, claim_id, payer_claim_id, status, patient, line_id, service, code,
              modifiers, units, charge, paid, allowed, adjustments, remarks) in rows:
-            adjusted = tuple((g, c, int(a)) for g, c, a in (part.split(":") for part in adjustments.split(";")
-                                                            if part))
-            out.append(RemitLine(payer, payer_id, payee, ref, day(paid_on), claim_id, payer_claim_id, status,
-                                 patient, line_id, day(service), code, tuple(modifiers.split()), units, charge, paid,
-                                 allowed, adjusted, tuple(remarks.split())))
+            # Lines share their dates, code lists and adjustment sets: each distinct text is read once.
+            paid_day, service_day = dates.get(paid_on), dates.get(service)
+            if paid_day is None:
+                paid_day = dates[paid_on] = dt.date.fromisoformat(paid_on)
+            if service_day is None:
+                service_day = dates[service] = dt.date.fromisoformat(service)
+            mods, marks, adjusts = splits.get(modifiers), splits.get(remarks), adjusted.get(adjustments)
+            if mods is None:
+                mods = splits[modifiers] = tuple(modifiers.split())
+            if marks is None:
+                marks = splits[remarks] = tuple(remarks.split())
+            if adjusts is None:
+                adjusts = adjusted[adjustments] = tuple(
+                    (g, c, int(a)) for g, c, a in (part.split(":") for part in adjustments.split(";") if part))
+            out.append(RemitLine(payer, payer_id, payee, ref, paid_day, claim_id, payer_claim_id, status,
+                                 patient, line_id, service_day, code, mods, units, charge, paid, allowed, adjusts,
+                                 marks))
     return out
 
 

@@ -374,6 +374,25 @@ def test_the_signature_cache_gives_the_same_audit_as_pricing_every_claim_afresh(
         assert np.array_equal(getattr(cached, name), getattr(fresh, name)), name
 
 
+@given(lines=any_claims())
+@settings(max_examples=40)
+def test_leaving_out_the_payment_report_changes_nothing_but_the_payment_findings_and_totals(
+        lines: list[AuditLine], tables_2025: TableSet, tables_2026: TableSet) -> None:
+    def tables_for_year(year: int) -> TableSet:
+        return tables_2026 if year >= 2026 else tables_2025
+
+    batch = ClaimLines.from_lines(lines)
+    full, lean = (audit_claims(batch, payers=AUDIT_PAYERS, practice=Practice(),
+                               tables_for_date=lambda d: tables_for_year(d.year), tables_for_year=tables_for_year,
+                               payment_report=report) for report in (True, False))
+    payment = {"underpaid", "mppr-missing"}
+    assert finding_rows(lean) == [row for row in finding_rows(full) if row["rule"] not in payment]
+    assert lean.problems == full.problems
+    assert lean.by_payer == lean.by_code == lean.by_month == () and not lean.by_payer_month
+    for name in ("expected_cents", "has_expected", "compared", "underpaid"):
+        assert np.array_equal(getattr(lean, name), getattr(full, name)), name
+
+
 # --- the batch pricing path (issue 17) gives the engine's amounts and findings exactly -------------------------
 
 #: Contracts of every kind batch pricing takes, and two it leaves to the engine (self-pay, a pinned 2025 year).

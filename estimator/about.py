@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import metadata, resources
+from importlib import resources
 from typing import Protocol
 
 from estimator import __version__
@@ -58,6 +58,8 @@ COMPONENTS: tuple[Component, ...] = (
 
 
 def component_version(distribution: str) -> str:
+    from importlib import metadata  # noqa: PLC0415 - 10 ms of imports every CLI call would pay for nothing
+
     if not distribution:
         return ""
     try:

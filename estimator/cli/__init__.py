@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from estimator import about, logs
+from estimator import logs
 from estimator.cli.command_index import COMMANDS
 from estimator.cli.common import Context, Parser
 from estimator.core.errors import EstimatorError
@@ -43,6 +43,8 @@ class VersionAction(argparse.Action):
             releases = default_catalog().releases()
         except EstimatorError:
             releases = []
+        from estimator import about  # noqa: PLC0415 - only --version needs it
+
         print(about.version_line(releases))
         parser.exit()
 

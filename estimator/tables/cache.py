@@ -28,7 +28,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -224,10 +224,51 @@ def _records(value: dict[Any, Any]) -> dict[str, Any] | None:
             "columns": columns, "lengths": [len(v) for v in value.values()] if grouped else None}
 
 
-def _decoded_records(tree: dict[str, Any]) -> dict[str, Any]:
+class _LazyRecords(Mapping[str, Any]):
+    """A records table from the cache, built on first lookup: a command that never asks (``price``, the
+    lesion chart) never builds the MUE table's 15,000 objects.  Its shape was checked when it was read."""
+
+    __slots__ = ("_built", "_tree")
+
+    def __init__(self, tree: dict[str, Any]) -> None:
+        self._tree: dict[str, Any] | None = tree
+        self._built: dict[str, Any] | None = None
+
+    def _records(self) -> dict[str, Any]:
+        if self._built is None:
+            assert self._tree is not None
+            self._built, self._tree = _built_records(self._tree), None
+        return self._built
+
+    def __getitem__(self, key: str) -> Any:
+        return self._records()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._records())
+
+    def __len__(self) -> int:
+        return len(self._records())
+
+    def __repr__(self) -> str:
+        return repr(self._records())
+
+
+def _decoded_records(tree: dict[str, Any]) -> Mapping[str, Any]:
+    """Check a records entry's shape now (a damaged cache is refused at read time, not at first use)."""
     cls = _trusted_class(tree["$records"])
     if tree["fields"] != [f.name for f in dataclasses.fields(cls)]:
         raise ValueError("the cached records do not match their class")
+    keys, columns, lengths = tree["keys"], tree["columns"], tree["lengths"]
+    count = len(keys) if lengths is None else sum(lengths)
+    if not all(type(k) is str for k in keys) or len(columns) != len(tree["fields"]) or \
+            (lengths is not None and len(lengths) != len(keys)) or \
+            any(len(c["$dates"] if isinstance(c, dict) else c) != count for c in columns):
+        raise ValueError("the cached records are damaged")
+    return _LazyRecords(tree)
+
+
+def _built_records(tree: dict[str, Any]) -> dict[str, Any]:
+    cls = _trusted_class(tree["$records"])
     columns = [[None if d is None else dt.date.fromordinal(d) for d in c["$dates"]] if isinstance(c, dict) else c
                for c in tree["columns"]]
     records = [cls(*row) for row in zip(*columns, strict=True)]

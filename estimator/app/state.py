@@ -37,7 +37,7 @@ from estimator.core.encounter import Claim, Encounter, ServiceLine, price_lines
 from estimator.core.errors import EstimatorError
 from estimator.core.lesions import MAX_LESIONS as CORE_MAX_LESIONS
 from estimator.core.lesions import lesion_lines
-from estimator.core.payers import MEDICARE, Payer, Practice, TablesForYear
+from estimator.core.payers import MEDICARE, Payer, Practice, TablesForYear, allowed_lines
 from estimator.core.rules import build_claim
 from estimator.core.schedule import NATIONAL_KEY, Setting, TableSet
 
@@ -168,8 +168,12 @@ def lesion_series(inputs: Inputs, tables: TableSet, payer: Payer, practice: Prac
                         if len(claims) >= SERIES_CLAIMS_REMEMBERED:
                             claims.clear()
                         claims[(tables, encounter)] = claim
-                est = estimate(claim, payer, practice, inputs.benefits, tables_for)
-                memo[key] = (est.allowed_cents, est.patient_cents)
+                if setting is own:
+                    est = estimate(claim, payer, practice, inputs.benefits, tables_for)
+                    memo[key] = (est.allowed_cents, est.patient_cents)
+                else:  # only the allowed amount is drawn for the other setting: no cost sharing to work out
+                    lines, _ = allowed_lines(claim, payer, practice, tables_for)
+                    memo[key] = (sum(a.allowed_cents for a in lines), 0)
             values[i] = memo[key][0] / 100
             if setting is own:
                 patient[i] = memo[key][1] / 100

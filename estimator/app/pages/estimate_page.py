@@ -700,7 +700,9 @@ class EstimatePage(QWidget):
         if not 0 <= row < self.model.rowCount():
             return
         self._explained_row = row
-        self.explain.setPlainText("\n".join(self.model.explain(row)))
+        text = "\n".join(self.model.explain(row))
+        if text != self.explain.toPlainText():  # re-setting the same text re-lays out and repaints the pane
+            self.explain.setPlainText(text)
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = [index.row() for index in selected.indexes()]

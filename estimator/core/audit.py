@@ -80,7 +80,7 @@ import datetime as dt
 import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, overload
+from typing import Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -95,6 +95,7 @@ from estimator.core.payers import Method, Payer, Practice, allowed_lines, no_con
 from estimator.core.pricing import cf_scaled
 from estimator.core.rules import GLOBAL_AFTER_DAYS, SRC_MPPR, check_claim, check_global_period
 from estimator.core.schedule import NATIONAL_KEY, BoolArray, Setting, TableSet
+from estimator.core.sequences import BuiltOnRead
 
 Int8Array = npt.NDArray[np.int8]
 TablesForDate = Callable[[dt.date], TableSet]
@@ -294,7 +295,7 @@ class AuditedClaim:
         return min((f.finding.severity for f in self.findings), key=SEVERITY_ORDER.__getitem__)
 
 
-class AuditedClaims(Sequence[AuditedClaim]):
+class AuditedClaims(BuiltOnRead[AuditedClaim]):
     """The audited claims in order of first appearance, each built when it is looked at.
 
     A 100,000-line file has tens of thousands of claims, most of them clean and never opened; building
@@ -315,19 +316,7 @@ class AuditedClaims(Sequence[AuditedClaim]):
     def __len__(self) -> int:
         return len(self._ids)
 
-    @overload
-    def __getitem__(self, index: int) -> AuditedClaim: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[AuditedClaim]: ...
-
-    def __getitem__(self, index: int | slice) -> AuditedClaim | list[AuditedClaim]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+    def _item(self, index: int) -> AuditedClaim:
         idx = self._members[index]
         first = idx[0]
         lines = self._lines

@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from operator import attrgetter
-from typing import Any, Final, Literal, overload
+from typing import Any, Final, Literal
 
 import numpy as np
 
@@ -59,6 +59,7 @@ from estimator.core.money import IntArray, format_money
 from estimator.core.payers import MEDICARE, MEDICARE_PAYER, Payer, Practice
 from estimator.core.remits import Adjustment, RemitLine
 from estimator.core.schedule import BoolArray
+from estimator.core.sequences import BuiltOnRead
 
 Status = Literal["paid", "underpaid", "overpaid", "denied", "patient", "unreconciled"]
 STATUSES: Final[tuple[Status, ...]] = ("paid", "underpaid", "overpaid", "denied", "patient", "unreconciled")
@@ -79,7 +80,7 @@ class LineResult:
     reason: str  # why, in plain words
 
 
-class LineResults(Sequence[LineResult]):
+class LineResults(BuiltOnRead[LineResult]):
     """Every line's ``LineResult``, each built (with its reason in words) when it is looked at.
 
     The scorecard reads the columns of ``Reconciliation`` and never these; 100,000 reasons in words, built
@@ -94,19 +95,7 @@ class LineResults(Sequence[LineResult]):
     def __len__(self) -> int:
         return len(self._lines)
 
-    @overload
-    def __getitem__(self, index: int) -> LineResult: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[LineResult]: ...
-
-    def __getitem__(self, index: int | slice) -> LineResult | list[LineResult]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+    def _item(self, index: int) -> LineResult:
         return _classify(self._lines[index], self._expected[index], self._medicare[index], self._rule.get(index),
                          self._tolerance)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import stat
 import sys
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Final
 
 from estimator import paths
-from estimator.core.errors import InputError
+from estimator.core.errors import DataFileError, InputError
 
 PRIVATE_UMASK: Final = 0o077
 PRIVATE_FILE_MODE: Final = 0o600
@@ -282,3 +283,17 @@ def write_text_atomically(path: Path | str, text: str) -> None:
         InputError: the folder cannot be written (missing, read-only).
     """
     write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def read_json_file(path: Path) -> object:
+    """A JSON file's value (a table folder's or a PTP year's manifest).
+
+    Raises:
+        DataFileError: the file cannot be read, or is not valid JSON (its line named).
+    """
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataFileError(str(path), None, None, f"cannot read ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise DataFileError(str(path), exc.lineno, None, f"not valid JSON ({exc.msg})") from None

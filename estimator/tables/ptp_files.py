@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 from estimator.core.errors import DataFileError
 from estimator.core.ncci import PairEdit, PtpEdits
+from estimator.files import read_json_file
 
 ENCODING: Final = "latin-1"
 #: The column names as CMS's header gives them (the deletion and modifier headers carry their legends).
@@ -265,12 +266,7 @@ def read_ptp_manifest(folder: Path) -> dict[str, Any]:
         DataFileError: missing, not JSON, or not a PTP manifest of this schema.
     """
     path = folder / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataFileError(str(path), None, None, f"cannot read ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise DataFileError(str(path), exc.lineno, None, f"not valid JSON ({exc.msg})") from None
+    manifest = read_json_file(path)
     if not isinstance(manifest, dict) or manifest.get("kind") != KIND or manifest.get("schema") != SCHEMA:
         raise DataFileError(str(path), None, "kind", f"not a PTP table of schema {SCHEMA}")
     return manifest

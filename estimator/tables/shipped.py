@@ -42,6 +42,7 @@ from estimator.core.schedule import (
     TableSet,
     TablesInForce,
 )
+from estimator.files import read_json_file
 from estimator.tables import cms_files, ncci_files, ptp_files, swap
 from estimator.tables.cache import load_cached
 from estimator.tables.cms_files import MONTH_NUMBER, CountyRow, GpciRow, RvuFile, ZipRow
@@ -496,12 +497,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         DataFileError: missing or not valid JSON of this schema.
     """
     path = folder / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DataFileError(str(path), None, None, f"cannot read ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise DataFileError(str(path), exc.lineno, None, f"not valid JSON ({exc.msg})") from None
+    manifest = read_json_file(path)
     if not isinstance(manifest, dict) or manifest.get("schema") != SCHEMA:
         raise DataFileError(str(path), None, "schema", f"unsupported table schema (this program reads {SCHEMA})")
     return manifest

@@ -37,14 +37,21 @@ def test_the_first_window_fits_the_available_screen(make_window: WindowFactory) 
     assert (window.width(), window.height()) == (width, height)
 
 
-@pytest.mark.parametrize("size", [(1024, 768), (1280, 800)])
-def test_the_totals_are_not_cut_off(qtbot: QtBot, make_window: WindowFactory, size: tuple[int, int]) -> None:
+def shown_estimate_page(qtbot: QtBot, make_window: WindowFactory, size: tuple[int, int]
+                        ) -> tuple[QWidget, EstimatePage]:
+    """The main window shown at ``size`` on its Estimate page."""
     window = make_window()
     window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
     page = window.show_page("estimate")
     assert isinstance(page, EstimatePage)
+    return window, page
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800)])
+def test_the_totals_are_not_cut_off(qtbot: QtBot, make_window: WindowFactory, size: tuple[int, int]) -> None:
+    _, page = shown_estimate_page(qtbot, make_window, size)
     page.state.update(lesions=199, em_code="99215", locality_key="1320201")  # the widest amounts
     for label in (page.totals.allowed, page.totals.payer, page.totals.patient):
         assert label.width() >= label.fontMetrics().horizontalAdvance(label.text()), label.accessibleName()
@@ -96,12 +103,7 @@ def estimate_cut_offs(window: QWidget, page: EstimatePage) -> list[str]:
 @pytest.mark.parametrize("size", [(1024, 768), (1280, 800)])
 def test_the_whole_lesion_chart_and_its_title_are_shown(qtbot: QtBot, make_window: WindowFactory,
                                                          size: tuple[int, int]) -> None:
-    window = make_window()
-    window.resize(*size)
-    window.show()
-    qtbot.waitExposed(window)
-    page = window.show_page("estimate")
-    assert isinstance(page, EstimatePage)
+    window, page = shown_estimate_page(qtbot, make_window, size)
     assert estimate_cut_offs(window, page) == []
     assert style.title_text(page.chart.plot_widget) == "Expected allowed amount by lesion count"  # wrapped, whole
 

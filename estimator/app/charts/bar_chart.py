@@ -47,8 +47,6 @@ class BarChart(QWidget):
         item = self.plot_widget.getPlotItem()
         style.set_title(self.plot_widget, title, 10)
         item.setLabel("bottom" if horizontal else "left", value_axis)
-        item.setMouseEnabled(x=False, y=False)
-        item.hideButtons()
         item.showGrid(x=horizontal, y=not horizontal, alpha=style.GRID_ALPHA)
         self._bars = pg.BarGraphItem(x=[], height=[], width=0.8)
         item.addItem(self._bars)

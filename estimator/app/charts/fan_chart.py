@@ -50,8 +50,6 @@ class FanChart(QWidget):
         self.plot_widget = style.plot_widget(antialias)
         item = self.plot_widget.getPlotItem()
         item.setLabel("left", "Revenue ($)")
-        item.setMouseEnabled(x=False, y=False)
-        item.hideButtons()
         legend = style.legend_below(self.plot_widget)  # under the axis: it covers no month
         self.p10_curve = pg.PlotDataItem()
         self.p90_curve = pg.PlotDataItem()

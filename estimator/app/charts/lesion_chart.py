@@ -66,8 +66,6 @@ class LesionChart(QWidget):
         style.set_title(self.plot_widget, TITLE, 11)
         item.setLabel("bottom", "Lesions destroyed")
         item.setLabel("left", "Allowed ($)")
-        item.setMouseEnabled(x=False, y=False)
-        item.hideButtons()
         # Below the x axis: inside the plot it covered the facility and patient curves in a narrow window.
         legend = style.legend_below(self.plot_widget)
         # Axes and legend change rarely: blit them from a cache instead of re-painting them with every curve.

@@ -34,8 +34,6 @@ class ScorecardChart(QWidget):
         item = self.plot_widget.getPlotItem()
         style.set_title(self.plot_widget, "Contract against what came in, by payer", 10)
         item.setLabel("left", "Dollars")
-        item.setMouseEnabled(x=False, y=False)
-        item.hideButtons()
         item.getAxis("bottom").setHeight(44)  # room for payer names on two lines
         self._legend = style.legend_below(self.plot_widget)
         self._bars: list[pg.BarGraphItem] = []

@@ -136,6 +136,9 @@ def plot_widget(antialias: bool = True) -> pg.PlotWidget:
     item = widget.getPlotItem()
     item.showGrid(x=True, y=True, alpha=GRID_ALPHA)
     item.setMenuEnabled(False)
+    # Every chart here is a fixed view of its figures: no panning or zooming, no auto-range button.
+    item.setMouseEnabled(x=False, y=False)
+    item.hideButtons()
     # pyqtgraph creates these menus without a parent, so they would outlive the chart as stray top-level
     # windows; parent them to the plot widget so they are deleted with it.
     for menu in (item.ctrlMenu, item.getViewBox().menu):

@@ -31,8 +31,6 @@ class UnderpaymentChart(QWidget):
         item = self.plot_widget.getPlotItem()
         style.set_title(self.plot_widget, "Underpaid by payer and month", 10)
         item.setLabel("left", "Underpaid ($)")
-        item.setMouseEnabled(x=False, y=False)
-        item.hideButtons()
         self._legend = style.legend_below(self.plot_widget)
         self._bars: list[pg.BarGraphItem] = []
         layout = QVBoxLayout(self)

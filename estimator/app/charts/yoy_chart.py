@@ -50,8 +50,6 @@ class YoyChart(QWidget):
         self.plot_widget = style.plot_widget(antialias)
         item = self.plot_widget.getPlotItem()
         item.setLabel("left", "Change per unit ($)")
-        item.setMouseEnabled(x=False, y=False)
-        item.hideButtons()
         # Below the axis: inside the plot the legend covered the 17000 conversion-factor bar.
         style.legend_below(self.plot_widget)
         self.bars = [pg.BarGraphItem(x=[], height=[], width=BAR_WIDTH, name=name) for name in EFFECT_NAMES]

@@ -16,13 +16,11 @@ the obvious way) on the first 10,000 lines, scaled linearly to the file.  ``floo
 from __future__ import annotations
 
 import argparse
-import cProfile
 import csv
 import dataclasses
 import datetime as dt
 import io
 import json
-import pstats
 import random
 import sys
 import tempfile
@@ -41,9 +39,9 @@ from estimator.store.sqlite_store import SqliteStore
 from estimator.tables.shipped import TableCatalog, default_catalog
 
 try:
-    from bench.run import machine, median_seconds
+    from bench.run import machine, median_seconds, print_profile
 except ModuleNotFoundError:  # run alone as ``python bench/bench_audit.py``: bench/ is on sys.path, not the root
-    from run import machine, median_seconds
+    from run import machine, median_seconds, print_profile
 
 LINES = 100_000
 MIN_RUNS = 3
@@ -285,12 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             catalog, payers, practice = _setup(Path(tmp))
             path = Path(tmp) / "claims.csv"
             write_claims_file(path, catalog, payers, lines=args.lines, distinct=args.distinct)
-            _audit_once(path, catalog, payers, practice)
-            profile = cProfile.Profile()
-            profile.enable()
-            _audit_once(path, catalog, payers, practice)
-            profile.disable()
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+            print_profile(lambda: _audit_once(path, catalog, payers, practice))
         return 0
     print(json.dumps(audit_100k(args.runs, args.lines, args.distinct)), flush=True)
     return 0

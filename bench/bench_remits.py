@@ -15,11 +15,9 @@ on the first 2,000 lines and scaled linearly -- the parse alone, without storing
 from __future__ import annotations
 
 import argparse
-import cProfile
 import datetime as dt
 import io
 import json
-import pstats
 import sys
 import tempfile
 import time
@@ -34,9 +32,9 @@ from estimator.store.sqlite_store import SqliteStore
 from estimator.tables.shipped import TableCatalog, default_catalog
 
 try:
-    from bench.run import MIN_RUNS, machine, median_seconds
+    from bench.run import MIN_RUNS, machine, median_seconds, print_profile
 except ModuleNotFoundError:  # run alone as ``python bench/bench_remits.py``: bench/ is on sys.path, not the root
-    from run import MIN_RUNS, machine, median_seconds  # type: ignore[no-redef]
+    from run import MIN_RUNS, machine, median_seconds, print_profile  # type: ignore[no-redef]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = REPO_ROOT / "samples" / "remit.835"
@@ -189,12 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             path = folder / "remit.835"
             write_remit_file(path, args.lines)
             counter = [0]
-            _import_and_reconcile(path, folder, catalog, counter)
-            profile = cProfile.Profile()
-            profile.enable()
-            _import_and_reconcile(path, folder, catalog, counter)
-            profile.disable()
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+            print_profile(lambda: _import_and_reconcile(path, folder, catalog, counter))
         return 0
     print(json.dumps(remits_100k(args.runs, args.lines)), flush=True)
     return 0

@@ -538,8 +538,7 @@ class _Evaluator:
             return None
         setting = plan.claim.setting
         amounts = self._amounts(plan, tables, setting, self.practice_cf(tables), at)
-        findings = self._check(((tables.release, place, tuple(requested)), tuple(diagnoses)), plan.claim, tables,
-                               diagnoses)
+        findings = self._check((id(plan), tuple(diagnoses)), plan.claim, tables, diagnoses)  # a plan per lines
         if payer is None:
             allowed: tuple[int | None, ...] = (None,) * len(amounts)
             reduced = tuple(any(p < 100 for p in pcts) for _, pcts, _ in amounts)

@@ -29,19 +29,13 @@ from typing import Final
 import numpy as np
 
 from estimator.core.encounter import MPPR_RATES, Claim, rank_units, unit_bases
-from estimator.core.money import CF_SCALE, to_scaled
+from estimator.core.money import CF_SCALE, cents_scaler, to_scaled
 from estimator.core.payers import PRACTICE_LOCALITY, Method, Payer, Practice
 from estimator.core.pricing import cf_scaled, fee_schedule_cents, national_gpcis
 from estimator.core.schedule import NATIONAL_KEY, Setting, TableSet
 
 HUNDRED: Final = Decimal(100)
 Amounts = list[tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]]  # per line: bases, pcts, payments
-
-
-def rate_of(rate: Decimal) -> Callable[[int], int]:
-    """``cents x rate`` rounded half-up, as ``money.scale_cents`` does, on a plain int (no numpy, no Decimal)."""
-    numerator, denominator = rate.as_integer_ratio()
-    return lambda cents: (2 * cents * numerator + denominator) // (2 * denominator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,9 +162,9 @@ class Contract:
 
     @staticmethod
     def of(payer: Payer, *, participating: bool, nonpar_rate: Decimal) -> Contract:
-        return Contract(payer, participating, rate_of(payer.mppr_secondary_pct / HUNDRED),
-                        rate_of((HUNDRED - payer.em25_reduction) / HUNDRED) if payer.em25_reduction else None,
-                        rate_of((payer.percent or Decimal(0)) / HUNDRED), rate_of(nonpar_rate))
+        return Contract(payer, participating, cents_scaler(payer.mppr_secondary_pct / HUNDRED),
+                        cents_scaler((HUNDRED - payer.em25_reduction) / HUNDRED) if payer.em25_reduction else None,
+                        cents_scaler((payer.percent or Decimal(0)) / HUNDRED), cents_scaler(nonpar_rate))
 
 
 def contract_allowed(plan: ClaimPlan, amounts: Amounts, basis: Amounts, contract: Contract

@@ -7,6 +7,7 @@ amount that is billed or quoted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final, overload
 
@@ -73,6 +74,13 @@ def round_formula_to_cents(scaled: IntArray, out: IntArray | None = None) -> Int
         return (scaled + FORMULA_HALF_CENT) // FORMULA_PER_CENT
     scaled += FORMULA_HALF_CENT
     return np.floor_divide(scaled, FORMULA_PER_CENT, out=out)
+
+
+def cents_scaler(rate: Decimal) -> Callable[[int], int]:
+    """``scale_cents`` by one rate as a function of a plain int, the ratio worked out once (a batch applies
+    a contract's few rates to thousands of amounts)."""
+    numerator, denominator = rate.as_integer_ratio()
+    return lambda cents: (2 * cents * numerator + denominator) // (2 * denominator)
 
 
 @overload

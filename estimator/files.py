@@ -28,7 +28,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from estimator import paths
 from estimator.core.errors import DataFileError, InputError
 
 PRIVATE_UMASK: Final = 0o077
@@ -193,6 +192,8 @@ def remove_stale_temp_files(folder: Path | str) -> int:
 def staging_dir(create: bool = True) -> Path:
     """The private folder (0700, in the user's data folder) where documents with patient details are put
     together before they are moved into place; ``clean_staging()`` empties it of a killed run's leftovers."""
+    from estimator import paths  # noqa: PLC0415 - the app's first window needs owner_only, not the user folders
+
     folder = paths.user_data_dir() / "tmp"
     return private_dir(folder) if create else folder
 

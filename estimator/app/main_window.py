@@ -8,7 +8,13 @@ A page is built when it is first shown (or first asked for through ``pages[key]`
 window appears after building only the page it opens on.  Until then its tab holds an empty container;
 a page that fails to build is logged and its tab says so.
 
-The window builds the shared ``EstimateInputs`` and attaches it to the context as
+The window can be shown before the tables and the practice database are open (``MainWindow(None, ...)``,
+then ``attach(context)``): the app's start-up paints the frame (tabs, menus, "Loading…") first, then loads
+numpy, the tables and the database and builds the page it opens on.  This module imports nothing heavy at
+the top for that reason: what needs the core is imported where it is used, and so is PySide6's ``Qt``
+namespace (its first use builds every Qt enum, ~15 ms).
+
+``attach`` builds the shared ``EstimateInputs`` and attaches it to the context as
 ``context.estimate_inputs`` before any page is created (see ``estimator.app.state.shared_inputs``).
 
 Optional page protocol (duck-typed, all optional):
@@ -32,26 +38,23 @@ import pkgutil
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QPalette, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
-from estimator import about
-from estimator.app import a11y
 from estimator.app import pages as pages_package
 from estimator.app import settings as opts
-from estimator.app.context import AppContext
 from estimator.app.dialogs.service import dialogs
-from estimator.app.files import export_model_csv
 from estimator.app.pages.page_index import PAGES
 from estimator.app.settings import Settings
-from estimator.app.state import EstimateInputs, Inputs
 from estimator.app.views.tables_banner import TablesBanner
 from estimator.core.errors import EstimatorError
-from estimator.store import backup
-from estimator.tables.status import reminder
+
+if TYPE_CHECKING:
+    from estimator.app.context import AppContext
+    from estimator.app.state import EstimateInputs
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +155,8 @@ class LazyPages(Mapping[str, QWidget]):
 
 
 PREFERRED_SIZE = (1280, 800)
+#: The status bar while the window waits for its context.
+LOADING_MESSAGE = "Loading the fee-schedule tables and the practice database…"
 
 
 def first_size(window: QWidget) -> tuple[int, int]:
@@ -173,29 +178,23 @@ class MainWindow(QMainWindow):
 
     page_changed = Signal(str)
 
-    def __init__(self, context: AppContext, settings: Settings, *, restore: bool = True,
+    def __init__(self, context: AppContext | None, settings: Settings, *, restore: bool = True,
                  page_keys: Collection[str] | None = None, parent: QWidget | None = None) -> None:
-        """Build the window; ``page_keys`` limits the discovered pages to those keys (tests, benchmarks)."""
+        """Build the window; ``page_keys`` limits the discovered pages to those keys (tests, benchmarks).
+
+        With ``context`` None the window is the frame only (tabs, menus, a "Loading…" note) until ``attach``.
+        """
         super().__init__(parent)
-        self.context = context
+        self._context: AppContext | None = None
         self.settings = settings
         self._remember = restore
         self.setWindowTitle(APP_TITLE)
-        inputs = None
-        if restore and settings.get(opts.RESTORE_INPUTS):
-            inputs = Inputs.from_json(settings.get(opts.ESTIMATE_INPUTS), dt.date.today())
-        # Parented to the context: pages built on this context share it, and it outlives no one.
-        self.estimate_inputs = EstimateInputs(context, inputs, parent=context)
-        context.estimate_inputs = self.estimate_inputs
-
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        self.tables_banner = TablesBanner(self)
         central = QWidget(self)
         self._central_layout = QVBoxLayout(central)
         self._central_layout.setContentsMargins(0, 0, 0, 0)
         self._central_layout.setSpacing(0)
-        self._central_layout.addWidget(self.tables_banner)
         self._central_layout.addWidget(self.tabs)
         self.setCentralWidget(central)
         self.banners: dict[str, QLabel] = {}
@@ -221,26 +220,68 @@ class MainWindow(QMainWindow):
             self._layouts[spec.key] = layout
             self.tabs.addTab(container, spec.title)
         self.pages: LazyPages = LazyPages(list(self._specs), self._build_page)
-        self._build_menus()
+        # The menus' titles now (the frame's menu bar); their actions with the context (``attach``), since
+        # the first keyboard shortcut set builds PySide6's whole Qt namespace (see the module docstring).
+        self._menus = {title: self.menuBar().addMenu(title) for title in ("&File", "&Edit", "&Go", "&Help")}
         self.release_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.release_label)
+        self.tabs.currentChanged.connect(self._current_changed)
+        self.resize(*first_size(self))
+        if restore:
+            self._restore()
+        if context is None:  # until attach: a note, and no menus (nothing to export, print or switch to)
+            self.statusBar().showMessage(LOADING_MESSAGE)
+            self.menuBar().setEnabled(False)
+        else:
+            self.attach(context)
+
+    @property
+    def context(self) -> AppContext:
+        """The app's context (tables, store, tasks).
+
+        Raises:
+            RuntimeError: the window is still loading (``attach`` not called yet).
+        """
+        if self._context is None:
+            raise RuntimeError("the window is still loading: no context attached yet")
+        return self._context
+
+    @property
+    def attached(self) -> bool:
+        """True once the tables and the store are open and pages can be built."""
+        return self._context is not None
+
+    def attach(self, context: AppContext) -> None:
+        """Give the window its tables and store: the shared inputs, the status bar, then the page shown."""
+        from estimator.app.state import EstimateInputs, Inputs  # noqa: PLC0415 - needs numpy and the core
+
+        self._context = context
+        self.tables_banner = TablesBanner(self)
+        self._central_layout.insertWidget(0, self.tables_banner)
+        inputs = None
+        if self._remember and self.settings.get(opts.RESTORE_INPUTS):
+            inputs = Inputs.from_json(self.settings.get(opts.ESTIMATE_INPUTS), dt.date.today())
+        # Parented to the context: pages built on this context share it, and it outlives no one.
+        self.estimate_inputs: EstimateInputs = EstimateInputs(context, inputs, parent=context)
+        context.estimate_inputs = self.estimate_inputs
+        self.statusBar().clearMessage()
+        self._build_menus()
+        self.menuBar().setEnabled(True)
         self._show_release()
         context.status_posted.connect(lambda text: self.statusBar().showMessage(text, 8000))
         context.store_changed.connect(self._show_release)
         context.tables_changed.connect(self._show_release)
         self.estimate_inputs.inputs_changed.connect(lambda _inputs: self._show_release())
-        self.tabs.currentChanged.connect(self._current_changed)
         if self.page_errors:
             self.statusBar().showMessage("Some pages could not be loaded: " + ", ".join(self.page_errors), 15000)
-        self.resize(*first_size(self))
-        if restore:
-            self._restore()
         self._current_changed(self.tabs.currentIndex())
 
     # --- banners --------------------------------------------------------------------------------------------
 
     def show_banner(self, key: str, text: str) -> QLabel:
         """A one-line notice above the pages (e.g. the database is on a network drive); one per ``key``."""
+        from PySide6.QtCore import Qt  # noqa: PLC0415 - see the module docstring
+
         banner = self.banners.get(key)
         if banner is None:
             banner = QLabel(self)
@@ -263,8 +304,9 @@ class MainWindow(QMainWindow):
     def _build_page(self, key: str) -> QWidget:
         """Build page ``key`` into its tab (once); a page that cannot be built says so in its tab."""
         spec, container = self._specs[key], self._containers[key]
+        context = self.context  # raises while loading: the page is built later, not marked broken
         try:
-            page = spec.create(self.context)
+            page = spec.create(context)
         except Exception as exc:  # a page that cannot be built is reported in its tab, not fatal
             log.exception("page %s could not be built", key)
             self.page_errors[spec.module] = f"{type(exc).__name__}: {exc}"
@@ -306,11 +348,18 @@ class MainWindow(QMainWindow):
         """
         if key not in self.pages:
             raise EstimatorError(f"no page {key!r}; pages: {', '.join(self.pages)}")
+        if not self.attached:  # still loading: the tab now, its page when the context comes
+            self.tabs.setCurrentWidget(self._containers[key])
+            return self._containers[key]
         page = self.pages[key]
         self.tabs.setCurrentWidget(self._containers[key])
         return page
 
     def _current_changed(self, index: int) -> None:
+        if not self.attached:  # still loading: attach builds the page shown then
+            return
+        from estimator.app import a11y  # noqa: PLC0415 - not needed before the first page
+
         page = self._current_page() if index >= 0 else None
         if page is not None:
             a11y.prepare(page)  # cheap; also covers a page built late
@@ -324,6 +373,8 @@ class MainWindow(QMainWindow):
 
     def _show_release(self) -> None:
         """The status-bar release and the tables banner, for the estimate's date of service."""
+        from estimator.tables.status import reminder  # noqa: PLC0415 - loads the tables (see the module docstring)
+
         in_force = None
         try:
             tables = self.estimate_inputs.tables()
@@ -337,7 +388,7 @@ class MainWindow(QMainWindow):
     # --- menus -----------------------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
+        file_menu = self._menus["&File"]
         self.export_table_action = self._action(file_menu, "Export &table as CSV…", "Ctrl+E",
                                                 lambda: self.export_table_csv())
         self.export_chart_action = self._action(file_menu, "Export &chart as PNG…", "Ctrl+Shift+E",
@@ -350,7 +401,7 @@ class MainWindow(QMainWindow):
         # Explicit keys: StandardKey.Quit is empty on some platforms (and offscreen).
         self.quit_action = self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
 
-        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu = self._menus["&Edit"]
         undo = self.undo_group.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.undo_group.createRedoAction(self, "&Redo")
@@ -359,7 +410,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(redo)
         self.undo_action, self.redo_action = undo, redo
 
-        go_menu = self.menuBar().addMenu("&Go")
+        go_menu = self._menus["&Go"]
         self.page_actions: list[QAction] = []
         for number, key in enumerate(self.pages, start=1):
             title = self.tabs.tabText(self.tabs.indexOf(self._containers[key])).replace("&", "")
@@ -367,7 +418,7 @@ class MainWindow(QMainWindow):
             action = self._action(go_menu, title, shortcut, lambda _=False, k=key: self.show_page(k))
             self.page_actions.append(action)
 
-        help_menu = self.menuBar().addMenu("&Help")
+        help_menu = self._menus["&Help"]
         self.about_action = self._action(help_menu, "&About", None, self._about)
         self._action(help_menu, "About &Qt", None, QApplication.aboutQt)
 
@@ -381,6 +432,8 @@ class MainWindow(QMainWindow):
 
     def about_text(self) -> str:
         """Version, tables, licences and the third-party components, as Help > About shows them."""
+        from estimator import about  # noqa: PLC0415 - only Help > About needs it
+
         return about.about_text(self.context.catalog.releases())
 
     def _about(self) -> None:
@@ -396,6 +449,8 @@ class MainWindow(QMainWindow):
                                        "Estimator databases (*.sqlite);;All files (*)")
             if path is None:
                 return None
+        from estimator.store import backup  # noqa: PLC0415 - only this action needs it
+
         try:
             written = backup.backup_database(self.context.store, path)
         except EstimatorError as exc:
@@ -428,6 +483,8 @@ class MainWindow(QMainWindow):
             if hasattr(page, "export_csv"):
                 page.export_csv(path)
             else:
+                from estimator.app.files import export_model_csv  # noqa: PLC0415 - only this action needs it
+
                 export_model_csv(page.current_table_view().model(), path)
         except EstimatorError as exc:
             dialogs().error(self, "Export failed", str(exc))
@@ -480,7 +537,9 @@ class MainWindow(QMainWindow):
         # Pages restore their own layout when they are built (see _build_page).
 
     def save_layout(self) -> None:
-        """Remember geometry, the page shown, each page's layout and the last inputs."""
+        """Remember geometry, the page shown, each page's layout and the last inputs (nothing while loading)."""
+        if not self.attached:
+            return
         s = self.settings
         s.set(opts.WINDOW_GEOMETRY, self.saveGeometry())
         s.set(opts.WINDOW_STATE, self.saveState())
@@ -497,5 +556,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._remember:
             self.save_layout()
-        self.context.tasks.wait(10_000)
+        if self._context is not None:
+            self._context.tasks.wait(10_000)
         super().closeEvent(event)

@@ -50,10 +50,12 @@ def palette_for(choice: Choice) -> QPalette | None:
     """The palette of a fixed theme (``None`` for ``system``: Qt's own)."""
     if choice == "system":
         return None
+    # QColor.fromString, not QColor(str): the constructor's overloads make PySide6 build its whole Qt
+    # namespace (~15 ms), which the first window does not otherwise need (see estimator.app.main).
     palette = QPalette()
     for role, color in (_DARK if choice == "dark" else _LIGHT).items():
-        palette.setColor(role, QColor(color))
-    disabled = QColor(_DISABLED_TEXT[choice])
+        palette.setColor(role, QColor.fromString(color))
+    disabled = QColor.fromString(_DISABLED_TEXT[choice])
     for role in (_ROLES.WindowText, _ROLES.Text, _ROLES.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
     return palette
@@ -72,7 +74,7 @@ def apply(app: QApplication, choice: str) -> None:
     if choice not in CHOICES:
         choice = "system"
     if not _SYSTEM:
-        _SYSTEM.update(style=app.style().name(), palette=QPalette(app.palette()))
+        _SYSTEM.update(style=app.style().name(), palette=app.palette())  # a copy (QPalette() would cost ~20 ms)
     palette = palette_for(choice)  # type: ignore[arg-type]
     if palette is None:
         style, system = str(_SYSTEM["style"]), _SYSTEM["palette"]

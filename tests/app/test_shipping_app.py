@@ -1,5 +1,5 @@
-"""The installed app's shell: tables checked before any window, Help > About, File > Back up database, the
-network-drive banner and the app icon."""
+"""The installed app's shell: the frame painted first, then the tables and database loaded (or a dialog and
+the window closed), Help > About, File > Back up database, the network-drive banner and the app icon."""
 # pytest-qt's QtBot is untyped.
 # mypy: disable-error-code="no-untyped-call"
 
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,8 @@ from PySide6.QtWidgets import QApplication
 
 from estimator import __version__, paths
 from estimator.app import main as app_main
+from estimator.app.main_window import LOADING_MESSAGE, MainWindow
+from estimator.app.settings import Settings
 from estimator.cli.common import Context
 from estimator.core.errors import InputError
 from tests.app.conftest import ScriptedDialogs, WindowFactory
@@ -31,8 +35,9 @@ def _windows() -> list[str]:
     return [type(w).__name__ for w in QApplication.topLevelWidgets() if w.isVisible()]
 
 
+@pytest.mark.qt_log_ignore("This plugin does not support")  # the loading window, offscreen
 @pytest.mark.parametrize("damage", ["no tables", "damaged rvu.csv", "missing zip file"])
-def test_missing_or_damaged_tables_stop_the_app_with_a_dialog_before_any_window(
+def test_missing_or_damaged_tables_stop_the_app_with_a_dialog_and_close_the_loading_window(
         damage: str, shipped_copy: Path, dialogs: ScriptedDialogs, tmp_path: Path, qapp: QApplication) -> None:
     if damage == "no tables":
         shutil.rmtree(shipped_copy)
@@ -46,7 +51,62 @@ def test_missing_or_damaged_tables_stop_the_app_with_a_dialog_before_any_window(
     message = dialogs.errors[0]
     assert "reinstall the estimator" in message and str(shipped_copy) in message
     assert "log" in message  # says where details went
+    assert "MainWindow" not in _windows()  # the frame shown while loading is gone; no window missing tabs
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # a shown window, offscreen
+def test_the_frame_paints_first_then_the_estimate_page_is_built_and_the_run_says_when(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], qapp: QApplication) -> None:
+    code = app_main.main(["--db", str(tmp_path / "p.sqlite"), "--create", "--quit-after-show", "--lesions", "7"])
+    assert code == 0
+    stamps = next(line for line in capsys.readouterr().err.splitlines() if line.startswith("startup:"))
+    fields = dict(field.split("=") for field in stamps.split()[1:])
+    assert 0 < float(fields["first_window"]) < float(fields["ready"])
+    assert int(fields["first_window_rss"]) >= 0
+
+
+def test_a_lesion_count_out_of_range_is_refused_before_any_window(
+        capsys: pytest.CaptureFixture[str], qapp: QApplication) -> None:
+    with pytest.raises(SystemExit) as refused:
+        app_main.main(["--lesions", "0"])
+    assert refused.value.code == 2
+    assert "--lesions: must be a whole number from 1 to 10000, got '0'" in capsys.readouterr().err
     assert "MainWindow" not in _windows()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # a shown window, offscreen
+def test_a_window_shown_before_its_context_says_it_is_loading_then_behaves_as_one_built_with_it(
+        qtbot, catalog, store, qapp: QApplication) -> None:  # type: ignore[no-untyped-def]
+    from estimator.app.context import AppContext  # noqa: PLC0415 - the core, as start-up loads it
+
+    window = MainWindow(None, Settings(), restore=False, page_keys=["estimate", "compare"])
+    qtbot.addWidget(window)
+    window.show()
+    assert window.statusBar().currentMessage() == LOADING_MESSAGE
+    assert not window.menuBar().isEnabled() and not window.attached
+    assert window.show_page("compare") is window.tabs.currentWidget()  # a tab switch now, its page later
+    assert not window.pages.built  # nothing built before the tables and the store are open
+    with pytest.raises(RuntimeError, match="still loading"):
+        window.context  # noqa: B018 (the property refuses)
+
+    context = AppContext(catalog, store)
+    window.attach(context)
+    assert window.attached and window.menuBar().isEnabled() and window.statusBar().currentMessage() == ""
+    assert list(window.pages.built) == ["compare"]  # the page shown, built on attach
+    assert window.page("compare").objectName() == "page_compare" and not window.page_errors
+    assert window.print_action.isEnabled() == hasattr(window.page("compare"), "printable_document")
+    assert [a.text() for a in window.page_actions] == ["Estimate", "Compare"]  # the Go menu, filled on attach
+    window.close()
+    context.tasks.wait(10_000)
+
+
+def test_the_first_window_needs_neither_numpy_nor_pyqtgraph_nor_the_core() -> None:
+    """What makes the frame paint in about a bare Qt window's time: checked in a fresh interpreter."""
+    probe = ("import sys; import estimator.app.main, estimator.app.main_window, estimator.app.theme; "
+             "heavy = [m for m in ('numpy', 'pyqtgraph', 'estimator.core.pricing', 'estimator.tables.shipped', "
+             "'estimator.store.sql_store', 'sqlite3') if m in sys.modules]; print(heavy)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_about_shows_the_version_tables_licences_and_components(make_window: WindowFactory,

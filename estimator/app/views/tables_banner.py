@@ -4,10 +4,13 @@ due and not imported."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from estimator.core.schedule import TablesInForce
+if TYPE_CHECKING:  # the window shows this banner before the tables (and numpy) are loaded
+    from estimator.core.schedule import TablesInForce
 
 
 def banner_text(in_force: TablesInForce | None, reminder: str) -> str:

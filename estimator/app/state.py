@@ -135,9 +135,13 @@ class LesionSeries:
     tier_break: int  # the first count billed as 17004
 
 
+#: A priced claim of the lesion series: the tables, the visit with one lesion, and the lesion lines billed.
+SeriesClaimKey = tuple[TableSet, Encounter, tuple[tuple[str, int], ...]]
+
+
 def lesion_series(inputs: Inputs, tables: TableSet, payer: Payer, practice: Practice,
                   tables_for: TablesForYear, max_count: int = CHART_LESIONS,
-                  claims: dict[tuple[TableSet, Encounter], Claim] | None = None) -> LesionSeries:
+                  claims: dict[SeriesClaimKey, Claim] | None = None) -> LesionSeries:
     """Price the visit for every lesion count 1..``max_count`` in both settings.
 
     Counts that bill the same lines (every count from 15 up is 17004 x1) are priced once.  ``claims``
@@ -151,32 +155,34 @@ def lesion_series(inputs: Inputs, tables: TableSet, payer: Payer, practice: Prac
     own = tables.places.get(inputs.place_of_service).setting
     allowed: dict[Setting, FloatArray] = {}
     patient = np.zeros(len(counts), dtype=np.float64)
-    tier_break = next((int(n) for n in counts if lesion_lines(int(n))[0][0] == "17004"), max_count + 1)
+    # Counts that bill the same lines (every count from 15 up is 17004 x1) share one claim and one payment.
+    bills: dict[tuple[tuple[str, int], ...], list[int]] = {}
+    for n in counts.tolist():
+        bills.setdefault(tuple(lesion_lines(n)), []).append(n)
+    tier_break = next((ns[0] for lines, ns in bills.items() if lines[0][0] == "17004"), max_count + 1)
     for setting in Setting:
         pos = inputs.place_of_service if setting is own else REPRESENTATIVE_POS[setting]
-        memo: dict[tuple[tuple[str, int], ...], tuple[int, int]] = {}
+        # The visit with one lesion stands for every count in the claim cache's key: building and hashing
+        # an encounter per count cost more than the pricing the cache saves.
+        base = dataclasses.replace(inputs, lesions=1, place_of_service=pos).encounter(practice)
         values = np.zeros(len(counts), dtype=np.float64)
-        for i, n in enumerate(counts.tolist()):
-            key = tuple(lesion_lines(n))
-            if key not in memo:
-                varied = dataclasses.replace(inputs, lesions=n, place_of_service=pos)
-                encounter = varied.encounter(practice)
-                claim = claims.get((tables, encounter)) if claims is not None else None
-                if claim is None:
-                    claim = price_lines(encounter, tables)  # rule checks are not needed here
-                    if claims is not None:
-                        if len(claims) >= SERIES_CLAIMS_REMEMBERED:
-                            claims.clear()
-                        claims[(tables, encounter)] = claim
-                if setting is own:
-                    est = estimate(claim, payer, practice, inputs.benefits, tables_for)
-                    memo[key] = (est.allowed_cents, est.patient_cents)
-                else:  # only the allowed amount is drawn for the other setting: no cost sharing to work out
-                    lines, _ = allowed_lines(claim, payer, practice, tables_for)
-                    memo[key] = (sum(a.allowed_cents for a in lines), 0)
-            values[i] = memo[key][0] / 100
+        for lines, ns in bills.items():
+            claim_key = (tables, base, lines)
+            claim = claims.get(claim_key) if claims is not None else None
+            if claim is None:
+                claim = price_lines(dataclasses.replace(base, lesions=ns[0]), tables)  # no rule checks needed here
+                if claims is not None:
+                    if len(claims) >= SERIES_CLAIMS_REMEMBERED:
+                        claims.clear()
+                    claims[claim_key] = claim
+            at = np.asarray(ns) - 1
             if setting is own:
-                patient[i] = memo[key][1] / 100
+                est = estimate(claim, payer, practice, inputs.benefits, tables_for)
+                values[at] = est.allowed_cents / 100
+                patient[at] = est.patient_cents / 100
+            else:  # only the allowed amount is drawn for the other setting: no cost sharing to work out
+                lines_allowed, _ = allowed_lines(claim, payer, practice, tables_for)
+                values[at] = sum(a.allowed_cents for a in lines_allowed) / 100
         allowed[setting] = values
     return LesionSeries(counts, allowed, patient, own, payer.name, tier_break)
 
@@ -204,7 +210,7 @@ class EstimateInputs(QObject):
         self._store_version = 0
         self._series_key: tuple[Any, ...] | None = None
         self._series: LesionSeries | None = None
-        self._series_claims: dict[tuple[TableSet, Encounter], Claim] = {}
+        self._series_claims: dict[SeriesClaimKey, Claim] = {}
         self._estimate: Estimate | None = None
         self._priced_inputs: Inputs | None = None
         self._error: str | None = None

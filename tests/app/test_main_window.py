@@ -12,8 +12,9 @@ import types
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, QRect, Qt
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from estimator.app import main as app_main
@@ -179,3 +180,38 @@ def test_an_exported_table_is_owner_only_under_a_permissive_umask(tmp_path: Path
     finally:
         os.umask(previous)
     assert path is not None and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+class _Paints(QObject):
+    """The rectangles painted on one widget (an event filter)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rects: list[QRect] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.rects.append(event.region().boundingRect())  # type: ignore[attr-defined]
+        return False
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # a shown window, offscreen
+def test_a_new_total_repaints_what_changed_not_the_whole_window_and_the_tabs_still_follow_their_titles(
+        make_window: WindowFactory, qtbot: QtBot, qapp: QApplication) -> None:
+    window = make_window(pages=["estimate", "compare"])
+    window.resize(1024, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    qapp.processEvents()
+    spy = _Paints()
+    window.tabs.installEventFilter(spy)
+    window.estimate_inputs.update(lesions=9)  # new totals: their labels ask for a new layout up the chain
+    qapp.processEvents()
+    whole = window.tabs.rect()
+    assert spy.rects, "the change was painted"
+    assert all(r.width() * r.height() < whole.width() * whole.height() / 2 for r in spy.rects), spy.rects
+
+    window.tabs.setTabText(1, "Compare payers, localities and years")  # the tab bar's own layout changed
+    qapp.processEvents()
+    bar = window.tabs.tabBar()
+    assert bar.width() >= bar.sizeHint().width()

@@ -121,9 +121,11 @@ class LesionChart(QWidget):
 
     # --- data ---------------------------------------------------------------------------------------------
 
-    def set_series(self, series: LesionSeries | None) -> None:
-        """Show a new lesion series (``None`` clears the chart)."""
+    def set_series(self, series: LesionSeries | None, current: int | None = None) -> None:
+        """Show a new lesion series (``None`` clears the chart), marking ``current`` (default: the count marked)."""
         self._series = series
+        if current is not None:
+            self._current = int(current)
         if series is None:
             for curve in (*self._curves.values(), self._patient):
                 curve.setData([], [])

@@ -18,6 +18,19 @@ COLUMNS: Final = ("Code", "Units", "Modifiers", "Allowed", "Reduction", "Payer p
 MONEY_COLUMNS: Final = frozenset({3, 5, 6})
 LINE_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 
+# The roles as plain ints: a view asks ``data`` about 150 times per repaint of a two-line claim, and comparing
+# the int it passes with PySide6's enum members builds an enum object each time.
+_DISPLAY: Final = Qt.ItemDataRole.DisplayRole.value
+_TOOLTIP: Final = Qt.ItemDataRole.ToolTipRole.value
+_ALIGNMENT: Final = Qt.ItemDataRole.TextAlignmentRole.value
+_FONT: Final = Qt.ItemDataRole.FontRole.value
+_STATUS_TIP: Final = Qt.ItemDataRole.StatusTipRole.value
+_LINE: Final = int(LINE_ROLE)
+_RIGHT: Final = (Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value
+_LEFT: Final = (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter).value
+_ALIGNMENTS: Final = tuple(_RIGHT if column in MONEY_COLUMNS or column in (1, 4) else _LEFT
+                           for column in range(len(COLUMNS)))
+
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -50,20 +63,33 @@ class ClaimLinesModel(QAbstractTableModel):
     def __init__(self, estimate: Estimate | None = None) -> None:
         super().__init__()
         self._lines: tuple[EstimateLine, ...] = ()
+        self._cells: list[tuple[str, ...]] = []  # each row's texts, worked out once per estimate
         self._known = True
+        self._bold = QFont()
+        self._bold.setBold(True)
         self.set_estimate(estimate)
 
     def set_estimate(self, estimate: Estimate | None) -> None:
         lines = estimate.lines if estimate is not None else ()
         self._known = estimate.patient_known if estimate is not None else True
+        cells = [self._texts(line) for line in lines]
         if len(lines) == len(self._lines) and lines:
             # Same shape: keep the selection (the explain panel follows the selected line).
-            self._lines = lines
+            self._lines, self._cells = lines, cells
             self.dataChanged.emit(self.index(0, 0), self.index(len(lines) - 1, len(COLUMNS) - 1))
             return
         self.beginResetModel()
-        self._lines = lines
+        self._lines, self._cells = lines, cells
         self.endResetModel()
+
+    def _texts(self, line: EstimateLine) -> tuple[str, ...]:
+        """One row's texts, in ``COLUMNS`` order."""
+        claim_line = line.allowed.line
+        pct = claim_line.reduction_pct
+        return (claim_line.code, str(claim_line.units), ", ".join(claim_line.modifiers), money(line.allowed_cents),
+                f"{pct.normalize():f}%" if pct else "",
+                money(line.payer_cents) if self._known else "unknown",
+                money(line.patient_cents) if self._known else "unknown")
 
     def line(self, row: int) -> EstimateLine:
         return self._lines[row]
@@ -88,41 +114,21 @@ class ClaimLinesModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._lines):
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        row, column = index.row(), index.column()
+        if not 0 <= row < len(self._cells) or not 0 <= column < len(COLUMNS) or not index.isValid():
             return None
-        line = self._lines[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            claim_line = line.allowed.line
-            if column == 0:
-                return claim_line.code
-            if column == 1:
-                return str(claim_line.units)
-            if column == 2:
-                return ", ".join(claim_line.modifiers)
-            if column == 3:
-                return money(line.allowed_cents)
-            if column == 4:
-                pct = claim_line.reduction_pct
-                return f"{pct.normalize():f}%" if pct else ""
-            if column == 5:
-                return money(line.payer_cents) if self._known else "unknown"
-            if column == 6:
-                return money(line.patient_cents) if self._known else "unknown"
-            return None
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(explain_line(line, self._known))
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            if column in MONEY_COLUMNS or column in (1, 4):
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.FontRole and column == 0:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.StatusTipRole:
-            return line.allowed.line.label
-        if role == LINE_ROLE:
-            return line
+        role = int(role)
+        if role == _DISPLAY:
+            return self._cells[row][column]
+        if role == _ALIGNMENT:
+            return _ALIGNMENTS[column]
+        if role == _FONT:
+            return self._bold if column == 0 else None
+        if role == _TOOLTIP:
+            return "\n".join(explain_line(self._lines[row], self._known))
+        if role == _STATUS_TIP:
+            return self._lines[row].allowed.line.label
+        if role == _LINE:
+            return self._lines[row]
         return None

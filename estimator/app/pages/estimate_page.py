@@ -672,8 +672,9 @@ class EstimatePage(QWidget):
         series = self.state.lesion_series()
         if series is not self._series:
             self._series = series
-            self.chart.set_series(series)
-        self.chart.set_current(self.state.inputs.lesions)
+            self.chart.set_series(series, current=self.state.inputs.lesions)
+        else:
+            self.chart.set_current(self.state.inputs.lesions)
         self.assumptions.setText("\n".join(f"• {a}" for a in est.assumptions))
         if self.model.rowCount():
             self.show_explanation(min(self._explained_row, self.model.rowCount() - 1))

@@ -17,6 +17,7 @@ from estimator.app import theme
 from estimator.app.context import AppContext
 from estimator.app.pages.estimate_page import EstimatePage
 from estimator.app.text import money
+from estimator.app.views.elided_label import WrappingLabel
 from estimator.core.cost_sharing import Benefits
 from estimator.core.payers import Method, Practice
 from estimator.store.sqlite_store import SqliteStore
@@ -356,3 +357,50 @@ def test_the_documentation_checklist_feeds_the_finding(make_window: WindowFactor
     assert missing == ["The note does not record the patient consent."]  # photos are only where used
     page.form.documented["consent"].setChecked(True)
     assert not [f for f in page.findings_model.findings() if f.code.startswith("documentation")]
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # a shown window, offscreen
+def test_switching_payer_changes_the_assumptions_but_moves_no_field_below_them(
+        qtbot: QtBot, make_window: WindowFactory) -> None:
+    window = make_window()
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    page = window.show_page("estimate")
+    assert isinstance(page, EstimatePage)
+    checklist = next(iter(page.form.documented.values())).parentWidget()  # the documentation group, below
+    page.state.update(payer="Medicare", em_code="99213", lesions=8)
+    qtbot.wait(1)
+    medicare, below = page.assumptions.text(), checklist.mapTo(page.form, checklist.rect().topLeft()).y()
+    medicare_height = page.assumptions.height()
+    page.state.update(payer="Self-pay")
+    qtbot.wait(1)
+    current = page.state.estimate
+    assert current is not None and current.payer.name == "Self-pay" and page.assumptions.text() != medicare
+    assert checklist.mapTo(page.form, checklist.rect().topLeft()).y() == below  # the checklist stayed put
+    assert page.assumptions.minimumHeight() >= medicare_height  # self-pay's two lines keep Medicare's room
+    page.state.update(payer="Medicare")
+    qtbot.wait(1)
+    assert page.assumptions.text() == medicare
+    assert checklist.mapTo(page.form, checklist.rect().topLeft()).y() == below
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")  # shown labels, offscreen
+def test_a_steady_wrapping_label_keeps_the_room_of_its_longest_text_until_its_width_changes(qtbot: QtBot) -> None:
+    label = WrappingLabel("", None, steady=True)
+    qtbot.addWidget(label)
+    label.resize(200, 10)
+    label.show()  # a hidden widget gets its resize events only when shown
+    label.setText("A long assumption that wraps over several lines at two hundred pixels wide, and then some.")
+    long_height = label.minimumHeight()
+    label.setText("Short.")
+    assert label.needed_height() < long_height == label.minimumHeight()  # held: nothing below moves
+    label.resize(600, label.height())  # a new width starts afresh
+    assert label.minimumHeight() == label.needed_height() < long_height
+    plain = WrappingLabel("", None)
+    qtbot.addWidget(plain)
+    plain.resize(200, 10)
+    plain.show()
+    plain.setText("A long assumption that wraps over several lines at two hundred pixels wide, and then some.")
+    plain.setText("Short.")
+    assert plain.minimumHeight() == plain.needed_height() < long_height  # without steady: the lines it needs

@@ -40,6 +40,21 @@ def test_the_claim_lines_model_is_a_valid_qt_model(qtmodeltester: ModelTester, v
     qtmodeltester.check(model)
 
 
+def test_a_new_payer_for_the_same_lines_refreshes_only_the_amount_columns(
+        catalog: TableCatalog, visit_estimate: Estimate) -> None:
+    model = ClaimLinesModel(visit_estimate)
+    refreshed: list[tuple[int, int, int, int]] = []
+    model.dataChanged.connect(lambda a, b, _roles=(): refreshed.append((a.row(), a.column(), b.row(), b.column())))
+    model.set_estimate(visit_estimate)  # the same figures: nothing to repaint
+    assert refreshed == []
+    self_pay = estimate(visit_estimate.claim, SELF_PAY_PAYER, Practice(), Benefits(), catalog.for_year)
+    model.set_estimate(self_pay)
+    last = model.rowCount() - 1
+    assert refreshed == [(0, 3, last, 6)]  # Allowed .. Patient owes; Code, Units and Modifiers stay
+    assert [model.index(r, 3).data() for r in range(model.rowCount())] == [
+        f"${line.allowed_cents / 100:,.2f}" for line in self_pay.lines]
+
+
 def test_the_findings_model_is_a_valid_qt_model(qtmodeltester: ModelTester, visit_estimate: Estimate) -> None:
     model = FindingsModel()
     model.set_findings(visit_estimate.findings)

@@ -74,9 +74,13 @@ class ClaimLinesModel(QAbstractTableModel):
         self._known = estimate.patient_known if estimate is not None else True
         cells = [self._texts(line) for line in lines]
         if len(lines) == len(self._lines) and lines:
-            # Same shape: keep the selection (the explain panel follows the selected line).
+            # Same shape: keep the selection (the explain panel follows the selected line), and repaint only
+            # the columns whose texts changed (a payer change leaves code, units and modifiers as they were).
+            changed = [c for c in range(len(COLUMNS))
+                       if any(old[c] != new[c] for old, new in zip(self._cells, cells, strict=True))]
             self._lines, self._cells = lines, cells
-            self.dataChanged.emit(self.index(0, 0), self.index(len(lines) - 1, len(COLUMNS) - 1))
+            if changed:
+                self.dataChanged.emit(self.index(0, changed[0]), self.index(len(lines) - 1, changed[-1]))
             return
         self.beginResetModel()
         self._lines, self._cells = lines, cells

@@ -64,6 +64,7 @@ from estimator.app.validation import (
     parse_procedures,
 )
 from estimator.app.views.combos import ValueCombo
+from estimator.app.views.elided_label import WrappingLabel
 from estimator.app.views.fields import LesionSpinBox, ValidatedField
 from estimator.app.views.locality_finder import LocalityFinder
 from estimator.core import codes as cs
@@ -561,11 +562,13 @@ class EstimatePage(QWidget):
         scroll.setMinimumWidth(self.form.minimumSizeHint().width() + 16)
         scroll.setMaximumWidth(max(460, self.form.minimumSizeHint().width() + 16))
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.assumptions = QLabel(self)
-        self.assumptions.setWordWrap(True)
+        # Steady: Medicare's five assumptions and self-pay's three take the same room, so a payer change moves
+        # no field below them and the form is not resized and repainted whole (~2 ms of a payer change).
+        # Not selectable: a selectable label keeps its text in a QTextDocument, rebuilt and laid out again on
+        # every change (~0.8 ms); Print and the PDF carry the assumptions.
+        self.assumptions = WrappingLabel("", self, steady=True)
         theme.paint(self.assumptions, "muted")
         self.assumptions.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.assumptions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.form.column.insertWidget(2, self._titled("Assumptions", self.assumptions))
 
         self.banner = QLabel(self)

@@ -60,10 +60,16 @@ class WrappingLabel(QLabel):
     the layout then squeezed it to less than its lines and the readout was cut mid-line.  This one keeps
     its minimum height at what its current width needs, so the page's splitter or scroll area gives way
     instead.
+
+    ``steady=True``: a new text with fewer lines keeps the height of the longest shown at this width, so
+    what sits below does not move back and forth (and is not laid out and repainted) with each change; a
+    new width starts afresh.
     """
 
-    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, text: str = "", parent: QWidget | None = None, *, steady: bool = False) -> None:
         super().__init__(parent)
+        self._steady = steady
+        self._held_width = -1
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setWordWrap(True)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
@@ -89,5 +95,8 @@ class WrappingLabel(QLabel):
 
     def _hold_height(self) -> None:
         needed = self.needed_height()
+        if self._steady and self.width() == self._held_width:
+            needed = max(needed, self.minimumHeight())
+        self._held_width = self.width()
         if needed != self.minimumHeight():
             self.setMinimumHeight(needed)

@@ -5,9 +5,10 @@
     python .ci/smoke_installed.py frozen DIR     check the one-folder desktop build in DIR (``./run build``)
 
 Checks: ``price 17000 17003 17004`` (66.47, 6.35, 162.33 national non-facility, the CMS check values), the
-README's encounter example (total 268.41), ``--version`` (``python -m estimator`` for the wheel), and a
-screenshot of every one of the nine pages (an unknown or missing page is an error).  Exits 1 on the first
-failure with one line saying what.
+README's encounter example (total 268.41), ``--version`` (``python -m estimator`` for the wheel), the app's
+ordinary start (``--quit-after-show``: the frame paints, then the Estimate page; its ``startup:`` stamps in
+order), and a screenshot of every one of the nine pages (an unknown or missing page is an error).  Exits 1 on
+the first failure with one line saying what.
 """
 
 from __future__ import annotations
@@ -65,7 +66,16 @@ def check(cli: list[str], gui: list[str], version: list[str], work: Path, label:
         run([*gui, "--screenshot", str(png), "--page", page], work, env)
         if not png.is_file() or png.stat().st_size < 10_000:
             fail(f"{label}: no screenshot of the {page} page")
-    print(f"smoke: {label}: price, encounter, --version and all {len(PAGES)} pages OK ({line})", flush=True)
+    # The ordinary start: the frame painted first, then the tables, the database and the Estimate page.
+    started = subprocess.run([*gui, "--quit-after-show"], cwd=work, env=env, capture_output=True, text=True,
+                             timeout=180, check=False)
+    stamps = dict(field.split("=", 1) for text in started.stderr.splitlines() if text.startswith("startup:")
+                  for field in text.split()[1:])
+    if started.returncode != 0 or not 0 < float(stamps.get("first_window", 0)) < float(stamps.get("ready", 0)):
+        fail(f"{label}: the app did not start frame first, then its page ({started.returncode}): "
+             f"{started.stderr.strip()[-300:]}")
+    print(f"smoke: {label}: price, encounter, --version, start-up and all {len(PAGES)} pages OK ({line})",
+          flush=True)
 
 
 def wheel(python: str) -> None:

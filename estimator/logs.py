@@ -9,7 +9,6 @@ patient's name), is shown to the user and not written down.
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import os
 import sys
 import traceback
@@ -28,12 +27,44 @@ def log_file() -> Path:
     return paths.user_log_dir() / LOG_NAME
 
 
-class _OwnerOnlyRotatingHandler(logging.handlers.RotatingFileHandler):
-    """A rotating file whose every generation is created readable by its owner only."""
+class _LogFile(logging.Handler):
+    """The rotating log file, made at the first record it is given.
 
-    def _open(self):  # type: ignore[no-untyped-def]
-        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        return os.fdopen(fd, self.mode.replace("w", "a"), encoding=self.encoding, errors=self.errors)
+    ``logging.handlers`` (with socket, pickle and queue: ~5 ms) is imported only by a run that logs
+    something, which most command-line calls do not (issue 17: start-up time).
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self._file: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            if self._file is None:
+                self._file = _owner_only_rotating_file(self.path)
+                self._file.setFormatter(self.formatter)
+        except Exception:  # as logging does for a handler that fails: never the caller's problem
+            self.handleError(record)
+            return
+        self._file.emit(record)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
+def _owner_only_rotating_file(path: Path) -> logging.Handler:
+    """A rotating file whose every generation is created readable by its owner only (not opened yet)."""
+    import logging.handlers  # noqa: PLC0415 - see _LogFile
+
+    class OwnerOnlyRotatingHandler(logging.handlers.RotatingFileHandler):
+        def _open(self):  # type: ignore[no-untyped-def]
+            fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            return os.fdopen(fd, self.mode.replace("w", "a"), encoding=self.encoding, errors=self.errors)
+
+    return OwnerOnlyRotatingHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True)
 
 
 def setup_logging(console_prefix: str | None = None, level: int = logging.INFO) -> Path | None:
@@ -56,10 +87,9 @@ def setup_logging(console_prefix: str | None = None, level: int = logging.INFO) 
     path = log_file()
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handler = _OwnerOnlyRotatingHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8",
-                                            delay=True)
     except OSError:
         return None
+    handler = _LogFile(path)
     handler.setFormatter(logging.Formatter(_FORMAT))
     handler._estimator = True  # type: ignore[attr-defined]
     root.addHandler(handler)

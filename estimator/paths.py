@@ -9,7 +9,6 @@ environment variables override each folder.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from importlib import resources
 from pathlib import Path
@@ -73,6 +72,8 @@ def _mount_table() -> list[tuple[str, str]]:
         except OSError:
             return []
     if sys.platform == "darwin":
+        import subprocess  # noqa: PLC0415 - macOS only; every start-up imports this module (issue 17)
+
         try:
             out = subprocess.run(["/sbin/mount"], capture_output=True, text=True, timeout=5, check=False).stdout
         except (OSError, subprocess.SubprocessError):

@@ -19,8 +19,9 @@ from estimator.core.errors import EstimatorError
 from estimator.files import clean_staging, owner_only
 from estimator.tables.shipped import default_catalog
 
-#: Command groups register in this order; any other ``estimator/cli/*_commands.py`` module follows.
-FIRST = ("pricing_commands", "encounter_commands", "store_commands")
+#: Command groups register in this order (``--help`` lists them so); any other ``estimator/cli/*_commands.py``
+#: module follows.
+FIRST = ("pricing_commands", "tables_commands", "encounter_commands", "store_commands")
 #: Top-level options that take a value (the command name is the first other word).
 VALUE_OPTIONS = ("--db",)
 

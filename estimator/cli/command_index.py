@@ -12,7 +12,7 @@ COMMANDS: Final[dict[str, tuple[str, str]]] = {
     "price": ("pricing_commands", "fee-schedule amounts for codes"),
     "lesions": ("pricing_commands", "claim lines for a count of premalignant lesions"),
     "localities": ("pricing_commands", "find Medicare payment localities"),
-    "tables": ("pricing_commands", "build, import or list fee-schedule tables"),
+    "tables": ("tables_commands", "build, import or list fee-schedule tables"),
     "encounter": ("encounter_commands", "price and check a whole visit"),
     "global-period": ("encounter_commands", "last day of a procedure's global period"),
     "practice": ("store_commands", "the practice profile and charge master"),

@@ -1,4 +1,9 @@
-"""Shared pieces of the command line: the argument parser type, option groups and value parsers."""
+"""Shared pieces of the command line: the argument parser type, option groups and value parsers.
+
+Every command imports this module, so it imports only what every command needs (issue 17, start-up time):
+the payer model (``estimator.core.payers``, with the encounter rules it pulls in) loads where a command
+reads the practice profile or a date, and the database code when one is opened (``estimator.store.open``).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,18 @@ import datetime as dt
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from estimator import paths
 from estimator.core.errors import InputError
 from estimator.core.parsing import ascii_digits
-from estimator.core.payers import MAX_YEAR, MIN_YEAR, Practice
 from estimator.core.schedule import NATIONAL_KEY, CFVariant, Setting, TableSet, TablesInForce
 from estimator.store.open import check_explicit_database, default_target, is_server, open_store, sqlite_path
-from estimator.store.sql_store import SqlStore
 from estimator.tables.shipped import TableCatalog, default_catalog
+
+if TYPE_CHECKING:
+    from estimator.core.payers import Practice
+    from estimator.store.sql_store import SqlStore
 
 
 class Parser(argparse.ArgumentParser):
@@ -68,6 +75,8 @@ class Context:
     def practice(self) -> Practice:
         """The practice profile, or an empty one where no database exists yet (nothing is created)."""
         if self._store is None and not is_server(self.db_target) and not self.db_path.exists():
+            from estimator.core.payers import Practice  # noqa: PLC0415 - see the module docstring
+
             return Practice()
         return self.store.practice()
 
@@ -110,6 +119,8 @@ def parse_date(text: str) -> dt.date:
         InputError: not a real calendar date in that form, or outside 1900-2100 (a typo: no fee schedule,
             patient or contract is dated there, and date arithmetic near year 1 or 9999 overflows).
     """
+    from estimator.core.payers import MAX_YEAR, MIN_YEAR  # noqa: PLC0415 - see the module docstring
+
     raw = text.strip()
     try:
         if len(raw) != 10 or not raw.isascii():

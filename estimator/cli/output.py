@@ -1,6 +1,8 @@
 """Rendering command results as an aligned table, JSON or CSV (money already as two-decimal strings).
 
-CSV is the reports' own ``csv_text``, so what a command prints and the file it writes are the same.
+CSV is the program's one CSV writer (``estimator.csv_out``, which the reports' ``csv_text`` is too), so what a
+command prints and the file it writes are the same; it is imported directly rather than through
+``estimator.reports.csv_exports``, whose comparison and cost-sharing models every call would load otherwise.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from estimator.reports.csv_exports import csv_text
+from estimator.csv_out import dict_csv_text
 
 FORMATS = ("table", "json", "csv")
 
@@ -60,5 +62,5 @@ def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: str,
     if fmt == "json":
         return json_text(list(rows))
     if fmt == "csv":
-        return csv_text(rows, columns)
+        return dict_csv_text(rows, columns)
     return table_text(rows, columns, headers)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from estimator import paths
 from estimator.core.errors import InputError
-from estimator.store.sql_store import SqlStore
-from estimator.store.sqlite_store import SqliteStore
 
-Store = SqlStore
+if TYPE_CHECKING:
+    from estimator.store.sql_store import SqlStore
+
+    Store = SqlStore
 
 
 def is_server(target: str) -> bool:
@@ -40,6 +42,10 @@ def open_store(target: str | Path) -> SqlStore:
         from estimator.store.pg_store import PostgresStore  # noqa: PLC0415
 
         return PostgresStore(text.strip())
+    # The store classes (sqlite3, the payer model) load when a database is opened, not when a command that
+    # never opens one (``estimator price``) only asks where it would be.
+    from estimator.store.sqlite_store import SqliteStore  # noqa: PLC0415
+
     return SqliteStore(sqlite_path(text))
 
 

@@ -22,7 +22,8 @@ from typing import Any, Final
 
 from estimator.core.errors import DataFileError, InputError
 from estimator.tables import ptp_files, swap
-from estimator.tables.shipped import Progress, TableCatalog, build_tables
+from estimator.tables.building import Progress, build_tables
+from estimator.tables.shipped import TableCatalog
 
 MiB: Final = 1024 * 1024
 #: A CMS RVU release has ~15 members; its largest (the PPRRVU text) unpacks to ~5 MB, the whole to ~40 MB.

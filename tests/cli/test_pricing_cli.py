@@ -274,6 +274,18 @@ def test_a_command_imports_only_its_own_command_module(argv, module, tmp_path):
     assert done.stdout.strip().splitlines()[-1] == str([f"estimator.cli.{module}"])
 
 
+def test_a_price_lookup_loads_neither_the_database_nor_the_cms_file_readers(tmp_path):
+    """Issue 17: ``estimator price`` starts in about twice numpy's import time; these made it slower."""
+    heavy = ["sqlite3", "estimator.store.sqlite_store", "estimator.core.payers", "estimator.core.encounter",
+             "estimator.reports.csv_exports", "estimator.tables.building", "estimator.tables.cms_files",
+             "estimator.tables.ncci_files", "estimator.tables.importing", "logging.handlers"]
+    code = ("import sys; from estimator.cli import main\n"
+            "main(['price', '17000'])\n"
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
 def test_help_still_lists_every_command_and_a_command_still_has_its_own_help(cli):
     top = cli("--help")
     assert top.code == 0 and all(f"    {name}" in top.out for name in COMMANDS)

@@ -131,3 +131,58 @@ def test_the_default_catalog_caches_in_the_user_cache_folder_owner_only():
     files = list(paths.user_cache_dir().glob("tables-*"))
     assert len(files) == 1 and files[0].stat().st_mode & 0o077 == 0
     assert default_catalog().for_year(2026).schedule.row("17000") == tables.schedule.row("17000")
+
+
+def resealed(path: Path, header_change: Any = None, body_change: Any = None) -> None:
+    """Edit a cache file's JSON header and/or binary part and give it a valid digest again (the header kept
+    at its length, so the arrays stay where they were): what a damaged writer or a deliberate edit makes."""
+    data = path.read_bytes()
+    body = bytearray(data[data.index(b"\n") + 1:])
+    size = int.from_bytes(body[:8], "little")
+    header = json.loads(body[8:8 + size])
+    if header_change is not None:
+        header_change(header)
+        text = json.dumps(header, sort_keys=True).encode()
+        assert len(text) <= size
+        body[8:8 + size] = text.ljust(size)
+    if body_change is not None:
+        body_change(header, body, -(-(8 + size) // 64) * 64)
+    path.write_bytes(b"ESTIMATOR-TABLES-1 " + hashlib.sha256(body).hexdigest().encode() + b"\n" + bytes(body))
+
+
+def mue_rationale(header: dict[str, Any]) -> dict[str, Any]:
+    limits = header["tree"]["fields"]["ncci"]["fields"]["unit_limits"]
+    column: dict[str, Any] = limits["columns"][limits["fields"].index("rationale")]
+    return column
+
+
+def index_out_of_range(header: dict[str, Any], body: bytearray, start: int) -> None:
+    _, _, offset = header["arrays"][mue_rationale(header)["$index"]]
+    body[start + offset:start + offset + 8] = (10 ** 6).to_bytes(8, "little")
+
+
+@pytest.mark.parametrize("damage", ["index out of range", "fewer distinct values", "records of another class"])
+def test_a_cache_with_a_valid_digest_but_malformed_records_is_refused_and_rebuilt(tmp_path, folder, damage):
+    loader = CountingLoader()
+    cache = tmp_path / "cache"
+    fresh = load_cached(folder, loader, cache)
+    path = cache_path(folder, cache)
+    if damage == "index out of range":
+        resealed(path, body_change=index_out_of_range)
+    elif damage == "fewer distinct values":
+        resealed(path, header_change=lambda h: mue_rationale(h).update({"$texts": mue_rationale(h)["$texts"][:1]}))
+    else:
+        resealed(path, header_change=lambda h: h["tree"]["fields"]["ncci"]["fields"]["unit_limits"].update(
+            {"$records": "estimator.core.ncci:AddOnEdit"}))
+    again = load_cached(folder, loader, cache)
+    assert loader.calls == 2 and same(fresh, again)
+
+
+def test_a_resealed_but_unchanged_cache_is_still_used(tmp_path, folder):
+    """The check above refuses the damage, not any rewritten file."""
+    loader = CountingLoader()
+    cache = tmp_path / "cache"
+    load_cached(folder, loader, cache)
+    resealed(cache_path(folder, cache), header_change=lambda h: None)
+    load_cached(folder, loader, cache)
+    assert loader.calls == 1

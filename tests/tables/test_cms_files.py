@@ -17,7 +17,8 @@ from estimator.core.errors import DataFileError
 from estimator.core.pricing import price_unit
 from estimator.core.schedule import Setting
 from estimator.tables import cms_files, ncci_files
-from estimator.tables.shipped import build_tables, load_table_set
+from estimator.tables.building import build_tables
+from estimator.tables.shipped import load_table_set
 from tests.conftest import SHIPPED_TABLES
 
 pytestmark = pytest.mark.cms

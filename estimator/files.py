@@ -10,6 +10,9 @@ created by libraries — SQLite's ``-wal``/``-shm`` and backups, Qt's PDF writer
 files inherit the ACL of the user's profile folder (``%APPDATA%``), which only that user and administrators
 can read.
 
+Imports only what every start-up needs (the app's first window and every CLI call import this module):
+the user folders and ``tempfile`` are imported where they are used.
+
 Outside the layers (like ``estimator.paths``) so that ``reports``, ``store`` and ``cli``, which may not
 import each other, share one implementation.  (The app's own table exports go through Qt's ``QSaveFile``
 in ``estimator.app.files``.)
@@ -23,7 +26,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
@@ -260,6 +262,8 @@ def write_bytes_atomically(path: Path | str, data: bytes, *, staging: Path | str
             if os.stat(staging).st_dev == os.stat(path.parent).st_dev:
                 where = Path(staging)
     try:
+        import tempfile  # noqa: PLC0415 - with shutil, bz2, lzma and random ~4 ms every start-up would pay
+
         handle, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=where)  # 0600
     except OSError as exc:
         raise write_failed(path, exc) from None

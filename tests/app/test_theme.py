@@ -176,3 +176,17 @@ def test_no_widget_hard_codes_a_text_or_background_colour() -> None:
     found = [f"{path.relative_to(root)}: {m.group(0)}" for path in sorted(root.rglob("*.py")) if path not in allowed
              for m in re.finditer(r"#[0-9A-Fa-f]{6}\b", path.read_text(encoding="utf-8"))]
     assert found == []
+
+
+def test_going_back_to_the_system_theme_restores_the_platform_palette(qapp: QApplication) -> None:
+    before_palette, before_style = qapp.palette(), qapp.style().name()
+    theme.apply(qapp, "light")  # the platform's palette is kept the first time a fixed theme replaces it
+    theme.apply(qapp, "dark")
+    dark_window = qapp.palette().color(QPalette.ColorRole.Window)
+    assert dark_window == QColor("#202124")
+    theme.apply(qapp, "system")
+    restored = qapp.palette().color(QPalette.ColorRole.Window)
+    assert restored != dark_window  # a copy of the platform's palette was kept, not a view of the live one
+    assert qapp.palette().color(QPalette.ColorRole.WindowText) != QColor("#E8EAED")
+    qapp.setStyle(before_style)  # as the themed fixture leaves it
+    qapp.setPalette(before_palette)

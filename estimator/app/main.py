@@ -270,10 +270,16 @@ def _screenshot(app: QApplication, args: argparse.Namespace, settings: Settings)
     return 0
 
 
+#: Load after the frame's first paint, or after this long if none came.
+LOAD_AT_THE_LATEST_MS: Final = 500
+
+
 class Startup(QObject):
     """The second half of start-up, run once the window's frame has painted: load, attach, or fail.
 
-    A failure is a dialog and a closed window (exit status 1), as before any window when loading came first.
+    A failure (missing or damaged tables, a database that cannot be opened) is a dialog naming it; the
+    window then closes and the app exits with status 1.  ``first_window`` and ``ready`` are the
+    ``time.monotonic()`` of the frame's first paint and of the first page's (``--quit-after-show`` prints them).
     """
 
     def __init__(self, app: QApplication, window: MainWindow, args: argparse.Namespace, settings: Settings) -> None:
@@ -328,9 +334,6 @@ class Startup(QObject):
             self.window.estimate_inputs.set_lesions(self.args.lesions)
         self.window.update()  # the page's first paint ends the start-up (``ready``)
 
-
-#: Load after the first paint, or after this long if none came.
-LOAD_AT_THE_LATEST_MS: Final = 500
 
 
 def _peak_rss() -> int:

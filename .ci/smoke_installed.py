@@ -69,9 +69,10 @@ def check(cli: list[str], gui: list[str], version: list[str], work: Path, label:
     # The ordinary start: the frame painted first, then the tables, the database and the Estimate page.
     started = subprocess.run([*gui, "--quit-after-show"], cwd=work, env=env, capture_output=True, text=True,
                              timeout=180, check=False)
-    stamps = dict(field.split("=", 1) for text in started.stderr.splitlines() if text.startswith("startup:")
-                  for field in text.split()[1:])
-    if started.returncode != 0 or not 0 < float(stamps.get("first_window", 0)) < float(stamps.get("ready", 0)):
+    from estimator.app.main import startup_stamps  # noqa: PLC0415 - the checkout's reader of the app's line
+
+    stamps = startup_stamps(started.stderr)
+    if started.returncode != 0 or not 0 < stamps.get("first_window", 0) < stamps.get("ready", 0):
         fail(f"{label}: the app did not start frame first, then its page ({started.returncode}): "
              f"{started.stderr.strip()[-300:]}")
     print(f"smoke: {label}: price, encounter, --version, start-up and all {len(PAGES)} pages OK ({line})",

@@ -236,7 +236,7 @@ def gui_input_latency() -> Result:
 
 
 #: Starts a command and reports when it started (``time.monotonic()``, the clock the app stamps its first
-#: paint with), its wall time, peak RSS, exit status and the ``startup:`` line it printed on stderr.  A child's
+#: paint with), its wall time, peak RSS, exit status and what it printed on stderr.  A child's
 #: ``ru_maxrss`` counts the memory of the process it was forked from until it execs, so the bench (hundreds
 #: of MiB by now) would be counted as the app's peak: this small launcher (a few MiB) forks the command instead.
 LAUNCHER = ("import json, os, subprocess, sys, time\n"
@@ -246,9 +246,8 @@ LAUNCHER = ("import json, os, subprocess, sys, time\n"
             "_, status, usage = os.wait4(p.pid, 0)\n"
             "elapsed = time.monotonic() - start\n"
             "code = os.waitstatus_to_exitcode(status)\n"
-            "stamps = [line for line in err.splitlines() if line.startswith('startup:')]\n"
             "print(json.dumps({'start': start, 'elapsed': elapsed, 'rss': usage.ru_maxrss * 1024, 'code': code,\n"
-            "                  'startup': stamps[0] if stamps else '', 'stderr': err[-400:]}))\n")
+            "                  'stderr': err}))\n")
 
 
 class Launch(NamedTuple):
@@ -265,14 +264,16 @@ class Launch(NamedTuple):
 def _launch(command: list[str], env: dict[str, str]) -> Launch:
     done = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, *command], env=env, cwd=REPO_ROOT,
                           capture_output=True, text=True, check=False)
+    from estimator.app.main import startup_stamps  # noqa: PLC0415 - as the other Qt imports of this module
+
     report = json.loads(done.stdout)
-    if report["code"] != 0 or not report["startup"]:
-        raise RuntimeError(f"{' '.join(command)} failed ({report['code']}): {report['stderr'].strip()}")
-    stamps = dict(field.split("=", 1) for field in report["startup"].split()[1:])
+    stamps = startup_stamps(report["stderr"])
+    if report["code"] != 0 or not stamps:
+        raise RuntimeError(f"{' '.join(command)} failed ({report['code']}): {report['stderr'].strip()[-400:]}")
     ready = stamps.get("ready")
     rss = stamps.get("first_window_rss")
-    return Launch(float(stamps["first_window"]) - report["start"],
-                  None if ready is None else float(ready) - report["start"], report["elapsed"],
+    return Launch(stamps["first_window"] - report["start"],
+                  None if ready is None else ready - report["start"], report["elapsed"],
                   None if rss is None else int(rss), report["rss"])
 
 

@@ -272,6 +272,17 @@ def _screenshot(app: QApplication, args: argparse.Namespace, settings: Settings)
 
 #: Load after the frame's first paint, or after this long if none came.
 LOAD_AT_THE_LATEST_MS: Final = 500
+#: What starts the line ``--quit-after-show`` prints its start-up stamps on.
+STAMPS: Final = "startup:"
+
+
+def startup_stamps(stderr: str) -> dict[str, float]:
+    """The fields of the first ``startup:`` line in a run's stderr (``{}`` when there is none): for the start-up
+    benchmark, the installed-app smoke and the tests, which read what ``--quit-after-show`` printed."""
+    for line in stderr.splitlines():
+        if line.startswith(STAMPS):
+            return {name: float(value) for name, _, value in (field.partition("=") for field in line.split()[1:])}
+    return {}
 
 
 class Startup(QObject):
@@ -311,7 +322,7 @@ class Startup(QObject):
             return
         self.ready = time.monotonic()
         if self.args.quit_after_show:
-            print(f"startup: first_window={self.first_window:.6f} ready={self.ready:.6f} "
+            print(f"{STAMPS} first_window={self.first_window:.6f} ready={self.ready:.6f} "
                   f"first_window_rss={self.first_window_rss}", file=sys.stderr)
             self.window.close()
 

@@ -372,10 +372,8 @@ class MainWindow(QMainWindow):
         """
         if key not in self.pages:
             raise EstimatorError(f"no page {key!r}; pages: {', '.join(self.pages)}")
-        if not self.attached:  # still loading: the tab now, its page when the context comes
-            self.tabs.setCurrentWidget(self._containers[key])
-            return self._containers[key]
-        page = self.pages[key]
+        # Still loading: the tab now, its page when the context comes (``attach`` builds the page shown).
+        page = self.pages[key] if self.attached else self._containers[key]
         self.tabs.setCurrentWidget(self._containers[key])
         return page
 
@@ -580,6 +578,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._remember:
             self.save_layout()
-        if self._context is not None:
-            self._context.tasks.wait(10_000)
+        if self.attached:
+            self.context.tasks.wait(10_000)
         super().closeEvent(event)

@@ -35,8 +35,8 @@ from estimator.core.codes import ACTINIC_KERATOSIS
 from estimator.core.cost_sharing import Benefits, CopayPer, Estimate, estimate
 from estimator.core.encounter import Claim, Encounter, ServiceLine, price_lines
 from estimator.core.errors import EstimatorError
+from estimator.core.lesions import FIFTEEN_OR_MORE, lesion_lines
 from estimator.core.lesions import MAX_LESIONS as CORE_MAX_LESIONS
-from estimator.core.lesions import lesion_lines
 from estimator.core.payers import MEDICARE, Payer, Practice, TablesForYear, allowed_lines
 from estimator.core.rules import build_claim
 from estimator.core.schedule import NATIONAL_KEY, Setting, TableSet
@@ -159,7 +159,7 @@ def lesion_series(inputs: Inputs, tables: TableSet, payer: Payer, practice: Prac
     bills: dict[tuple[tuple[str, int], ...], list[int]] = {}
     for n in counts.tolist():
         bills.setdefault(tuple(lesion_lines(n)), []).append(n)
-    tier_break = next((ns[0] for lines, ns in bills.items() if lines[0][0] == "17004"), max_count + 1)
+    tier_break = next((ns[0] for lines, ns in bills.items() if lines[0][0] == FIFTEEN_OR_MORE), max_count + 1)
     for setting in Setting:
         pos = inputs.place_of_service if setting is own else REPRESENTATIVE_POS[setting]
         # The visit with one lesion stands for every count in the claim cache's key: building and hashing
